@@ -1,0 +1,41 @@
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import * as path from "path";
+
+/** The demo app's source folder, the Docker build context. */
+export const appSourceDir = path.resolve(__dirname, "..", "..", "app");
+
+export interface AppImagesArgs {
+    /** Image repository, e.g. rollout-lab/demo-app. */
+    repository: string;
+    /** Tags to build; the same source is tagged once per release so each release has its own image. */
+    tags: string[];
+    /** Base image of the Dockerfile's stages. */
+    baseImage: string;
+}
+
+/** Builds the demo app image locally (never pushed) once per release tag. */
+export class AppImages extends pulumi.ComponentResource {
+    public readonly images: Record<string, docker.Image>;
+
+    constructor(name: string, args: AppImagesArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("rollout-lab:app:AppImages", name, {}, opts);
+        this.images = {};
+        for (const tag of [...new Set(args.tags)]) {
+            this.images[tag] = new docker.Image(
+                `${name}-${tag}`,
+                {
+                    imageName: `${args.repository}:${tag}`,
+                    build: {
+                        context: appSourceDir,
+                        dockerfile: path.join(appSourceDir, "Dockerfile"),
+                        args: { BASE_IMAGE: args.baseImage },
+                    },
+                    skipPush: true,
+                },
+                { parent: this },
+            );
+        }
+        this.registerOutputs({ images: Object.fromEntries(Object.entries(this.images).map(([t, i]) => [t, i.imageName])) });
+    }
+}

@@ -1,0 +1,95 @@
+import { z } from "zod";
+import {
+    defaultProvider,
+    implemented,
+    platformProviders,
+    providersFor,
+    providerStrategies,
+} from "./capabilities";
+import { labConfigSchema } from "./schema";
+
+/** A problem found by looking at several keys together; `key` is relative to the namespace. */
+export interface CrossProblem {
+    key: string;
+    given: string;
+    allowed: string;
+}
+
+const shape = labConfigSchema.shape;
+
+/** Parses one key on its own; undefined when that key is itself invalid (its own problem is reported elsewhere). */
+function field<K extends keyof typeof shape>(raw: Record<string, unknown>, key: K): z.output<(typeof shape)[K]> | undefined {
+    const r = shape[key].safeParse(raw[key]);
+    return r.success ? (r.data as z.output<(typeof shape)[K]>) : undefined;
+}
+
+/**
+ * Checks that need more than one key: platform x traffic x strategy, what is built so far, and the
+ * strategy's own needs. Each check runs when the keys it reads are valid on their own, so a stack with
+ * a bad weight still hears that its provider cannot do its strategy.
+ */
+export function crossFieldProblems(raw: Record<string, unknown>): CrossProblem[] {
+    const problems: CrossProblem[] = [];
+    const platform = field(raw, "platform");
+    const strategy = field(raw, "strategy");
+    const trafficGiven = field(raw, "traffic");
+    const invalidTraffic = raw.traffic !== undefined && trafficGiven === undefined;
+
+    if (platform !== undefined && !implemented.platforms.includes(platform)) {
+        problems.push({
+            key: "platform",
+            given: JSON.stringify(platform),
+            allowed: `${implemented.platforms.join(", ")} (platform "${platform}" is not built yet in this version of the lab)`,
+        });
+    }
+    if (platform !== undefined && strategy !== undefined && !invalidTraffic) {
+        const traffic = trafficGiven ?? defaultProvider[platform];
+        const given = trafficGiven === undefined ? `"${traffic}" (the default on ${platform})` : `"${traffic}"`;
+        const onPlatform = platformProviders[platform];
+        if (!onPlatform.includes(traffic)) {
+            problems.push({ key: "traffic", given, allowed: `on platform "${platform}": ${onPlatform.join(", ")}` });
+        } else if (!providerStrategies[traffic].includes(strategy)) {
+            problems.push({
+                key: "traffic",
+                given,
+                allowed: `for strategy "${strategy}" on ${platform}: ${providersFor(strategy, platform).join(", ")}`,
+            });
+        } else if (!implemented.providers.includes(traffic)) {
+            problems.push({
+                key: "traffic",
+                given,
+                allowed: `${implemented.providers.join(", ")} (provider "${traffic}" is not built yet in this version of the lab)`,
+            });
+        }
+    }
+    const hpa = field(raw, "hpa");
+    if (hpa !== undefined && hpa.minReplicas > hpa.maxReplicas) {
+        problems.push({
+            key: "hpa.minReplicas",
+            given: String(hpa.minReplicas),
+            allowed: `at most hpa.maxReplicas (${hpa.maxReplicas})`,
+        });
+    }
+    if (strategy === "abtest" && raw.abtest === undefined) {
+        problems.push({ key: "abtest", given: "nothing (missing)", allowed: "{header, value} or {cookie} for strategy abtest" });
+    }
+    const abtest = field(raw, "abtest");
+    if (abtest !== undefined) {
+        const byHeader = abtest.header !== undefined && abtest.value !== undefined;
+        const halfHeader = (abtest.header === undefined) !== (abtest.value === undefined);
+        if (halfHeader || (!byHeader && abtest.cookie === undefined)) {
+            problems.push({ key: "abtest", given: JSON.stringify(raw.abtest), allowed: "{header, value} together, or {cookie}" });
+        }
+    }
+    if (raw.renderYamlTo !== undefined && platform === "swarm") {
+        problems.push({
+            key: "renderYamlTo",
+            given: JSON.stringify(raw.renderYamlTo),
+            allowed: "only on a Kubernetes platform (kind or kubernetes)",
+        });
+    }
+    if (field(raw, "monitoring") === true) {
+        problems.push({ key: "monitoring", given: "true", allowed: "false (monitoring is not built yet in this version of the lab)" });
+    }
+    return problems;
+}

@@ -1,0 +1,141 @@
+import { z } from "zod";
+import { crossFieldProblems } from "./crossChecks";
+import { LabConfig, labConfigSchema, resolveDefaults } from "./schema";
+
+export const configNamespace = "rollout-lab";
+
+/** One thing wrong with the stack config: the key, the value given and what is allowed. */
+export interface ConfigProblem {
+    key: string;
+    given: string;
+    allowed: string;
+}
+
+/** Thrown before any resource is registered; lists every problem at once. */
+export class LabConfigError extends Error {
+    constructor(public readonly problems: ConfigProblem[]) {
+        super(
+            `Invalid ${configNamespace} stack config (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
+                problems.map((p) => `  - ${p.key}: got ${p.given}; allowed: ${p.allowed}`).join("\n"),
+        );
+        this.name = "LabConfigError";
+    }
+}
+
+// Keys whose values are plain strings; every other key holds JSON (a boolean, a number or an object).
+const stringKeys = new Set(["platform", "strategy", "traffic", "namespace", "release", "renderYamlTo"]);
+
+/**
+ * Turns Pulumi's flat config map (`rollout-lab:key` -> string) into the raw object the schema checks.
+ * Values that are not valid JSON are kept as strings, so the schema reports their type.
+ */
+export function rawConfigFromPulumi(all: Record<string, string>): Record<string, unknown> {
+    const raw: Record<string, unknown> = {};
+    const prefix = `${configNamespace}:`;
+    for (const [fullKey, value] of Object.entries(all)) {
+        if (!fullKey.startsWith(prefix)) {
+            continue;
+        }
+        const key = fullKey.slice(prefix.length);
+        raw[key] = stringKeys.has(key) ? value : parseJsonOrKeep(value);
+    }
+    return raw;
+}
+
+function parseJsonOrKeep(value: string): unknown {
+    try {
+        return JSON.parse(value);
+    } catch {
+        return value;
+    }
+}
+
+/** Validates the raw config and returns the typed config, or throws one LabConfigError listing every problem. */
+export function parseLabConfig(raw: Record<string, unknown>): LabConfig {
+    const result = labConfigSchema.safeParse(raw);
+    const problems = [
+        ...(result.success ? [] : result.error.issues.flatMap((issue) => describeIssue(issue, raw))),
+        ...crossFieldProblems(raw).map((p) => ({ ...p, key: `${configNamespace}:${p.key}` })),
+    ];
+    if (!result.success || problems.length > 0) {
+        throw new LabConfigError(problems);
+    }
+    return resolveDefaults(result.data);
+}
+
+function describeIssue(issue: z.core.$ZodIssue, raw: Record<string, unknown>): ConfigProblem[] {
+    const path = issue.path.map(String);
+    if (issue.code === "unrecognized_keys") {
+        const allowedKeys = keysAt(path).join(", ");
+        return issue.keys.map((k) => ({
+            key: keyName([...path, k]),
+            given: show(valueAt(raw, [...path, k])),
+            allowed: `no such key; keys here: ${allowedKeys}`,
+        }));
+    }
+    const given = valueAt(raw, path);
+    return [{ key: keyName(path), given: given === undefined ? "nothing (missing)" : show(given), allowed: allowedText(issue, given) }];
+}
+
+function allowedText(issue: z.core.$ZodIssue, given: unknown): string {
+    switch (issue.code) {
+        case "invalid_value":
+            return issue.values.map((v) => String(v)).join(", ");
+        case "invalid_type":
+            return given === undefined ? `required (${issue.expected})` : issue.expected === "int" ? "a whole number" : `a ${issue.expected}`;
+        case "too_big":
+            return `at most ${String(issue.maximum)}${issue.origin === "string" ? " characters" : ""}`;
+        case "too_small":
+            return `at least ${String(issue.minimum)}${issue.origin === "string" ? " characters" : ""}`;
+        case "invalid_union":
+            return "a whole number >= 0 or a percentage such as \"25%\"";
+        default:
+            return issue.message;
+    }
+}
+
+function keyName(path: string[]): string {
+    if (path.length === 0) {
+        return `${configNamespace} (the whole config)`;
+    }
+    return `${configNamespace}:${path.join(".")}`;
+}
+
+function valueAt(raw: unknown, path: string[]): unknown {
+    let v: unknown = raw;
+    for (const p of path) {
+        if (v === null || typeof v !== "object") {
+            return undefined;
+        }
+        v = (v as Record<string, unknown>)[p];
+    }
+    return v;
+}
+
+function show(v: unknown): string {
+    return v === undefined ? "nothing" : JSON.stringify(v);
+}
+
+/** The keys the schema accepts at a path, for "no such key" messages. */
+function keysAt(path: string[]): string[] {
+    let schema: z.ZodType = labConfigSchema;
+    for (const p of [...path, ""]) {
+        schema = unwrap(schema);
+        if (!(schema instanceof z.ZodObject)) {
+            return [];
+        }
+        if (p === "") {
+            return Object.keys(schema.shape);
+        }
+        schema = schema.shape[p] as z.ZodType;
+    }
+    return [];
+}
+
+function unwrap(schema: z.ZodType): z.ZodType {
+    let s = schema;
+    while (s instanceof z.ZodDefault || s instanceof z.ZodOptional) {
+        s = s.unwrap() as z.ZodType;
+    }
+    return s;
+}

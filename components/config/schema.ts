@@ -1,0 +1,151 @@
+import { z } from "zod";
+import { defaultProvider, platforms, strategies, trafficProviders } from "./capabilities";
+
+// Every stack key, its type and its default. Defaults live here so a stack file only says what differs.
+
+const labelValue = /^[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$/;
+const imageTag = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
+const dnsLabel = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+/** An int or a percentage string, as Kubernetes takes for maxSurge / maxUnavailable. */
+const intOrPercent = z.union([
+    z.number().int().min(0),
+    z.string().regex(/^(100|[1-9]?[0-9])%$/, { message: "a percentage such as \"25%\"" }),
+]);
+
+const appVersionSchema = z
+    .object({
+        /** Shown by the app and used as the `version` label on pods and metrics. */
+        version: z.string().regex(labelValue, { message: "a label value: letters, digits, . _ -, at most 63" }),
+        /** Replicas for this version where the strategy runs it on its own (recreate, rolling, blue/green). */
+        replicas: z.number().int().min(0).max(50).default(3),
+        /** Image tag; defaults to the version. */
+        imageTag: z.string().regex(imageTag, { message: "a Docker image tag" }).optional(),
+        /** Share of requests the app fails on purpose (0..1): a bad release. */
+        errorRate: z.number().min(0).max(1).default(0),
+        /** Extra latency per request in ms: a slow release. */
+        latencyMs: z.number().int().min(0).max(60000).default(0),
+        /** Time before /ready turns ready, like a service warming up. */
+        readyDelayMs: z.number().int().min(0).max(600000).default(0),
+    })
+    .strict();
+
+export const labConfigSchema = z
+    .object({
+        platform: z.enum(platforms).default("kind"),
+        strategy: z.enum(strategies).default("rolling"),
+        /** Defaults per platform: native on Kubernetes, haproxy on Swarm. */
+        traffic: z.enum(trafficProviders).optional(),
+        namespace: z.string().regex(dnsLabel, { message: "a DNS label" }).default("rollout-lab"),
+        stable: appVersionSchema.default({ version: "v1", replicas: 3, errorRate: 0, latencyMs: 0, readyDelayMs: 0 }),
+        candidate: appVersionSchema,
+        /** recreate and rolling run one Deployment: which release it runs. */
+        release: z.enum(["stable", "candidate"]).default("stable"),
+        rolling: z
+            .object({
+                maxSurge: intOrPercent.default("25%"),
+                maxUnavailable: intOrPercent.default(0),
+                minReadySeconds: z.number().int().min(0).max(3600).default(5),
+                progressDeadlineSeconds: z.number().int().min(10).max(3600).default(600),
+            })
+            .strict()
+            .default({ maxSurge: "25%", maxUnavailable: 0, minReadySeconds: 5, progressDeadlineSeconds: 600 }),
+        bluegreen: z
+            .object({
+                /** blue runs the stable release, green the candidate. */
+                activeColor: z.enum(["blue", "green"]).default("blue"),
+                /** Scale the idle colour to zero replicas (saves resources, slows rollback). */
+                scaleIdleToZero: z.boolean().default(false),
+            })
+            .strict()
+            .default({ activeColor: "blue", scaleIdleToZero: false }),
+        canary: z
+            .object({
+                /** Percent of traffic for the candidate. */
+                weight: z.number().int().min(0).max(100).default(10),
+                /** With native routing: stable + canary replicas together, split by the weight. */
+                totalReplicas: z.number().int().min(1).max(100).default(10),
+            })
+            .strict()
+            .default({ weight: 10, totalReplicas: 10 }),
+        abtest: z
+            .object({
+                header: z.string().regex(/^[A-Za-z0-9-]+$/, { message: "an HTTP header name" }).optional(),
+                value: z.string().min(1).optional(),
+                cookie: z.string().regex(/^[A-Za-z0-9_-]+$/, { message: "a cookie name" }).optional(),
+            })
+            .strict()
+            .optional(),
+        shadow: z
+            .object({ percent: z.number().int().min(1).max(100).default(100) })
+            .strict()
+            .default({ percent: 100 }),
+        hpa: z
+            .object({
+                minReplicas: z.number().int().min(1).max(100),
+                maxReplicas: z.number().int().min(1).max(100),
+                cpuTargetPercent: z.number().int().min(1).max(100).default(70),
+            })
+            .strict()
+            .optional(),
+        monitoring: z.boolean().default(false),
+        app: z
+            .object({
+                /** Image repository of the demo app. */
+                image: z.string().regex(/^[a-z0-9][a-z0-9._/:-]*$/, { message: "an image repository" }).default("rollout-lab/demo-app"),
+                /** Build the image from app/ with the local Docker engine. */
+                build: z.boolean().optional(),
+                /** Base image of the app's Dockerfile (any image with node, or Debian for apt-get). */
+                baseImage: z.string().min(1).default("node:20-bookworm-slim"),
+            })
+            .strict()
+            .default({ image: "rollout-lab/demo-app", baseImage: "node:20-bookworm-slim" }),
+        kind: z
+            .object({
+                clusterName: z.string().regex(dnsLabel, { message: "a DNS label" }).default("rollout-lab"),
+                workers: z.number().int().min(1).max(5).default(3),
+                /** Host port on 127.0.0.1 that reaches the lab's entry point. */
+                hostPort: z.number().int().min(1024).max(65535).default(8080),
+                /** kindest/node image, to pin the Kubernetes version. */
+                nodeImage: z.string().min(1).optional(),
+            })
+            .strict()
+            .default({ clusterName: "rollout-lab", workers: 3, hostPort: 8080 }),
+        kubernetes: z
+            .object({
+                context: z.string().min(1).optional(),
+                /** Path to a kubeconfig file; the default is $KUBECONFIG or ~/.kube/config. */
+                kubeconfig: z.string().min(1).optional(),
+                /** How the lab's Service is exposed on an existing cluster. */
+                serviceType: z.enum(["NodePort", "ClusterIP", "LoadBalancer"]).default("NodePort"),
+            })
+            .strict()
+            .default({ serviceType: "NodePort" }),
+        /** Write manifests to this folder instead of applying them (Kubernetes platforms only). */
+        renderYamlTo: z.string().min(1).optional(),
+    })
+    .strict();
+
+export type LabConfigInput = z.input<typeof labConfigSchema>;
+type ParsedConfig = z.output<typeof labConfigSchema>;
+export type AppVersionConfig = Required<z.output<typeof appVersionSchema>>;
+
+/** The typed config every component receives: defaults filled, derived values resolved. */
+export interface LabConfig extends Omit<ParsedConfig, "traffic" | "stable" | "candidate" | "app"> {
+    traffic: NonNullable<ParsedConfig["traffic"]>;
+    stable: AppVersionConfig;
+    candidate: AppVersionConfig;
+    app: Required<ParsedConfig["app"]>;
+}
+
+/** Fills the values whose defaults depend on other keys. */
+export function resolveDefaults(cfg: ParsedConfig): LabConfig {
+    const withTag = (v: ParsedConfig["stable"]): AppVersionConfig => ({ ...v, imageTag: v.imageTag ?? v.version });
+    return {
+        ...cfg,
+        traffic: cfg.traffic ?? defaultProvider[cfg.platform],
+        stable: withTag(cfg.stable),
+        candidate: withTag(cfg.candidate),
+        // A kind cluster can load a local image; an existing cluster usually pulls from a registry.
+        app: { ...cfg.app, build: cfg.app.build ?? cfg.platform === "kind" },
+    };
+}

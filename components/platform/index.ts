@@ -1,0 +1,2 @@
+export * from "./kindCluster";
+export * from "./kubernetesPlatform";

@@ -1,0 +1,94 @@
+import * as command from "@pulumi/command";
+import * as pulumi from "@pulumi/pulumi";
+import * as YAML from "yaml";
+
+export interface KindClusterArgs {
+    /** Name of the kind cluster (its node containers are <name>-control-plane, <name>-worker, ...). */
+    clusterName: string;
+    /** Worker nodes beside the control plane. */
+    workers: number;
+    /** Host port on 127.0.0.1 that reaches the lab's entry NodePort. */
+    hostPort: number;
+    /** NodePort inside the cluster that the host port maps to. */
+    entryNodePort: number;
+    /** kindest/node image, to pin the Kubernetes version; kind's default when unset. */
+    nodeImage?: string;
+}
+
+/**
+ * kind's cluster config: one control plane and `workers` workers, like a Swarm manager and its workers.
+ * Workers carry `deployment.type` labels as the Swarm lab's nodes did (the last worker is the canary
+ * node), and the control plane maps the entry NodePort to 127.0.0.1 only.
+ */
+export function kindClusterConfig(args: KindClusterArgs): object {
+    const image = args.nodeImage ? { image: args.nodeImage } : {};
+    const workers = Array.from({ length: args.workers }, (_, i) => ({
+        role: "worker",
+        ...image,
+        labels: {
+            "deployment.type": args.workers > 1 && i === args.workers - 1 ? "canary" : "stable",
+            "rollout-lab/worker": String(i + 1),
+        },
+    }));
+    return {
+        kind: "Cluster",
+        apiVersion: "kind.x-k8s.io/v1alpha4",
+        nodes: [
+            {
+                role: "control-plane",
+                ...image,
+                labels: { "ingress-ready": "true" },
+                extraPortMappings: [
+                    { containerPort: args.entryNodePort, hostPort: args.hostPort, listenAddress: "127.0.0.1", protocol: "TCP" },
+                ],
+            },
+            ...workers,
+        ],
+    };
+}
+
+/** A local kind cluster, created by `pulumi up` and deleted by `pulumi destroy`. */
+export class KindCluster extends pulumi.ComponentResource {
+    /** The cluster's kubeconfig (a secret: it holds the admin client key). */
+    public readonly kubeconfig: pulumi.Output<string>;
+    public readonly clusterName: string;
+    /** The command resource that owns the cluster; image loads depend on it. */
+    public readonly cluster: command.local.Command;
+
+    constructor(name: string, args: KindClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("rollout-lab:platform:KindCluster", name, {}, opts);
+        this.clusterName = args.clusterName;
+        const configYaml = YAML.stringify(kindClusterConfig(args));
+        this.cluster = new command.local.Command(
+            `${name}-cluster`,
+            {
+                // kind's progress goes to stderr; stdout carries only the kubeconfig.
+                create: `kind create cluster --name ${args.clusterName} --config - --wait 180s 1>&2 && kind get kubeconfig --name ${args.clusterName}`,
+                stdin: configYaml,
+                delete: `kind delete cluster --name ${args.clusterName}`,
+            },
+            {
+                parent: this,
+                additionalSecretOutputs: ["stdout"],
+                // A kind cluster cannot be changed in place: any change recreates it, old one first
+                // (the new one would clash on name and host port).
+                replaceOnChanges: ["*"],
+                deleteBeforeReplace: true,
+            },
+        );
+        this.kubeconfig = pulumi.secret(this.cluster.stdout);
+        this.registerOutputs({ kubeconfig: this.kubeconfig });
+    }
+
+    /** Loads a locally built image into every node, again whenever the image changes. */
+    loadImage(name: string, image: { imageName: pulumi.Input<string>; repoDigest: pulumi.Input<string> }, dependsOn: pulumi.Resource[]): command.local.Command {
+        return new command.local.Command(
+            name,
+            {
+                create: pulumi.interpolate`kind load docker-image ${image.imageName} --name ${this.clusterName}`,
+                triggers: [image.repoDigest],
+            },
+            { parent: this, dependsOn: [this.cluster, ...dependsOn] },
+        );
+    }
+}

@@ -1,0 +1,102 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { AppImages } from "../app";
+import { LabConfig } from "../config";
+import { ServiceOptions, entryNodePort } from "../strategies/workload";
+import { KindCluster } from "./kindCluster";
+
+export interface KubernetesPlatformArgs {
+    /** The validated stack config (platform kind or kubernetes). */
+    config: LabConfig;
+}
+
+/**
+ * Where the app runs on Kubernetes: a kind cluster the program creates, an existing cluster from a
+ * kubeconfig context, or (renderYamlTo) no cluster at all, only manifests written to a folder.
+ * Exposes the explicit provider every Kubernetes resource of the lab uses, and the app's images.
+ */
+export class KubernetesPlatform extends pulumi.ComponentResource {
+    public readonly provider: k8s.Provider;
+    public readonly cluster?: KindCluster;
+    /** Image reference for each release. */
+    public readonly images: { stable: pulumi.Input<string>; candidate: pulumi.Input<string> };
+    /** What the app's pods must wait for: images built and loaded into the cluster. */
+    public readonly imagesReady: pulumi.Resource[];
+    public readonly serviceType: ServiceOptions["type"];
+    /** Where students and the probe reach the lab. */
+    public readonly entryUrl: string;
+    /** The cluster's kubeconfig where the program made the cluster (secret). */
+    public readonly kubeconfig?: pulumi.Output<string>;
+
+    constructor(name: string, args: KubernetesPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("rollout-lab:platform:KubernetesPlatform", name, {}, opts);
+        const { config } = args;
+        const render = config.renderYamlTo;
+        const isKind = config.platform === "kind";
+
+        if (isKind && render === undefined) {
+            this.cluster = new KindCluster(
+                `${name}-kind`,
+                { ...config.kind, entryNodePort },
+                { parent: this },
+            );
+            this.kubeconfig = this.cluster.kubeconfig;
+        }
+        this.provider = new k8s.Provider(`${name}-k8s`, providerArgs(config, this.kubeconfig), { parent: this });
+
+        const refs = {
+            stable: `${config.app.image}:${config.stable.imageTag}`,
+            candidate: `${config.app.image}:${config.candidate.imageTag}`,
+        };
+        this.imagesReady = [];
+        if (config.app.build && render === undefined) {
+            const built = new AppImages(
+                `${name}-images`,
+                { repository: config.app.image, tags: [config.stable.imageTag, config.candidate.imageTag], baseImage: config.app.baseImage },
+                { parent: this },
+            );
+            const cluster = this.cluster;
+            this.imagesReady = Object.entries(built.images).map(([tag, image]) =>
+                cluster ? cluster.loadImage(`${name}-load-${tag}`, image, [image]) : image,
+            );
+            this.images = {
+                stable: built.images[config.stable.imageTag].imageName,
+                candidate: built.images[config.candidate.imageTag].imageName,
+            };
+        } else {
+            this.images = refs;
+        }
+
+        this.serviceType = isKind ? "NodePort" : config.kubernetes.serviceType;
+        this.entryUrl = entryUrlFor(config);
+        this.registerOutputs({ entryUrl: this.entryUrl });
+    }
+}
+
+function providerArgs(config: LabConfig, kubeconfig: pulumi.Output<string> | undefined): k8s.ProviderArgs {
+    if (config.renderYamlTo !== undefined) {
+        return { renderYamlToDirectory: config.renderYamlTo };
+    }
+    if (kubeconfig !== undefined) {
+        return { kubeconfig };
+    }
+    // An existing cluster: kubeconfig path and context from config, else $KUBECONFIG / ~/.kube/config.
+    return { kubeconfig: config.kubernetes.kubeconfig, context: config.kubernetes.context };
+}
+
+export function entryUrlFor(config: LabConfig): string {
+    if (config.renderYamlTo !== undefined) {
+        return `none: manifests rendered to ${config.renderYamlTo}`;
+    }
+    if (config.platform === "kind") {
+        return `http://127.0.0.1:${config.kind.hostPort}`;
+    }
+    switch (config.kubernetes.serviceType) {
+        case "NodePort":
+            return `http://<any node address>:${entryNodePort}`;
+        case "LoadBalancer":
+            return `the external address of Service ${config.namespace}/demo-app`;
+        default:
+            return `kubectl -n ${config.namespace} port-forward svc/demo-app 8080:80, then http://127.0.0.1:8080`;
+    }
+}

@@ -1,0 +1,187 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { AppVersionConfig, LabConfig } from "../config";
+
+// The pieces every strategy is made of: the demo app's pod template, its Deployment, the Service in
+// front of it and an optional autoscaler. Plain functions, so each can be tested without a component tree.
+
+export const appName = "demo-app";
+export const appPort = 8080;
+/** The NodePort the lab's Service listens on; kind maps it to 127.0.0.1:<kind.hostPort>. */
+export const entryNodePort = 30080;
+/** Seconds the pod keeps serving after it is told to stop, so every proxy has dropped it from its endpoints. */
+export const preStopSleepSeconds = 5;
+export const terminationGracePeriodSeconds = 30;
+
+/** blue runs the stable release, green the candidate, whatever the strategy. */
+export type Color = "blue" | "green";
+/** Where a copy sits in a canary: the stable track or the canary track. */
+export type Track = "stable" | "canary";
+
+export const selectorLabels = { "app.kubernetes.io/name": appName };
+
+export interface Workload {
+    /** The Deployment's name, e.g. demo-blue. */
+    name: string;
+    release: AppVersionConfig;
+    color: Color;
+    track: Track;
+    replicas: number;
+    image: pulumi.Input<string>;
+    /** Labels that select this workload's pods (and only them). */
+    matchLabels: Record<string, string>;
+}
+
+/** Every label a pod of this workload carries. */
+export function podLabels(w: Workload): Record<string, string> {
+    return {
+        ...selectorLabels,
+        ...w.matchLabels,
+        "app.kubernetes.io/part-of": "rollout-lab",
+        "app.kubernetes.io/version": w.release.version,
+        "rollout-lab/color": w.color,
+        "rollout-lab/track": w.track,
+    };
+}
+
+/** The demo app's pod: probes, a preStop pause, requests and limits, and a locked-down security context. */
+export function podTemplate(w: Workload): k8s.types.input.core.v1.PodTemplateSpec {
+    return {
+        metadata: { labels: podLabels(w) },
+        spec: {
+            terminationGracePeriodSeconds,
+            automountServiceAccountToken: false,
+            securityContext: { runAsNonRoot: true, runAsUser: 10001, runAsGroup: 10001, seccompProfile: { type: "RuntimeDefault" } },
+            containers: [
+                {
+                    name: "app",
+                    image: w.image,
+                    imagePullPolicy: "IfNotPresent",
+                    ports: [{ name: "http", containerPort: appPort }],
+                    env: [
+                        { name: "VERSION", value: w.release.version },
+                        { name: "COLOR", value: w.color },
+                        { name: "PORT", value: String(appPort) },
+                        { name: "READY_DELAY_MS", value: String(w.release.readyDelayMs) },
+                        { name: "ERROR_RATE", value: String(w.release.errorRate) },
+                        { name: "LATENCY_MS", value: String(w.release.latencyMs) },
+                    ],
+                    readinessProbe: {
+                        httpGet: { path: "/ready", port: "http" },
+                        periodSeconds: 2,
+                        timeoutSeconds: 1,
+                        failureThreshold: 1,
+                        successThreshold: 1,
+                    },
+                    livenessProbe: {
+                        httpGet: { path: "/live", port: "http" },
+                        initialDelaySeconds: 5,
+                        periodSeconds: 10,
+                        timeoutSeconds: 2,
+                        failureThreshold: 3,
+                    },
+                    // Endpoints are removed asynchronously after a pod starts terminating; the pause keeps
+                    // the old pod serving until kube-proxy and every ingress have stopped sending to it.
+                    lifecycle: { preStop: { sleep: { seconds: preStopSleepSeconds } } },
+                    resources: {
+                        requests: { cpu: "50m", memory: "64Mi" },
+                        limits: { cpu: "500m", memory: "128Mi" },
+                    },
+                    securityContext: {
+                        allowPrivilegeEscalation: false,
+                        readOnlyRootFilesystem: true,
+                        runAsNonRoot: true,
+                        capabilities: { drop: ["ALL"] },
+                    },
+                },
+            ],
+        },
+    };
+}
+
+export interface DeploymentOptions {
+    namespace: pulumi.Input<string>;
+    /** How Kubernetes replaces pods when the template changes. */
+    strategy?: k8s.types.input.apps.v1.DeploymentStrategy;
+    minReadySeconds?: number;
+    progressDeadlineSeconds?: number;
+}
+
+export function appDeployment(
+    w: Workload,
+    options: DeploymentOptions,
+    opts: pulumi.CustomResourceOptions,
+): k8s.apps.v1.Deployment {
+    return new k8s.apps.v1.Deployment(
+        w.name,
+        {
+            metadata: { name: w.name, namespace: options.namespace, labels: podLabels(w) },
+            spec: {
+                replicas: w.replicas,
+                selector: { matchLabels: { ...selectorLabels, ...w.matchLabels } },
+                strategy: options.strategy ?? { type: "RollingUpdate", rollingUpdate: { maxSurge: "25%", maxUnavailable: 0 } },
+                minReadySeconds: options.minReadySeconds,
+                progressDeadlineSeconds: options.progressDeadlineSeconds,
+                template: podTemplate(w),
+            },
+        },
+        opts,
+    );
+}
+
+export interface ServiceOptions {
+    namespace: pulumi.Input<string>;
+    selector: pulumi.Input<Record<string, string>>;
+    /** NodePort on kind (mapped to the host); ClusterIP or LoadBalancer elsewhere if asked. */
+    type: "NodePort" | "ClusterIP" | "LoadBalancer";
+}
+
+/** The one Service students and the probe reach; its selector decides which pods get traffic. */
+export function appService(name: string, options: ServiceOptions, opts: pulumi.CustomResourceOptions): k8s.core.v1.Service {
+    return new k8s.core.v1.Service(
+        name,
+        {
+            metadata: { name: appName, namespace: options.namespace, labels: { ...selectorLabels, "app.kubernetes.io/part-of": "rollout-lab" } },
+            spec: {
+                type: options.type,
+                selector: options.selector,
+                ports: [
+                    {
+                        name: "http",
+                        port: 80,
+                        targetPort: "http",
+                        nodePort: options.type === "ClusterIP" ? undefined : entryNodePort,
+                    },
+                ],
+            },
+        },
+        opts,
+    );
+}
+
+/** An autoscaler for a Deployment when the stack asks for one; none for a Deployment scaled to zero. */
+export function appAutoscaler(
+    w: Workload,
+    namespace: pulumi.Input<string>,
+    hpa: LabConfig["hpa"],
+    opts: pulumi.CustomResourceOptions,
+): k8s.autoscaling.v2.HorizontalPodAutoscaler | undefined {
+    if (hpa === undefined || w.replicas === 0) {
+        return undefined;
+    }
+    return new k8s.autoscaling.v2.HorizontalPodAutoscaler(
+        `${w.name}-hpa`,
+        {
+            metadata: { name: w.name, namespace, labels: podLabels(w) },
+            spec: {
+                scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: w.name },
+                minReplicas: hpa.minReplicas,
+                maxReplicas: hpa.maxReplicas,
+                metrics: [
+                    { type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: hpa.cpuTargetPercent } } },
+                ],
+            },
+        },
+        opts,
+    );
+}

@@ -1,0 +1,13 @@
+// rollout-lab: one Pulumi program; the stack file (stacks/Pulumi.<stack>.yaml) picks the platform,
+// the strategy, the traffic provider and their parameters.
+import { createLab, loadLabConfig } from "./components/lab";
+
+const lab = createLab(loadLabConfig());
+
+/** Where to send traffic (the probe, curl, a browser). */
+export const entryUrl = lab.entryUrl;
+export const namespace = lab.namespace;
+/** Which Deployment gets which share of requests, and the Service selector in effect. */
+export const routing = lab.routing;
+/** The kind cluster's kubeconfig (secret): `pulumi stack output kubeconfig --show-secrets > kubeconfig`. */
+export const kubeconfig = lab.kubeconfig;

@@ -1,0 +1,63 @@
+import { strict as assert } from "assert";
+import { CreatedResource, ProgramRun, findResources } from "./pulumiHarness";
+
+export const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
+export const SERVICE = "kubernetes:core/v1:Service";
+export const NAMESPACE = "kubernetes:core/v1:Namespace";
+export const HPA = "kubernetes:autoscaling/v2:HorizontalPodAutoscaler";
+export const K8S_PROVIDER = "pulumi:providers:kubernetes";
+export const COMMAND = "command:local:Command";
+export const IMAGE = "docker:index/image:Image";
+
+export function deployments(run: ProgramRun): CreatedResource[] {
+    return findResources(run, DEPLOYMENT);
+}
+
+export function deploymentNamed(run: ProgramRun, name: string): CreatedResource {
+    const found = deployments(run).filter((d) => d.inputs.metadata.name === name);
+    assert.equal(found.length, 1, `expected one Deployment ${name}, have ${deployments(run).map((d) => d.inputs.metadata.name).join(", ")}`);
+    return found[0];
+}
+
+export function theService(run: ProgramRun): CreatedResource {
+    const services = findResources(run, SERVICE);
+    assert.equal(services.length, 1, "one Service fronts the app");
+    return services[0];
+}
+
+export function envOf(deployment: CreatedResource): Record<string, string> {
+    const env = deployment.inputs.spec.template.spec.containers[0].env as { name: string; value: string }[];
+    return Object.fromEntries(env.map((e) => [e.name, e.value]));
+}
+
+/** Labels of the pods a selector picks, among all Deployments of the run. */
+export function deploymentsSelectedBy(run: ProgramRun, selector: Record<string, string>): string[] {
+    return deployments(run)
+        .filter((d) => Object.entries(selector).every(([k, v]) => d.inputs.spec.template.metadata.labels[k] === v))
+        .map((d) => d.inputs.metadata.name as string)
+        .sort();
+}
+
+/** What every container of the demo app must have, whatever the strategy. */
+export function assertHardenedContainers(run: ProgramRun): void {
+    for (const d of deployments(run)) {
+        const pod = d.inputs.spec.template.spec;
+        const name = d.inputs.metadata.name;
+        assert.equal(pod.terminationGracePeriodSeconds, 30, `${name}: grace period`);
+        assert.equal(pod.securityContext.runAsNonRoot, true, `${name}: pod runAsNonRoot`);
+        assert.deepEqual(pod.securityContext.seccompProfile, { type: "RuntimeDefault" }, `${name}: seccomp`);
+        for (const c of pod.containers) {
+            assert.deepEqual(c.readinessProbe.httpGet, { path: "/ready", port: "http" }, `${name}: readiness probe`);
+            assert.deepEqual(c.livenessProbe.httpGet, { path: "/live", port: "http" }, `${name}: liveness probe`);
+            assert.deepEqual(c.lifecycle.preStop, { sleep: { seconds: 5 } }, `${name}: preStop pause`);
+            assert.ok(c.lifecycle.preStop.sleep.seconds < pod.terminationGracePeriodSeconds, `${name}: preStop fits the grace period`);
+            assert.deepEqual(c.resources, { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "500m", memory: "128Mi" } }, `${name}: resources`);
+            assert.deepEqual(
+                c.securityContext,
+                { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ["ALL"] } },
+                `${name}: container securityContext`,
+            );
+            assert.doesNotMatch(c.image, /:latest$|^[^:]+$/, `${name}: image has a pinned tag`);
+        }
+    }
+}
