@@ -54,7 +54,7 @@ export function crossFieldProblems(raw: Record<string, unknown>): CrossProblem[]
                 given,
                 allowed: `for strategy "${strategy}" on ${platform}: ${providersFor(strategy, platform).join(", ")}`,
             });
-        } else if (!implemented.providers.includes(traffic)) {
+        } else if (implemented.platforms.includes(platform) && !implemented.providers.includes(traffic)) {
             problems.push({
                 key: "traffic",
                 given,

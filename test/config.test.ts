@@ -1,0 +1,126 @@
+import { strict as assert } from "assert";
+import { LabConfigError, parseLabConfig } from "../components/config";
+import { lastCreated, runProgram, toPulumiConfig } from "./support/pulumiHarness";
+
+const base = { "rollout-lab:candidate": { version: "v2" } };
+
+/** Runs the program with a bad config: it must throw exactly `message` and register nothing. */
+async function assertRefused(config: Record<string, unknown>, message: string): Promise<void> {
+    await assert.rejects(runProgram(toPulumiConfig(config)), (e: unknown) => {
+        assert.ok(e instanceof Error);
+        assert.equal(e.name, "LabConfigError");
+        assert.equal(e.message, message);
+        return true;
+    });
+    assert.deepEqual(lastCreated(), [], "nothing may be registered when the config is bad");
+}
+
+describe("stack config", () => {
+    it("fills defaults so a stack file only says what differs", () => {
+        const cfg = parseLabConfig({ candidate: { version: "v2" } });
+        assert.equal(cfg.platform, "kind");
+        assert.equal(cfg.strategy, "rolling");
+        assert.equal(cfg.traffic, "native");
+        assert.deepEqual(cfg.stable, { version: "v1", replicas: 3, imageTag: "v1", errorRate: 0, latencyMs: 0, readyDelayMs: 0 });
+        assert.equal(cfg.candidate.imageTag, "v2");
+        assert.deepEqual(cfg.canary, { weight: 10, totalReplicas: 10 });
+        assert.deepEqual(cfg.rolling, { maxSurge: "25%", maxUnavailable: 0, minReadySeconds: 5, progressDeadlineSeconds: 600 });
+        assert.equal(cfg.app.build, true, "kind builds the app image locally");
+        assert.equal(parseLabConfig({ platform: "kubernetes", candidate: { version: "v2" } }).app.build, false);
+    });
+
+    it("refuses an unknown strategy", () =>
+        assertRefused(
+            { ...base, "rollout-lab:strategy": "blue-green" },
+            'Invalid rollout-lab stack config (1 problem):\n' +
+                '  - rollout-lab:strategy: got "blue-green"; allowed: recreate, rolling, bluegreen, canary, abtest, shadow',
+        ));
+
+    it("refuses a canary weight of 120", () =>
+        assertRefused(
+            { ...base, "rollout-lab:strategy": "canary", "rollout-lab:canary": { weight: 120 } },
+            "Invalid rollout-lab stack config (1 problem):\n  - rollout-lab:canary.weight: got 120; allowed: at most 100",
+        ));
+
+    it("refuses a negative replica count", () =>
+        assertRefused(
+            { "rollout-lab:candidate": { version: "v2", replicas: -2 } },
+            "Invalid rollout-lab stack config (1 problem):\n  - rollout-lab:candidate.replicas: got -2; allowed: at least 0",
+        ));
+
+    it("refuses a provider that cannot do the strategy, naming the providers that can", () =>
+        assertRefused(
+            { ...base, "rollout-lab:strategy": "shadow", "rollout-lab:traffic": "native" },
+            "Invalid rollout-lab stack config (1 problem):\n" +
+                '  - rollout-lab:traffic: got "native"; allowed: for strategy "shadow" on kind: nginx, linkerd, istio',
+        ));
+
+    it("says when the refused provider is only the platform's default", () =>
+        assertRefused(
+            { ...base, "rollout-lab:strategy": "abtest", "rollout-lab:abtest": { header: "X-Canary", value: "on" } },
+            "Invalid rollout-lab stack config (1 problem):\n" +
+                '  - rollout-lab:traffic: got "native" (the default on kind); allowed: for strategy "abtest" on kind: nginx, linkerd, istio',
+        ));
+
+    it("refuses a missing candidate version", () =>
+        assertRefused(
+            { "rollout-lab:strategy": "canary", "rollout-lab:candidate": { replicas: 2 } },
+            "Invalid rollout-lab stack config (1 problem):\n  - rollout-lab:candidate.version: got nothing (missing); allowed: required (string)",
+        ));
+
+    it("refuses a stack with no candidate at all", () =>
+        assertRefused(
+            { "rollout-lab:strategy": "canary" },
+            "Invalid rollout-lab stack config (1 problem):\n  - rollout-lab:candidate: got nothing (missing); allowed: required (object)",
+        ));
+
+    it("refuses a misspelt key and lists the keys that exist there", () =>
+        assertRefused(
+            { ...base, "rollout-lab:bluegreen": { activeColour: "green" } },
+            "Invalid rollout-lab stack config (1 problem):\n" +
+                '  - rollout-lab:bluegreen.activeColour: got "green"; allowed: no such key; keys here: activeColor, scaleIdleToZero',
+        ));
+
+    it("lists every problem in one message", () =>
+        assertRefused(
+            {
+                "rollout-lab:strategy": "shadow",
+                "rollout-lab:traffic": "native",
+                "rollout-lab:canary": { weight: 120 },
+                "rollout-lab:stable": { version: "v1", replicas: -1 },
+                "rollout-lab:candidate": { replicas: 3 },
+                "rollout-lab:monitoring": "yes",
+                "rollout-lab:hpa": { minReplicas: 5, maxReplicas: 2 },
+            },
+            "Invalid rollout-lab stack config (6 problems):\n" +
+                "  - rollout-lab:stable.replicas: got -1; allowed: at least 0\n" +
+                "  - rollout-lab:candidate.version: got nothing (missing); allowed: required (string)\n" +
+                "  - rollout-lab:canary.weight: got 120; allowed: at most 100\n" +
+                '  - rollout-lab:monitoring: got "yes"; allowed: a boolean\n' +
+                '  - rollout-lab:traffic: got "native"; allowed: for strategy "shadow" on kind: nginx, linkerd, istio\n' +
+                "  - rollout-lab:hpa.minReplicas: got 5; allowed: at most hpa.maxReplicas (2)",
+        ));
+
+    it("refuses what this version has not built yet, saying so", () =>
+        assertRefused(
+            { ...base, "rollout-lab:platform": "swarm", "rollout-lab:strategy": "canary" },
+            "Invalid rollout-lab stack config (1 problem):\n" +
+                '  - rollout-lab:platform: got "swarm"; allowed: kind, kubernetes (platform "swarm" is not built yet in this version of the lab)',
+        ));
+
+    it("refuses an A/B test without a header and value or a cookie", () => {
+        assert.throws(
+            () => parseLabConfig({ strategy: "abtest", traffic: "nginx", candidate: { version: "v2" }, abtest: { header: "X-Canary" } }),
+            (e: unknown) =>
+                e instanceof LabConfigError &&
+                e.problems.some((p) => p.key === "rollout-lab:abtest" && p.allowed === "{header, value} together, or {cookie}"),
+        );
+    });
+
+    it("refuses a percentage it cannot read for maxSurge", () => {
+        assert.throws(
+            () => parseLabConfig({ candidate: { version: "v2" }, rolling: { maxSurge: "150%" } }),
+            (e: unknown) => e instanceof LabConfigError && e.problems[0].key === "rollout-lab:rolling.maxSurge",
+        );
+    });
+});

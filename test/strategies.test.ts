@@ -1,0 +1,197 @@
+import { strict as assert } from "assert";
+import { kindClusterConfig } from "../components/platform";
+import { splitReplicas } from "../components/strategies";
+import { ProgramRun, findResource, findResources, runProgram, stackConfig, toPulumiConfig } from "./support/pulumiHarness";
+import { COMMAND, DEPLOYMENT, HPA, IMAGE, K8S_PROVIDER, SERVICE, deploymentNamed, deployments, envOf, theService } from "./support/expectations";
+
+/** Paths (type/name/field...) where two runs registered different inputs, plus resources only one has. */
+function differences(a: ProgramRun, b: ProgramRun): string[] {
+    const key = (r: { type: string; name: string }) => `${r.type}/${r.name}`;
+    const diffs: string[] = [];
+    const walk = (x: unknown, y: unknown, at: string) => {
+        if (JSON.stringify(x) === JSON.stringify(y)) {
+            return;
+        }
+        if (x && y && typeof x === "object" && typeof y === "object" && !Array.isArray(x) && !Array.isArray(y)) {
+            for (const k of new Set([...Object.keys(x), ...Object.keys(y)])) {
+                walk((x as any)[k], (y as any)[k], `${at}.${k}`);
+            }
+        } else {
+            diffs.push(at);
+        }
+    };
+    const bByKey = new Map(b.resources.map((r) => [key(r), r]));
+    for (const r of a.resources) {
+        const other = bByKey.get(key(r));
+        if (other === undefined) {
+            diffs.push(`only in first: ${key(r)}`);
+        } else {
+            walk(r.inputs, other.inputs, key(r));
+        }
+    }
+    const aKeys = new Set(a.resources.map(key));
+    b.resources.filter((r) => !aKeys.has(key(r))).forEach((r) => diffs.push(`only in second: ${key(r)}`));
+    return diffs;
+}
+
+function withConfig(stack: string, extra: Record<string, unknown>): Record<string, string> {
+    return { ...stackConfig(stack), ...toPulumiConfig(extra) };
+}
+
+describe("blue/green", () => {
+    it("flipping the active colour changes the Service selector and nothing else", async () => {
+        const blue = await runProgram(withConfig("kind-bluegreen", { "rollout-lab:bluegreen": { activeColor: "blue" } }));
+        const green = await runProgram(withConfig("kind-bluegreen", { "rollout-lab:bluegreen": { activeColor: "green" } }));
+        assert.deepEqual(differences(blue, green), [`${SERVICE}/lab-bluegreen-svc.spec.selector.rollout-lab/color`]);
+        assert.equal(theService(blue).inputs.spec.selector["rollout-lab/color"], "blue");
+        assert.equal(theService(green).inputs.spec.selector["rollout-lab/color"], "green");
+        assert.deepEqual(
+            (green.outputs.routing as any).workloads.map((w: any) => [w.name, w.version, w.expectedShare]),
+            [["demo-blue", "v1", 0], ["demo-green", "v2", 100]],
+        );
+    });
+
+    it("can scale the idle colour to zero, and gives it no autoscaler", async () => {
+        const run = await runProgram(
+            withConfig("kind-bluegreen", {
+                "rollout-lab:bluegreen": { activeColor: "green", scaleIdleToZero: true },
+                "rollout-lab:hpa": { minReplicas: 2, maxReplicas: 6 },
+            }),
+        );
+        assert.equal(deploymentNamed(run, "demo-blue").inputs.spec.replicas, 0);
+        assert.equal(deploymentNamed(run, "demo-green").inputs.spec.replicas, 3);
+        const hpas = findResources(run, HPA);
+        assert.deepEqual(hpas.map((h) => h.inputs.spec.scaleTargetRef.name), ["demo-green"]);
+    });
+});
+
+describe("canary by replica ratio", () => {
+    it("splits replicas from the weight and the total", () => {
+        assert.deepEqual(splitReplicas(10, 10), { stable: 9, canary: 1 });
+        assert.deepEqual(splitReplicas(25, 4), { stable: 3, canary: 1 });
+        assert.deepEqual(splitReplicas(50, 10), { stable: 5, canary: 5 });
+        assert.deepEqual(splitReplicas(0, 10), { stable: 10, canary: 0 });
+        assert.deepEqual(splitReplicas(100, 10), { stable: 0, canary: 10 });
+        assert.deepEqual(splitReplicas(33, 3), { stable: 2, canary: 1 });
+    });
+
+    it("weight 10 of 10 replicas runs 9 stable + 1 canary behind one Service", async () => {
+        const run = await runProgram(withConfig("kind-canary", { "rollout-lab:canary": { weight: 10, totalReplicas: 10 } }));
+        assert.equal(deploymentNamed(run, "demo-stable").inputs.spec.replicas, 9);
+        assert.equal(deploymentNamed(run, "demo-canary").inputs.spec.replicas, 1);
+        assert.deepEqual(theService(run).inputs.spec.selector, { "app.kubernetes.io/name": "demo-app" });
+        assert.deepEqual(envOf(deploymentNamed(run, "demo-canary")), {
+            VERSION: "v2",
+            COLOR: "green",
+            PORT: "8080",
+            READY_DELAY_MS: "0",
+            ERROR_RATE: "0",
+            LATENCY_MS: "0",
+        });
+    });
+
+    it("stepping the weight changes only the two replica counts", async () => {
+        const at10 = await runProgram(withConfig("kind-canary", { "rollout-lab:canary": { weight: 10, totalReplicas: 10 } }));
+        const at50 = await runProgram(withConfig("kind-canary", { "rollout-lab:canary": { weight: 50, totalReplicas: 10 } }));
+        assert.deepEqual(differences(at10, at50), [`${DEPLOYMENT}/demo-stable.spec.replicas`, `${DEPLOYMENT}/demo-canary.spec.replicas`]);
+        assert.equal(deploymentNamed(at50, "demo-canary").inputs.spec.replicas, 5);
+    });
+});
+
+describe("recreate and rolling", () => {
+    it("Recreate reaches the Deployment, with no rolling settings", async () => {
+        const run = await runProgram(stackConfig("kind-recreate"));
+        const d = deploymentNamed(run, "demo-app");
+        assert.deepEqual(d.inputs.spec.strategy, { type: "Recreate" });
+        assert.equal(d.inputs.spec.minReadySeconds, undefined);
+    });
+
+    it("maxSurge, maxUnavailable, minReadySeconds and the deadline reach the Deployment", async () => {
+        const run = await runProgram(
+            withConfig("kind-rolling", {
+                "rollout-lab:rolling": { maxSurge: "50%", maxUnavailable: 1, minReadySeconds: 12, progressDeadlineSeconds: 120 },
+            }),
+        );
+        const spec = deploymentNamed(run, "demo-app").inputs.spec;
+        assert.deepEqual(spec.strategy, { type: "RollingUpdate", rollingUpdate: { maxSurge: "50%", maxUnavailable: 1 } });
+        assert.equal(spec.minReadySeconds, 12);
+        assert.equal(spec.progressDeadlineSeconds, 120);
+    });
+
+    it("releasing the candidate changes only the pod template (image, version, colour)", async () => {
+        const stable = await runProgram(stackConfig("kind-rolling"));
+        const candidate = await runProgram(withConfig("kind-rolling", { "rollout-lab:release": "candidate" }));
+        const d = `${DEPLOYMENT}/demo-app`;
+        assert.deepEqual(differences(stable, candidate).sort(), [
+            `${d}.metadata.labels.app.kubernetes.io/version`,
+            `${d}.metadata.labels.rollout-lab/color`,
+            `${d}.spec.template.metadata.labels.app.kubernetes.io/version`,
+            `${d}.spec.template.metadata.labels.rollout-lab/color`,
+            `${d}.spec.template.spec.containers`,
+        ]);
+        const after = deploymentNamed(candidate, "demo-app");
+        assert.equal(after.inputs.spec.template.spec.containers[0].image, "rollout-lab/demo-app:v2");
+        assert.equal(envOf(after).VERSION, "v2");
+        assert.equal(envOf(after).READY_DELAY_MS, "3000");
+    });
+
+    it("adds one autoscaler per Deployment when hpa is set", async () => {
+        const run = await runProgram(withConfig("kind-rolling", { "rollout-lab:hpa": { minReplicas: 2, maxReplicas: 8, cpuTargetPercent: 60 } }));
+        const hpa = findResource(run, HPA, "demo-app-hpa");
+        assert.deepEqual(hpa.inputs.spec, {
+            scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: "demo-app" },
+            minReplicas: 2,
+            maxReplicas: 8,
+            metrics: [{ type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: 60 } } }],
+        });
+    });
+});
+
+describe("platforms", () => {
+    it("kind: one control plane and three labelled workers, the entry port on 127.0.0.1 only", () => {
+        const cfg = kindClusterConfig({ clusterName: "lab", workers: 3, hostPort: 8080, entryNodePort: 30080 }) as any;
+        assert.deepEqual(cfg.nodes.map((n: any) => n.role), ["control-plane", "worker", "worker", "worker"]);
+        assert.deepEqual(cfg.nodes[0].extraPortMappings, [{ containerPort: 30080, hostPort: 8080, listenAddress: "127.0.0.1", protocol: "TCP" }]);
+        assert.deepEqual(cfg.nodes.slice(1).map((n: any) => n.labels["deployment.type"]), ["stable", "stable", "canary"]);
+    });
+
+    it("kind: the cluster config reaches `kind create cluster` on stdin", async () => {
+        const run = await runProgram(withConfig("kind-canary", { "rollout-lab:kind": { workers: 2, hostPort: 9090, nodeImage: "kindest/node:v1.33.1" } }));
+        const cluster = findResource(run, COMMAND, "lab-kind-cluster");
+        assert.match(cluster.inputs.stdin, /hostPort: 9090/);
+        assert.equal((cluster.inputs.stdin.match(/role: worker/g) ?? []).length, 2);
+        assert.equal((cluster.inputs.stdin.match(/image: kindest\/node:v1.33.1/g) ?? []).length, 3);
+        assert.equal(run.outputs.entryUrl, "http://127.0.0.1:9090");
+    });
+
+    it("render mode writes manifests to a folder: no cluster, no image build", async () => {
+        const run = await runProgram(withConfig("kind-canary", { "rollout-lab:renderYamlTo": "rendered/kind-canary" }));
+        assert.equal(findResources(run, COMMAND).length, 0);
+        assert.equal(findResources(run, IMAGE).length, 0);
+        const provider = findResources(run, K8S_PROVIDER)[0];
+        assert.equal(provider.inputs.renderYamlToDirectory, "rendered/kind-canary");
+        assert.equal(deployments(run).length, 2);
+        assert.equal(deploymentNamed(run, "demo-canary").inputs.spec.template.spec.containers[0].image, "rollout-lab/demo-app:v2");
+    });
+
+    it("kubernetes: an existing cluster from a kubeconfig context, pulling the configured image", async () => {
+        const run = await runProgram(
+            toPulumiConfig({
+                "rollout-lab:platform": "kubernetes",
+                "rollout-lab:strategy": "bluegreen",
+                "rollout-lab:candidate": { version: "v2", imageTag: "2.0.0" },
+                "rollout-lab:app": { image: "registry.example.com/team/demo-app" },
+                "rollout-lab:kubernetes": { context: "staging", kubeconfig: "/home/me/.kube/config", serviceType: "ClusterIP" },
+            }),
+        );
+        assert.equal(findResources(run, COMMAND).length, 0);
+        assert.equal(findResources(run, IMAGE).length, 0);
+        const provider = findResources(run, K8S_PROVIDER)[0];
+        assert.equal(provider.inputs.context, "staging");
+        assert.equal(provider.inputs.kubeconfig, "/home/me/.kube/config");
+        assert.equal(deploymentNamed(run, "demo-green").inputs.spec.template.spec.containers[0].image, "registry.example.com/team/demo-app:2.0.0");
+        const svc = theService(run).inputs.spec;
+        assert.equal(svc.type, "ClusterIP");
+        assert.equal(svc.ports[0].nodePort, undefined);
+    });
+});
