@@ -29,6 +29,22 @@ describe("stack config", () => {
         assert.equal(parseLabConfig({ platform: "kubernetes", candidate: { version: "v2" } }).app.build, false);
     });
 
+    it("reads values the way `pulumi config set --path` and YAML write them", () => {
+        // --path stores floats as strings; an unquoted `version: 2` arrives as a number.
+        const cfg = parseLabConfig({
+            candidate: { version: 2, errorRate: "0.2", latencyMs: "800" },
+            canary: { weight: "50" },
+            bluegreen: { scaleIdleToZero: "true" },
+            monitoring: "false",
+        });
+        assert.equal(cfg.candidate.version, "2");
+        assert.equal(cfg.candidate.errorRate, 0.2);
+        assert.equal(cfg.candidate.latencyMs, 800);
+        assert.equal(cfg.canary.weight, 50);
+        assert.equal(cfg.bluegreen.scaleIdleToZero, true);
+        assert.throws(() => parseLabConfig({ candidate: { version: "v2" }, canary: { weight: "fifty" } }), /canary\.weight: got "fifty"; allowed: a number/);
+    });
+
     it("refuses an unknown strategy", () =>
         assertRefused(
             { ...base, "rollout-lab:strategy": "blue-green" },

@@ -6,26 +6,39 @@ import { defaultProvider, platforms, strategies, trafficProviders } from "./capa
 const labelValue = /^[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$/;
 const imageTag = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
 const dnsLabel = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+// `pulumi config set --path` stores floats as strings and unquoted YAML turns `version: 2` into a number:
+// accept both spellings of a number, a boolean or a string, and let the schema judge the value.
+const looksNumeric = (v: unknown) => typeof v === "string" && v.trim() !== "" && !Number.isNaN(Number(v));
+function num<T extends z.ZodType>(schema: T) {
+    return z.preprocess((v) => (looksNumeric(v) ? Number(v) : v), schema);
+}
+function str<T extends z.ZodType>(schema: T) {
+    return z.preprocess((v) => (typeof v === "number" ? String(v) : v), schema);
+}
+function bool<T extends z.ZodType>(schema: T) {
+    return z.preprocess((v) => (v === "true" ? true : v === "false" ? false : v), schema);
+}
+
 /** An int or a percentage string, as Kubernetes takes for maxSurge / maxUnavailable. */
-const intOrPercent = z.union([
+const intOrPercent = num(z.union([
     z.number().int().min(0),
     z.string().regex(/^(100|[1-9]?[0-9])%$/, { message: "a percentage such as \"25%\"" }),
-]);
+]));
 
 const appVersionSchema = z
     .object({
         /** Shown by the app and used as the `version` label on pods and metrics. */
-        version: z.string().regex(labelValue, { message: "a label value: letters, digits, . _ -, at most 63" }),
+        version: str(z.string().regex(labelValue, { message: "a label value: letters, digits, . _ -, at most 63" })),
         /** Replicas for this version where the strategy runs it on its own (recreate, rolling, blue/green). */
-        replicas: z.number().int().min(0).max(50).default(3),
+        replicas: num(z.number().int().min(0).max(50)).default(3),
         /** Image tag; defaults to the version. */
-        imageTag: z.string().regex(imageTag, { message: "a Docker image tag" }).optional(),
+        imageTag: str(z.string().regex(imageTag, { message: "a Docker image tag" })).optional(),
         /** Share of requests the app fails on purpose (0..1): a bad release. */
-        errorRate: z.number().min(0).max(1).default(0),
+        errorRate: num(z.number().min(0).max(1)).default(0),
         /** Extra latency per request in ms: a slow release. */
-        latencyMs: z.number().int().min(0).max(60000).default(0),
+        latencyMs: num(z.number().int().min(0).max(60000)).default(0),
         /** Time before /ready turns ready, like a service warming up. */
-        readyDelayMs: z.number().int().min(0).max(600000).default(0),
+        readyDelayMs: num(z.number().int().min(0).max(600000)).default(0),
     })
     .strict();
 
@@ -44,8 +57,8 @@ export const labConfigSchema = z
             .object({
                 maxSurge: intOrPercent.default("25%"),
                 maxUnavailable: intOrPercent.default(0),
-                minReadySeconds: z.number().int().min(0).max(3600).default(5),
-                progressDeadlineSeconds: z.number().int().min(10).max(3600).default(600),
+                minReadySeconds: num(z.number().int().min(0).max(3600)).default(5),
+                progressDeadlineSeconds: num(z.number().int().min(10).max(3600)).default(600),
             })
             .strict()
             .default({ maxSurge: "25%", maxUnavailable: 0, minReadySeconds: 5, progressDeadlineSeconds: 600 }),
@@ -54,16 +67,16 @@ export const labConfigSchema = z
                 /** blue runs the stable release, green the candidate. */
                 activeColor: z.enum(["blue", "green"]).default("blue"),
                 /** Scale the idle colour to zero replicas (saves resources, slows rollback). */
-                scaleIdleToZero: z.boolean().default(false),
+                scaleIdleToZero: bool(z.boolean()).default(false),
             })
             .strict()
             .default({ activeColor: "blue", scaleIdleToZero: false }),
         canary: z
             .object({
                 /** Percent of traffic for the candidate. */
-                weight: z.number().int().min(0).max(100).default(10),
+                weight: num(z.number().int().min(0).max(100)).default(10),
                 /** With native routing: stable + canary replicas together, split by the weight. */
-                totalReplicas: z.number().int().min(1).max(100).default(10),
+                totalReplicas: num(z.number().int().min(1).max(100)).default(10),
             })
             .strict()
             .default({ weight: 10, totalReplicas: 10 }),
@@ -76,24 +89,24 @@ export const labConfigSchema = z
             .strict()
             .optional(),
         shadow: z
-            .object({ percent: z.number().int().min(1).max(100).default(100) })
+            .object({ percent: num(z.number().int().min(1).max(100)).default(100) })
             .strict()
             .default({ percent: 100 }),
         hpa: z
             .object({
-                minReplicas: z.number().int().min(1).max(100),
-                maxReplicas: z.number().int().min(1).max(100),
-                cpuTargetPercent: z.number().int().min(1).max(100).default(70),
+                minReplicas: num(z.number().int().min(1).max(100)),
+                maxReplicas: num(z.number().int().min(1).max(100)),
+                cpuTargetPercent: num(z.number().int().min(1).max(100)).default(70),
             })
             .strict()
             .optional(),
-        monitoring: z.boolean().default(false),
+        monitoring: bool(z.boolean()).default(false),
         app: z
             .object({
                 /** Image repository of the demo app. */
                 image: z.string().regex(/^[a-z0-9][a-z0-9._/:-]*$/, { message: "an image repository" }).default("rollout-lab/demo-app"),
                 /** Build the image from app/ with the local Docker engine. */
-                build: z.boolean().optional(),
+                build: bool(z.boolean()).optional(),
                 /** Base image of the app's Dockerfile (any image with node, or Debian for apt-get). */
                 baseImage: z.string().min(1).default("node:20-bookworm-slim"),
             })
@@ -102,9 +115,9 @@ export const labConfigSchema = z
         kind: z
             .object({
                 clusterName: z.string().regex(dnsLabel, { message: "a DNS label" }).default("rollout-lab"),
-                workers: z.number().int().min(1).max(5).default(3),
+                workers: num(z.number().int().min(1).max(5)).default(3),
                 /** Host port on 127.0.0.1 that reaches the lab's entry point. */
-                hostPort: z.number().int().min(1024).max(65535).default(8080),
+                hostPort: num(z.number().int().min(1024).max(65535)).default(8080),
                 /** kindest/node image, to pin the Kubernetes version. */
                 nodeImage: z.string().min(1).optional(),
             })
