@@ -115,6 +115,7 @@ tar --numeric-owner --xattrs -C "$rootfs" \
     --exclude='./dev/*' --exclude='./proc/*' --exclude='./sys/*' \
     -cf - . \
     | docker import \
+        --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
         --change 'ENV LANG=C.UTF-8' \
         --change 'CMD ["bash"]' \
         --message "debootstrap --variant=minbase $SUITE $DEBIAN_MIRROR" \

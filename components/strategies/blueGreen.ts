@@ -1,32 +1,19 @@
-import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { RoutingSummary, StrategyArgs, summarize } from "./args";
-import { Color, Workload, appAutoscaler, appDeployment, appService, selectorLabels } from "./workload";
+import { StrategyArgs } from "./args";
+import { AppStrategy } from "./appStrategy";
+import { Color, Workload, selectorLabels } from "./workload";
 
 /**
  * Two full Deployments, blue (stable release) and green (candidate). The one Service's selector names
  * the active colour, so switching is one selector change and rolling back is the same change again.
  */
-export class BlueGreenStrategy extends pulumi.ComponentResource {
-    public readonly deployments: Record<Color, k8s.apps.v1.Deployment>;
-    public readonly service: k8s.core.v1.Service;
-    public readonly summary: RoutingSummary;
-
+export class BlueGreenStrategy extends AppStrategy<Color> {
     constructor(name: string, args: StrategyArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("rollout-lab:strategies:BlueGreen", name, {}, opts);
-        const workloads = blueGreenWorkloads(args);
-        const child = { parent: this, dependsOn: args.dependsOn };
-        this.deployments = {
-            blue: appDeployment(workloads.blue, { namespace: args.namespace }, child),
-            green: appDeployment(workloads.green, { namespace: args.namespace }, child),
-        };
-        appAutoscaler(workloads.blue, args.namespace, args.config.hpa, child);
-        appAutoscaler(workloads.green, args.namespace, args.config.hpa, child);
         const active = args.config.bluegreen.activeColor;
-        const selector = { ...selectorLabels, "rollout-lab/color": active };
-        this.service = appService(`${name}-svc`, { namespace: args.namespace, selector, type: args.serviceType }, child);
-        this.summary = summarize(args.config, [workloads.blue, workloads.green], selector, (w) => (w.color === active ? 100 : 0));
-        this.registerOutputs({ deployments: this.deployments, service: this.service, summary: this.summary });
+        super("rollout-lab:strategies:BlueGreen", name, args, blueGreenWorkloads(args), {
+            selector: { ...selectorLabels, "rollout-lab/color": active },
+            shareOf: (w) => (w.color === active ? 100 : 0),
+        }, opts);
     }
 }
 

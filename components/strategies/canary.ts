@@ -1,7 +1,7 @@
-import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { RoutingSummary, StrategyArgs, summarize } from "./args";
-import { Track, Workload, appAutoscaler, appDeployment, appService, selectorLabels } from "./workload";
+import { StrategyArgs } from "./args";
+import { AppStrategy } from "./appStrategy";
+import { Track, Workload, selectorLabels } from "./workload";
 
 /** How many replicas each track gets when traffic is split by replica count. */
 export function splitReplicas(weight: number, totalReplicas: number): Record<Track, number> {
@@ -14,27 +14,14 @@ export function splitReplicas(weight: number, totalReplicas: number): Record<Tra
  * kube-proxy spreads connections over all ready pods and the candidate's share is its share of pods.
  * The share can only move in steps of 100/totalReplicas percent.
  */
-export class CanaryStrategy extends pulumi.ComponentResource {
-    public readonly deployments: Record<Track, k8s.apps.v1.Deployment>;
-    public readonly service: k8s.core.v1.Service;
-    public readonly summary: RoutingSummary;
-
+export class CanaryStrategy extends AppStrategy<Track> {
     constructor(name: string, args: StrategyArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("rollout-lab:strategies:Canary", name, {}, opts);
         const workloads = canaryWorkloads(args);
-        const child = { parent: this, dependsOn: args.dependsOn };
-        this.deployments = {
-            stable: appDeployment(workloads.stable, { namespace: args.namespace }, child),
-            canary: appDeployment(workloads.canary, { namespace: args.namespace }, child),
-        };
-        appAutoscaler(workloads.stable, args.namespace, args.config.hpa, child);
-        appAutoscaler(workloads.canary, args.namespace, args.config.hpa, child);
-        this.service = appService(`${name}-svc`, { namespace: args.namespace, selector: selectorLabels, type: args.serviceType }, child);
         const total = workloads.stable.replicas + workloads.canary.replicas;
-        this.summary = summarize(args.config, [workloads.stable, workloads.canary], selectorLabels, (w) =>
-            Math.round((1000 * w.replicas) / total) / 10,
-        );
-        this.registerOutputs({ deployments: this.deployments, service: this.service, summary: this.summary });
+        super("rollout-lab:strategies:Canary", name, args, workloads, {
+            selector: selectorLabels,
+            shareOf: (w) => Math.round((1000 * w.replicas) / total) / 10,
+        }, opts);
     }
 }
 

@@ -1,7 +1,7 @@
-import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { RoutingSummary, StrategyArgs, summarize } from "./args";
-import { DeploymentOptions, Workload, appAutoscaler, appDeployment, appName, appService, selectorLabels } from "./workload";
+import { StrategyArgs } from "./args";
+import { AppStrategy } from "./appStrategy";
+import { DeploymentOptions, Workload, appName, selectorLabels } from "./workload";
 
 /**
  * recreate and rolling run one Deployment; `release` says whether it runs the stable or the candidate
@@ -24,11 +24,7 @@ export function singleReleaseWorkload(args: StrategyArgs): Workload {
 }
 
 /** One Deployment behind one Service; subclasses say how Kubernetes replaces its pods. */
-export abstract class SingleReleaseStrategy extends pulumi.ComponentResource {
-    public readonly deployment: k8s.apps.v1.Deployment;
-    public readonly service: k8s.core.v1.Service;
-    public readonly summary: RoutingSummary;
-
+export abstract class SingleReleaseStrategy extends AppStrategy<"app"> {
     protected constructor(
         type: string,
         name: string,
@@ -36,13 +32,6 @@ export abstract class SingleReleaseStrategy extends pulumi.ComponentResource {
         replacement: Omit<DeploymentOptions, "namespace">,
         opts?: pulumi.ComponentResourceOptions,
     ) {
-        super(type, name, {}, opts);
-        const workload = singleReleaseWorkload(args);
-        const child = { parent: this, dependsOn: args.dependsOn };
-        this.deployment = appDeployment(workload, { namespace: args.namespace, ...replacement }, child);
-        appAutoscaler(workload, args.namespace, args.config.hpa, child);
-        this.service = appService(`${name}-svc`, { namespace: args.namespace, selector: selectorLabels, type: args.serviceType }, child);
-        this.summary = summarize(args.config, [workload], selectorLabels, () => 100);
-        this.registerOutputs({ deployment: this.deployment, service: this.service, summary: this.summary });
+        super(type, name, args, { app: singleReleaseWorkload(args) }, { selector: selectorLabels, shareOf: () => 100, replacement }, opts);
     }
 }
