@@ -1,5 +1,7 @@
 import { strict as assert } from "assert";
-import { kindClusterConfig } from "../components/platform";
+import * as command from "@pulumi/command";
+import { parseLabConfig } from "../components/config";
+import { KubernetesPlatform, kindClusterConfig } from "../components/platform";
 import { splitReplicas } from "../components/strategies";
 import { ProgramRun, findResource, findResources, runProgram, stackConfig, toPulumiConfig } from "./support/pulumiHarness";
 import { COMMAND, DEPLOYMENT, HPA, IMAGE, K8S_PROVIDER, SERVICE, deploymentNamed, deployments, envOf, theService } from "./support/expectations";
@@ -162,6 +164,14 @@ describe("platforms", () => {
         assert.equal((cluster.inputs.stdin.match(/role: worker/g) ?? []).length, 2);
         assert.equal((cluster.inputs.stdin.match(/image: kindest\/node:v1.33.1/g) ?? []).length, 3);
         assert.equal(run.outputs.entryUrl, "http://127.0.0.1:9090");
+    });
+
+    it("kind: the app's pods wait for the images loaded into the cluster", () => {
+        const platform = new KubernetesPlatform("lab", { config: parseLabConfig({ candidate: { version: "v2" } }) });
+        assert.equal(platform.imagesReady.length, 2);
+        for (const r of platform.imagesReady) {
+            assert.ok(r instanceof command.local.Command, "a kind load command, not just the build");
+        }
     });
 
     it("render mode writes manifests to a folder: no cluster, no image build", async () => {
