@@ -40,6 +40,9 @@ const mocks: pulumi.runtime.Mocks = {
     },
 };
 
+// Mocks from the start, so a test that builds a component directly never reaches for a real engine.
+void pulumi.runtime.setMocks(mocks, "rollout-lab", "test", false);
+
 /** The `config:` map of a stack file, as Pulumi hands it to the program (objects as JSON strings). */
 export function stackConfig(stack: string): Record<string, string> {
     const file = path.join(stacksDir, `Pulumi.${stack}.yaml`);
