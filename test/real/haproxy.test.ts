@@ -1,0 +1,188 @@
+import { strict as assert } from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import { DemoApp } from "../../app/src/server";
+import { HaproxySpec, RoutingState, edgeApplyInput, renderHaproxyConfig, routingMaps } from "../../components/edge";
+import { repoRoot } from "../support/pulumiHarness";
+import { Program, check, freePort, runWithInput, startApp, tally, tempDir, waitForPort } from "../support/localProcesses";
+
+// The generated HAProxy configuration, checked by the real `haproxy -c` and run by the real HAProxy on
+// 127.0.0.1 in front of real demo app servers; routing values changed by the real edge-apply.sh.
+
+const applyScript = path.join(repoRoot, "edge", "haproxy", "edge-apply.sh");
+const requests = 4000;
+
+function share(counts: Record<string, number>, version: string): number {
+    const total = Object.values(counts).reduce((a, b) => a + b, 0);
+    return (100 * (counts[version] ?? 0)) / total;
+}
+
+describe("HAProxy edge (real haproxy on 127.0.0.1)", function () {
+    this.timeout(180000);
+    let apps: DemoApp[] = [];
+    let haproxy: Program | undefined;
+    let dir: string;
+    let url: string;
+
+    afterEach(async () => {
+        await haproxy?.stop();
+        haproxy = undefined;
+        await Promise.all(apps.map((a) => a.shutdown()));
+        apps = [];
+    });
+
+    async function startEdge(strategy: HaproxySpec["strategy"], match?: HaproxySpec["match"]): Promise<void> {
+        const stable = [await startApp("v1", "blue", apps), await startApp("v1", "blue", apps)];
+        const candidate = [await startApp("v2", "green", apps)];
+        dir = tempDir("haproxy");
+        const stateDir = path.join(dir, "state");
+        fs.mkdirSync(stateDir);
+        for (const [file, content] of Object.entries(routingMaps({ candidatePercent: 0, matchValues: [] }))) {
+            fs.writeFileSync(path.join(stateDir, file), content);
+        }
+        const port = await freePort();
+        const spec: HaproxySpec = {
+            strategy,
+            stable: { kind: "static", addresses: stable },
+            candidate: strategy === "rolling" || strategy === "recreate" ? undefined : { kind: "static", addresses: candidate },
+            match,
+            bind: `127.0.0.1:${port}`,
+            statsBind: `127.0.0.1:${await freePort()}`,
+            socketPath: path.join(dir, "admin.sock"),
+            stateDir,
+        };
+        const cfg = path.join(dir, "haproxy.cfg");
+        fs.writeFileSync(cfg, renderHaproxyConfig(spec));
+        const checked = check("haproxy", ["-c", "-f", cfg]);
+        assert.equal(checked.status, 0, checked.output);
+        haproxy = new Program("haproxy", ["-W", "-db", "-f", cfg]);
+        await waitForPort(port);
+        url = `http://127.0.0.1:${port}/`;
+        await waitAllUp();
+    }
+
+    async function api(command: string): Promise<string> {
+        return runWithInput("socat", ["-t", "5", "stdio", `unix-connect:${path.join(dir, "admin.sock")}`], `${command}\n`, {});
+    }
+
+    async function waitAllUp(): Promise<void> {
+        for (let i = 0; i < 100; i++) {
+            const csv = await api("show stat");
+            const servers = csv.split("\n").filter((l) => /^be_\w+,(stable|candidate)\d/.test(l));
+            if (servers.length > 0 && servers.every((l) => l.split(",")[17] === "UP")) {
+                return;
+            }
+            await new Promise((r) => setTimeout(r, 100));
+        }
+        throw new Error(`servers not UP: ${haproxy?.log}`);
+    }
+
+    function apply(state: RoutingState): Promise<string> {
+        return runWithInput(applyScript, [], edgeApplyInput(state), {
+            HAPROXY_SOCKET: path.join(dir, "admin.sock"),
+            STATE_DIR: path.join(dir, "state"),
+            WAIT_SECONDS: "5",
+        });
+    }
+
+    it("every strategy's configuration passes haproxy -c, with Swarm DNS discovery too", () => {
+        const d = tempDir("haproxy-check");
+        for (const strategy of ["recreate", "rolling", "bluegreen", "canary", "abtest"] as const) {
+            const cfg = renderHaproxyConfig({
+                strategy,
+                stable: { kind: "dns", hostname: "tasks.demo-stable", port: 8080, slots: 10 },
+                candidate: { kind: "dns", hostname: "tasks.demo-canary", port: 8080, slots: 10 },
+                match: { header: "X-Canary" },
+                bind: "*:80",
+                statsBind: "*:8404",
+                socketPath: path.join(d, "admin.sock"),
+                stateDir: d,
+            });
+            fs.writeFileSync(path.join(d, "routing.map"), "candidate_percent 0\n");
+            fs.writeFileSync(path.join(d, "ab.map"), "");
+            fs.writeFileSync(path.join(d, `${strategy}.cfg`), cfg);
+            const checked = check("haproxy", ["-c", "-f", path.join(d, `${strategy}.cfg`)]);
+            assert.equal(checked.status, 0, `${strategy}: ${checked.output}`);
+        }
+    });
+
+    it("canary: splits traffic by the weight, and a weight change through the runtime API takes effect at once", async () => {
+        await startEdge("canary");
+        await apply({ candidatePercent: 30 });
+        const at30 = await tally(url, requests);
+        assert.ok(Math.abs(share(at30, "v2") - 30) <= 3, `v2 share ${share(at30, "v2").toFixed(1)}% at weight 30: ${JSON.stringify(at30)}`);
+        assert.equal(share(at30, "v1") + share(at30, "v2"), 100, "no failed request");
+        console.log(`        weight 30: v2 answered ${share(at30, "v2").toFixed(1)}% of ${requests}`);
+
+        await apply({ candidatePercent: 70 });
+        const at70 = await tally(url, requests);
+        assert.ok(Math.abs(share(at70, "v2") - 70) <= 3, `v2 share ${share(at70, "v2").toFixed(1)}% at weight 70`);
+        console.log(`        weight 70: v2 answered ${share(at70, "v2").toFixed(1)}% of ${requests}`);
+        assert.equal(fs.readFileSync(path.join(dir, "state", "routing.map"), "utf8"), "candidate_percent 70\n", "kept for a restart");
+    });
+
+    it("canary: changing the weight under load loses no request", async () => {
+        await startEdge("canary");
+        let stop = false;
+        const load = (async () => {
+            const counts: Record<string, number> = {};
+            for (let i = 0; i < 20000 && !stop; i++) {
+                const r = await tally(url, 1);
+                for (const [k, v] of Object.entries(r)) counts[k] = (counts[k] ?? 0) + v;
+            }
+            return counts;
+        })();
+        for (const weight of [10, 50, 90, 0, 100, 25]) {
+            await apply({ candidatePercent: weight });
+            await new Promise((r) => setTimeout(r, 150));
+        }
+        stop = true;
+        const counts = await load;
+        assert.deepEqual(Object.keys(counts).filter((k) => k.startsWith("status")), [], JSON.stringify(counts));
+        assert.ok((counts.v1 ?? 0) > 0 && (counts.v2 ?? 0) > 0, JSON.stringify(counts));
+        console.log(`        six weight changes under load: ${JSON.stringify(counts)}`);
+    });
+
+    it("blue/green: all traffic to the live colour, switched in one step", async () => {
+        await startEdge("bluegreen");
+        await apply({ candidatePercent: 0 });
+        assert.deepEqual(await tally(url, 300), { v1: 300 });
+        await apply({ candidatePercent: 100 });
+        assert.deepEqual(await tally(url, 300), { v2: 300 });
+    });
+
+    it("A/B by header: the matching value goes to the candidate, everything else to stable", async () => {
+        await startEdge("abtest", { header: "X-Canary" });
+        await apply({ matchValues: ["on"] });
+        assert.deepEqual(await tally(url, 200, { "X-Canary": "on" }), { v2: 200 });
+        assert.deepEqual(await tally(url, 200, { "X-Canary": "off" }), { v1: 200 });
+        assert.deepEqual(await tally(url, 200), { v1: 200 });
+        await apply({ matchValues: ["beta"] });
+        assert.deepEqual(await tally(url, 100, { "X-Canary": "on" }), { v1: 100 });
+        assert.deepEqual(await tally(url, 100, { "X-Canary": "beta" }), { v2: 100 });
+    });
+
+    it("A/B by cookie", async () => {
+        await startEdge("abtest", { cookie: "canary" });
+        await apply({ matchValues: ["always"] });
+        assert.deepEqual(await tally(url, 200, { cookie: "session=1; canary=always" }), { v2: 200 });
+        assert.deepEqual(await tally(url, 200, { cookie: "canary=never" }), { v1: 200 });
+    });
+
+    it("a stable server shutting down mid-load loses no request", async () => {
+        await startEdge("rolling");
+        const load = tally(url, 3000);
+        await new Promise((r) => setTimeout(r, 300));
+        await apps[0].shutdown();
+        const counts = await load;
+        assert.deepEqual(counts, { v1: 3000 });
+    });
+
+    it("edge-apply refuses a map HAProxy does not have", async () => {
+        await startEdge("canary");
+        await assert.rejects(
+            runWithInput(applyScript, [], "=== nope.map\nx 1\n", { HAPROXY_SOCKET: path.join(dir, "admin.sock"), STATE_DIR: path.join(dir, "state") }),
+            /HAProxy has no map/,
+        );
+    });
+});
