@@ -1,1 +1,2 @@
 export * from "./haproxyConfig";
+export * from "./nginxConfig";
