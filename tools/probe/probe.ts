@@ -1,0 +1,148 @@
+import * as http from "http";
+import { ProbeRecord, ProbeSummary, secondLine, summarize } from "./summary";
+
+export interface ProbeOptions {
+    url: string;
+    /** Requests per second, sent on a fixed schedule whatever the answers (an open loop). */
+    ratePerSecond: number;
+    /** How long to send, in seconds. */
+    durationS: number;
+    /** A request with no answer after this long counts as a timeout. */
+    timeoutMs: number;
+    /** At most this many requests in flight; one more due is counted as `overload`, not sent. */
+    maxInFlight: number;
+    headers?: Record<string, string>;
+    /** The version a marked change moves away from; by default the one answering most before the mark. */
+    oldVersion?: string;
+    /** Called with one line per second. */
+    onSecond?: (line: string) => void;
+}
+
+/** Which kind of failure a socket error is. */
+function errorKind(e: NodeJS.ErrnoException): string {
+    switch (e.code) {
+        case "ECONNREFUSED":
+            return "refused";
+        case "ECONNRESET":
+        case "EPIPE":
+            return "reset";
+        case "ETIMEDOUT":
+            return "timeout";
+        default:
+            return e.message === "socket hang up" ? "reset" : "other";
+    }
+}
+
+/**
+ * A steady request rate at one URL, recording per request the version that answered or the failure.
+ * Bounded by count (rate x duration) and time (duration + the request timeout).
+ */
+export class Probe {
+    private readonly records: ProbeRecord[] = [];
+    private readonly agent: http.Agent;
+    private started = 0;
+    private markedAtMs?: number;
+    private inFlight = 0;
+    private stopped = false;
+
+    constructor(private readonly options: ProbeOptions) {
+        if (!(options.ratePerSecond > 0 && options.ratePerSecond <= 5000)) {
+            throw new Error(`rate: got ${options.ratePerSecond}; allowed: more than 0, at most 5000 per second`);
+        }
+        if (!(options.durationS > 0 && options.durationS <= 3600)) {
+            throw new Error(`duration: got ${options.durationS}; allowed: more than 0, at most 3600 seconds`);
+        }
+        this.agent = new http.Agent({ keepAlive: true, maxSockets: options.maxInFlight });
+    }
+
+    /** Marks the moment of a change (a `pulumi up`, a colour switch) for the time-to-last-old figure. */
+    mark(): void {
+        this.markedAtMs = Date.now() - this.started;
+    }
+
+    /** Ends the run early; requests in flight still finish. */
+    stop(): void {
+        this.stopped = true;
+    }
+
+    async run(): Promise<ProbeSummary> {
+        const { ratePerSecond, durationS } = this.options;
+        const total = Math.round(ratePerSecond * durationS);
+        const pending: Promise<void>[] = [];
+        this.started = Date.now();
+        let sent = 0;
+        let reportedSecond = 0;
+        while (sent < total && !this.stopped) {
+            const elapsed = Date.now() - this.started;
+            const due = Math.min(total, Math.floor((elapsed * ratePerSecond) / 1000) + 1);
+            while (sent < due) {
+                pending.push(this.send(sent * (1000 / ratePerSecond)));
+                sent++;
+            }
+            // Report each second once the requests sent in it have had their timeout to finish.
+            const settledSecond = Math.floor((elapsed - this.options.timeoutMs) / 1000);
+            while (reportedSecond < settledSecond) {
+                this.options.onSecond?.(secondLine(reportedSecond, this.records));
+                reportedSecond++;
+            }
+            await new Promise((r) => setTimeout(r, Math.max(1, Math.min(20, 1000 / ratePerSecond))));
+        }
+        await Promise.all(pending);
+        const lastSecond = Math.ceil((Date.now() - this.started) / 1000);
+        for (; reportedSecond < lastSecond && reportedSecond < Math.ceil(durationS); reportedSecond++) {
+            this.options.onSecond?.(secondLine(reportedSecond, this.records));
+        }
+        this.agent.destroy();
+        return summarize(this.records, {
+            url: this.options.url,
+            ratePerSecond,
+            durationS,
+            markedAtMs: this.markedAtMs,
+            oldVersion: this.options.oldVersion,
+        });
+    }
+
+    /** `sentAtMs` is the request's slot in the schedule; the loop sends it within a few ms of that. */
+    private send(sentAtMs: number): Promise<void> {
+        if (this.inFlight >= this.options.maxInFlight) {
+            this.records.push({ sentAtMs, latencyMs: 0, error: "overload" });
+            return Promise.resolve();
+        }
+        this.inFlight++;
+        const t0 = Date.now();
+        return new Promise<void>((resolve) => {
+            let done = false;
+            const finish = (record: Omit<ProbeRecord, "sentAtMs" | "latencyMs">) => {
+                if (!done) {
+                    done = true;
+                    this.inFlight--;
+                    this.records.push({ sentAtMs, latencyMs: Date.now() - t0, ...record });
+                    resolve();
+                }
+            };
+            const req = http.get(this.options.url, { agent: this.agent, headers: this.options.headers, timeout: this.options.timeoutMs }, (res) => {
+                let body = "";
+                res.setEncoding("utf8");
+                res.on("data", (chunk: string) => (body += chunk));
+                res.on("error", (e) => finish({ error: errorKind(e) }));
+                res.on("end", () => {
+                    if (res.statusCode !== 200) {
+                        return finish({ error: `http-${res.statusCode}` });
+                    }
+                    let version = res.headers["x-app-version"] as string | undefined;
+                    try {
+                        version = (JSON.parse(body) as { version?: string }).version ?? version;
+                    } catch {
+                        // Not the demo app's JSON: keep the header, if any.
+                    }
+                    finish({ version: version ?? "unknown" });
+                });
+            });
+            req.on("timeout", () => {
+                finish({ error: "timeout" });
+                req.destroy();
+            });
+            req.on("error", (e) => finish({ error: errorKind(e) }));
+        });
+    }
+}
