@@ -1,13 +1,14 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { LabConfig, parseLabConfig, rawConfigFromPulumi } from "./config";
-import { KubernetesPlatform } from "./platform";
-import { RoutingSummary, nativeStrategy } from "./strategies";
+import { createSwarmEdge } from "./edge";
+import { KubernetesPlatform, SwarmPlatform } from "./platform";
+import { RoutingSummary, SwarmServices, nativeStrategy, serviceName } from "./strategies";
 
 /** What `pulumi stack output` shows. */
 export interface LabOutputs {
     entryUrl: string;
-    namespace: pulumi.Output<string>;
+    namespace: pulumi.Output<string> | string;
     routing: RoutingSummary;
     kubeconfig?: pulumi.Output<string>;
 }
@@ -45,7 +46,32 @@ export function createKubernetesLab(config: LabConfig): LabOutputs {
     };
 }
 
+/** Wires Swarm mode -> app services -> edge proxy for a Swarm stack. */
+export function createSwarmLab(config: LabConfig): LabOutputs {
+    const platform = new SwarmPlatform("lab", { config });
+    const services = new SwarmServices(`lab-${config.strategy}`, {
+        config,
+        images: platform.images,
+        network: platform.network,
+        dependsOn: platform.ready,
+    });
+    createSwarmEdge(
+        "lab-edge",
+        {
+            config,
+            services: services.workloads.map((w) => ({ workload: w, serviceName: serviceName(config, w) })),
+            network: platform.network,
+            dependsOn: Object.values(services.services),
+        },
+        {},
+    );
+    return {
+        entryUrl: `http://${config.swarm.listenAddress}:${config.swarm.hostPort}`,
+        namespace: config.namespace,
+        routing: services.summary,
+    };
+}
+
 export function createLab(config: LabConfig): LabOutputs {
-    // Config validation refuses platforms not built yet, so every config that gets here is Kubernetes.
-    return createKubernetesLab(config);
+    return config.platform === "swarm" ? createSwarmLab(config) : createKubernetesLab(config);
 }

@@ -119,9 +119,23 @@ describe("stack config", () => {
 
     it("refuses what this version has not built yet, saying so", () =>
         assertRefused(
-            { ...base, "rollout-lab:platform": "swarm", "rollout-lab:strategy": "canary" },
+            { ...base, "rollout-lab:strategy": "canary", "rollout-lab:traffic": "istio" },
             "Invalid rollout-lab stack config (1 problem):\n" +
-                '  - rollout-lab:platform: got "swarm"; allowed: kind, kubernetes (platform "swarm" is not built yet in this version of the lab)',
+                '  - rollout-lab:traffic: got "istio"; allowed: native on kind (provider "istio" is not built there yet in this version of the lab)',
+        ));
+
+    it("refuses a provider the platform does not have", () =>
+        assertRefused(
+            { ...base, "rollout-lab:platform": "swarm", "rollout-lab:traffic": "native" },
+            "Invalid rollout-lab stack config (1 problem):\n" +
+                '  - rollout-lab:traffic: got "native"; allowed: on platform "swarm": haproxy, nginx',
+        ));
+
+    it("refuses shadow through HAProxy on Swarm, naming NGINX", () =>
+        assertRefused(
+            { ...base, "rollout-lab:platform": "swarm", "rollout-lab:strategy": "shadow", "rollout-lab:traffic": "haproxy" },
+            "Invalid rollout-lab stack config (1 problem):\n" +
+                '  - rollout-lab:traffic: got "haproxy"; allowed: for strategy "shadow" on swarm: nginx',
         ));
 
     it("refuses an A/B test without a header and value or a cookie", () => {

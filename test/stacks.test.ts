@@ -1,6 +1,7 @@
 import { strict as assert } from "assert";
 import { validateKubernetesObject } from "./support/kubernetesSchema";
-import { CreatedResource, ProgramRun, findResource, findResources, runProgram, stackConfig, stackNames } from "./support/pulumiHarness";
+import { CreatedResource, ProgramRun, findResource, findResources, runProgram, stackConfig, stackNames, stackSettings } from "./support/pulumiHarness";
+import { describeSwarmStack } from "./support/swarmStackTests";
 import {
     COMMAND,
     DEPLOYMENT,
@@ -37,15 +38,22 @@ describe("every stack in stacks/", () => {
     });
 
     for (const stack of stacks) {
+        const platform = (stackConfig(stack)["rollout-lab:platform"] ?? "kind") as string;
+        if (platform === "swarm") {
+            describeSwarmStack(stack);
+        } else {
+            describeKubernetesStack(stack);
+        }
+    }
+});
+
+function describeKubernetesStack(stack: string): void {
         describe(stack, () => {
             let run: ProgramRun;
             let config: Record<string, any>;
             before(async () => {
-                const raw = stackConfig(stack);
-                config = Object.fromEntries(
-                    Object.entries(raw).map(([k, v]) => [k.replace(/^rollout-lab:/, ""), v.startsWith("{") ? JSON.parse(v) : v]),
-                );
-                run = await runProgram(raw, stack);
+                config = stackSettings(stack);
+                run = await runProgram(stackConfig(stack), stack);
             });
 
             it("registers only Kubernetes objects that pass the Kubernetes schemas", async () => {
@@ -149,4 +157,3 @@ describe("every stack in stacks/", () => {
             });
         });
     }
-});

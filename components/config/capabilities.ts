@@ -1,6 +1,6 @@
-// Which strategy each traffic provider can run, on which platforms, and what this version of the lab
-// has built so far. Config validation reads these tables, so an impossible or not-yet-built combination
-// is refused before any resource is registered.
+// Which strategies each traffic provider can run on each platform, and what this version of the lab has
+// built so far. Config validation reads these tables, so an impossible or not-yet-built combination is
+// refused before any resource is registered.
 
 export const platforms = ["kind", "kubernetes", "swarm"] as const;
 export const strategies = ["recreate", "rolling", "bluegreen", "canary", "abtest", "shadow"] as const;
@@ -10,35 +10,53 @@ export type Platform = (typeof platforms)[number];
 export type Strategy = (typeof strategies)[number];
 export type TrafficProvider = (typeof trafficProviders)[number];
 
-/** What each provider can do by design (DESIGN.md's strategy table). */
-export const providerStrategies: Record<TrafficProvider, readonly Strategy[]> = {
-    // Service selectors and replica ratios: no header matching and no mirroring.
-    native: ["recreate", "rolling", "bluegreen", "canary"],
-    nginx: ["recreate", "rolling", "bluegreen", "canary", "abtest", "shadow"],
-    linkerd: ["recreate", "rolling", "bluegreen", "canary", "abtest", "shadow"],
-    istio: ["recreate", "rolling", "bluegreen", "canary", "abtest", "shadow"],
-    haproxy: ["recreate", "rolling", "bluegreen", "canary", "abtest", "shadow"],
+const all = strategies;
+
+/** What each provider can do on each platform, by design (DESIGN.md's strategy table). */
+export const capabilities: Record<Platform, Partial<Record<TrafficProvider, readonly Strategy[]>>> = {
+    kind: {
+        // Service selectors and replica ratios: no header matching and no mirroring.
+        native: ["recreate", "rolling", "bluegreen", "canary"],
+        nginx: all,
+        linkerd: all,
+        istio: all,
+    },
+    kubernetes: {
+        native: ["recreate", "rolling", "bluegreen", "canary"],
+        nginx: all,
+        linkerd: all,
+        istio: all,
+    },
+    swarm: {
+        // HAProxy at the edge routes by weight, colour, header or cookie; mirroring is NGINX's `mirror`.
+        haproxy: ["recreate", "rolling", "bluegreen", "canary", "abtest"],
+        nginx: ["shadow"],
+    },
 };
 
-/** Which providers run on which platform. */
-export const platformProviders: Record<Platform, readonly TrafficProvider[]> = {
-    kind: ["native", "nginx", "linkerd", "istio"],
-    kubernetes: ["native", "nginx", "linkerd", "istio"],
-    swarm: ["haproxy"],
+/** What this version of the lab has actually built, per platform. */
+export const implemented: Record<Platform, readonly TrafficProvider[]> = {
+    kind: ["native"],
+    kubernetes: ["native"],
+    swarm: ["haproxy", "nginx"],
 };
 
-export const defaultProvider: Record<Platform, TrafficProvider> = {
-    kind: "native",
-    kubernetes: "native",
-    swarm: "haproxy",
-};
+export function providersOn(platform: Platform): TrafficProvider[] {
+    return Object.keys(capabilities[platform]) as TrafficProvider[];
+}
 
-/** What this version of the lab has actually built. Grows as the platform and provider issues land. */
-export const implemented = {
-    platforms: ["kind", "kubernetes"] as readonly Platform[],
-    providers: ["native"] as readonly TrafficProvider[],
-};
+export function canRun(platform: Platform, provider: TrafficProvider, strategy: Strategy): boolean {
+    return capabilities[platform][provider]?.includes(strategy) ?? false;
+}
 
 export function providersFor(strategy: Strategy, platform: Platform): TrafficProvider[] {
-    return platformProviders[platform].filter((p) => providerStrategies[p].includes(strategy));
+    return providersOn(platform).filter((p) => canRun(platform, p, strategy));
+}
+
+/** The provider a stack gets when it names none. */
+export function defaultProvider(platform: Platform, strategy: Strategy): TrafficProvider {
+    if (platform === "swarm") {
+        return strategy === "shadow" ? "nginx" : "haproxy";
+    }
+    return "native";
 }

@@ -1,11 +1,5 @@
 import { z } from "zod";
-import {
-    defaultProvider,
-    implemented,
-    platformProviders,
-    providersFor,
-    providerStrategies,
-} from "./capabilities";
+import { canRun, defaultProvider, implemented, providersFor, providersOn } from "./capabilities";
 import { labConfigSchema } from "./schema";
 
 /** A problem found by looking at several keys together; `key` is relative to the namespace. */
@@ -35,30 +29,23 @@ export function crossFieldProblems(raw: Record<string, unknown>): CrossProblem[]
     const trafficGiven = field(raw, "traffic");
     const invalidTraffic = raw.traffic !== undefined && trafficGiven === undefined;
 
-    if (platform !== undefined && !implemented.platforms.includes(platform)) {
-        problems.push({
-            key: "platform",
-            given: JSON.stringify(platform),
-            allowed: `${implemented.platforms.join(", ")} (platform "${platform}" is not built yet in this version of the lab)`,
-        });
-    }
     if (platform !== undefined && strategy !== undefined && !invalidTraffic) {
-        const traffic = trafficGiven ?? defaultProvider[platform];
+        const traffic = trafficGiven ?? defaultProvider(platform, strategy);
         const given = trafficGiven === undefined ? `"${traffic}" (the default on ${platform})` : `"${traffic}"`;
-        const onPlatform = platformProviders[platform];
+        const onPlatform = providersOn(platform);
         if (!onPlatform.includes(traffic)) {
             problems.push({ key: "traffic", given, allowed: `on platform "${platform}": ${onPlatform.join(", ")}` });
-        } else if (!providerStrategies[traffic].includes(strategy)) {
+        } else if (!canRun(platform, traffic, strategy)) {
             problems.push({
                 key: "traffic",
                 given,
                 allowed: `for strategy "${strategy}" on ${platform}: ${providersFor(strategy, platform).join(", ")}`,
             });
-        } else if (implemented.platforms.includes(platform) && !implemented.providers.includes(traffic)) {
+        } else if (!implemented[platform].includes(traffic)) {
             problems.push({
                 key: "traffic",
                 given,
-                allowed: `${implemented.providers.join(", ")} (provider "${traffic}" is not built yet in this version of the lab)`,
+                allowed: `${implemented[platform].join(", ")} on ${platform} (provider "${traffic}" is not built there yet in this version of the lab)`,
             });
         }
     }

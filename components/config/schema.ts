@@ -133,6 +133,46 @@ export const labConfigSchema = z
             })
             .strict()
             .default({ serviceType: "NodePort" }),
+        swarm: z
+            .object({
+                /** Run `docker swarm init` when the local engine is not in Swarm mode yet. */
+                init: bool(z.boolean()).default(true),
+                /** Address `docker swarm init` advertises. */
+                advertiseAddr: z.string().min(1).default("127.0.0.1"),
+                /** Address the edge publishes its ports on; 0.0.0.0 opens the lab to the network. */
+                listenAddress: z.string().regex(/^\d{1,3}(\.\d{1,3}){3}$/, { message: "an IPv4 address" }).default("127.0.0.1"),
+                /** Host port of the lab's entry point. */
+                hostPort: num(z.number().int().min(1024).max(65535)).default(8080),
+                /** Host port of the edge's stats page (HAProxy /stats, NGINX /nginx_status). */
+                statsPort: num(z.number().int().min(1024).max(65535)).default(8404),
+                /** Base image of the edge images: Debian bookworm or an image built from it. */
+                edgeBaseImage: z.string().min(1).default("debian:bookworm-slim"),
+                /** Run the candidate's tasks on nodes labelled deployment.type=canary, the stable ones elsewhere. */
+                placement: bool(z.boolean()).default(false),
+                /** How `rolling` (and `recreate`) replace tasks. */
+                update: z
+                    .object({
+                        parallelism: num(z.number().int().min(0).max(50)).default(1),
+                        delaySeconds: num(z.number().int().min(0).max(600)).default(5),
+                        order: z.enum(["start-first", "stop-first"]).default("start-first"),
+                    })
+                    .strict()
+                    .default({ parallelism: 1, delaySeconds: 5, order: "start-first" }),
+                /** After SIGTERM a task keeps answering (while unready) this long, so the edge drops it first. */
+                drainDelayMs: num(z.number().int().min(0).max(60000)).default(3000),
+            })
+            .strict()
+            .default({
+                init: true,
+                advertiseAddr: "127.0.0.1",
+                listenAddress: "127.0.0.1",
+                hostPort: 8080,
+                statsPort: 8404,
+                edgeBaseImage: "debian:bookworm-slim",
+                placement: false,
+                update: { parallelism: 1, delaySeconds: 5, order: "start-first" },
+                drainDelayMs: 3000,
+            }),
         /** Write manifests to this folder instead of applying them (Kubernetes platforms only). */
         renderYamlTo: z.string().min(1).optional(),
     })
@@ -155,10 +195,10 @@ export function resolveDefaults(cfg: ParsedConfig): LabConfig {
     const withTag = (v: ParsedConfig["stable"]): AppVersionConfig => ({ ...v, imageTag: v.imageTag ?? v.version });
     return {
         ...cfg,
-        traffic: cfg.traffic ?? defaultProvider[cfg.platform],
+        traffic: cfg.traffic ?? defaultProvider(cfg.platform, cfg.strategy),
         stable: withTag(cfg.stable),
         candidate: withTag(cfg.candidate),
-        // A kind cluster can load a local image; an existing cluster usually pulls from a registry.
-        app: { ...cfg.app, build: cfg.app.build ?? cfg.platform === "kind" },
+        // kind and the local Swarm use a locally built image; an existing cluster usually pulls from a registry.
+        app: { ...cfg.app, build: cfg.app.build ?? cfg.platform !== "kubernetes" },
     };
 }

@@ -1,2 +1,4 @@
 export * from "./haproxyConfig";
 export * from "./nginxConfig";
+export * from "./edgeProxy";
+export * from "./swarmEdge";

@@ -1,2 +1,3 @@
 export * from "./kindCluster";
 export * from "./kubernetesPlatform";
+export * from "./swarmPlatform";

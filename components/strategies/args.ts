@@ -22,8 +22,10 @@ export interface RoutingSummary {
     traffic: LabConfig["traffic"];
     /** Each Deployment with its version, replicas and the share of new requests it should get. */
     workloads: { name: string; version: string; color: string; replicas: number; expectedShare: number }[];
-    /** The Service selector in effect. */
-    serviceSelector: Record<string, string>;
+    /** Kubernetes: the Service selector in effect. */
+    serviceSelector?: Record<string, string>;
+    /** Swarm: the edge proxy and where its stats page is. */
+    edge?: { kind: string; statsUrl: string };
 }
 
 export function summarize(

@@ -10,6 +10,7 @@ export * from "./blueGreen";
 export * from "./canary";
 export * from "./recreate";
 export * from "./rolling";
+export * from "./swarmServices";
 export * from "./workload";
 
 /** Builds the component for the stack's strategy with native routing (Service selectors, replica ratios). */

@@ -50,6 +50,13 @@ export function stackConfig(stack: string): Record<string, string> {
     return toPulumiConfig(doc.config ?? {});
 }
 
+/** A stack file's settings without the namespace, as plain values: what the assertions read. */
+export function stackSettings(stack: string): Record<string, any> {
+    return Object.fromEntries(
+        Object.entries(stackConfig(stack)).map(([k, v]) => [k.replace(/^rollout-lab:/, ""), v.startsWith("{") ? JSON.parse(v) : v]),
+    );
+}
+
 export function toPulumiConfig(config: Record<string, unknown>): Record<string, string> {
     return Object.fromEntries(
         Object.entries(config).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]),

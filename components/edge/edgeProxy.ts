@@ -1,0 +1,99 @@
+import * as command from "@pulumi/command";
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { createHash } from "crypto";
+import * as fs from "fs";
+import * as path from "path";
+
+/** The edge images' source folders (Dockerfile, entrypoint, edge-apply). */
+export const edgeSourceDir = path.resolve(__dirname, "..", "..", "edge");
+
+export type EdgeKind = "haproxy" | "nginx";
+
+export interface EdgeProxyArgs {
+    kind: EdgeKind;
+    /** Container name; `docker exec` reaches the edge by it. */
+    containerName: string;
+    /** Base image of the edge image (Debian bookworm or built from it). */
+    baseImage: string;
+    /** The overlay network the app's services are on. */
+    network: docker.Network;
+    /** The file the container is created with: the routing's shape, never its values. */
+    bootstrap: { path: string; content: string };
+    /** What `edge-apply` reads on stdin: the routing values (HAProxy) or the whole file (NGINX). */
+    applyInput: pulumi.Input<string>;
+    /** Where the edge keeps what edge-apply wrote, so a restart keeps the last values. */
+    stateDir: string;
+    /** Address and host ports the edge publishes. */
+    listenAddress: string;
+    hostPort: number;
+    statsPort: number;
+    /** The app services the edge sends traffic to. */
+    dependsOn: pulumi.Resource[];
+}
+
+/** A tag that changes whenever anything in the edge's source folder does, so the image is rebuilt then. */
+export function edgeImageTag(kind: EdgeKind): string {
+    const dir = path.join(edgeSourceDir, kind);
+    const hash = createHash("sha256");
+    for (const file of fs.readdirSync(dir).sort()) {
+        hash.update(file).update(fs.readFileSync(path.join(dir, file)));
+    }
+    return hash.digest("hex").slice(0, 12);
+}
+
+/**
+ * The lab's entry point on Swarm: a container (not a Swarm service) on the app's attachable overlay
+ * network, so it can publish on 127.0.0.1 only — Swarm's published ports always bind every address —
+ * and so changing a weight never reschedules it. Routing changes go through `edge-apply` inside it.
+ */
+export class EdgeProxy extends pulumi.ComponentResource {
+    public readonly container: docker.Container;
+    /** Runs edge-apply; done once the new routing serves. */
+    public readonly apply: command.local.Command;
+    public readonly image: docker.Image;
+
+    constructor(name: string, args: EdgeProxyArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("rollout-lab:edge:EdgeProxy", name, {}, opts);
+        const context = path.join(edgeSourceDir, args.kind);
+        this.image = new docker.Image(
+            `${name}-image`,
+            {
+                imageName: `rollout-lab/edge-${args.kind}:${edgeImageTag(args.kind)}`,
+                build: { context, dockerfile: path.join(context, "Dockerfile"), args: { BASE_IMAGE: args.baseImage } },
+                skipPush: true,
+            },
+            { parent: this },
+        );
+        const state = new docker.Volume(`${name}-state`, { name: `${args.containerName}-state` }, { parent: this });
+        this.container = new docker.Container(
+            `${name}-container`,
+            {
+                name: args.containerName,
+                image: this.image.imageName,
+                restart: "unless-stopped",
+                networksAdvanced: [{ name: args.network.name }],
+                ports: [
+                    { internal: 80, external: args.hostPort, ip: args.listenAddress },
+                    { internal: 8404, external: args.statsPort, ip: args.listenAddress },
+                ],
+                uploads: [{ file: args.bootstrap.path, content: args.bootstrap.content }],
+                volumes: [{ volumeName: state.name, containerPath: args.stateDir }],
+                destroyGraceSeconds: 30,
+                labels: [{ label: "rollout-lab.role", value: "edge" }],
+            },
+            { parent: this, dependsOn: args.dependsOn },
+        );
+        this.apply = new command.local.Command(
+            `${name}-apply`,
+            {
+                create: `docker exec -i ${args.containerName} edge-apply`,
+                stdin: args.applyInput,
+                // A new container starts from the volume's values; apply again anyway so they match config.
+                triggers: [this.container.id],
+            },
+            { parent: this, dependsOn: [this.container] },
+        );
+        this.registerOutputs({ container: this.container.name, image: this.image.imageName });
+    }
+}

@@ -1,0 +1,70 @@
+import * as command from "@pulumi/command";
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { AppImages } from "../app";
+import { LabConfig } from "../config";
+
+export interface SwarmPlatformArgs {
+    /** The validated stack config (platform swarm). */
+    config: LabConfig;
+}
+
+/**
+ * The local Docker engine in Swarm mode: switched on if it is not yet, an attachable overlay network
+ * for the app (the edge container joins it), and the app image built for each release. No registry is
+ * involved: on a one-node Swarm (a laptop, Docker Desktop, CI) tasks run the local images.
+ */
+export class SwarmPlatform extends pulumi.ComponentResource {
+    public readonly network: docker.Network;
+    public readonly images: { stable: pulumi.Input<string>; candidate: pulumi.Input<string> };
+    /** What the app's services wait for. */
+    public readonly ready: pulumi.Resource[];
+
+    constructor(name: string, args: SwarmPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("rollout-lab:platform:SwarmPlatform", name, {}, opts);
+        const { config } = args;
+        const ready: pulumi.Resource[] = [];
+        let swarmReady: pulumi.Resource[] = [];
+        if (config.swarm.init) {
+            // Leaves Swarm mode on at destroy: leaving would take down anything else the user runs there.
+            swarmReady = [
+                new command.local.Command(
+                    `${name}-swarm`,
+                    {
+                        create:
+                            `if [ "$(docker info --format '{{.Swarm.LocalNodeState}}')" != active ]; then ` +
+                            `docker swarm init --advertise-addr ${config.swarm.advertiseAddr} >&2; fi; ` +
+                            `docker info --format '{{.Swarm.NodeID}}'`,
+                    },
+                    { parent: this },
+                ),
+            ];
+            ready.push(...swarmReady);
+        }
+        this.network = new docker.Network(
+            `${name}-app-net`,
+            { name: `${config.namespace}-app`, driver: "overlay", attachable: true, labels: [{ label: "rollout-lab.network", value: "app" }] },
+            { parent: this, dependsOn: swarmReady },
+        );
+        ready.push(this.network);
+        if (config.app.build) {
+            const built = new AppImages(
+                `${name}-images`,
+                { repository: config.app.image, tags: [config.stable.imageTag, config.candidate.imageTag], baseImage: config.app.baseImage },
+                { parent: this },
+            );
+            ready.push(...Object.values(built.images));
+            this.images = {
+                stable: built.images[config.stable.imageTag].imageName,
+                candidate: built.images[config.candidate.imageTag].imageName,
+            };
+        } else {
+            this.images = {
+                stable: `${config.app.image}:${config.stable.imageTag}`,
+                candidate: `${config.app.image}:${config.candidate.imageTag}`,
+            };
+        }
+        this.ready = ready;
+        this.registerOutputs({ network: this.network.name });
+    }
+}

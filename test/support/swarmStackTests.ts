@@ -1,0 +1,151 @@
+import { strict as assert } from "assert";
+import { ProgramRun, findResource, findResources, runProgram, stackConfig, stackSettings } from "./pulumiHarness";
+import { COMMAND, IMAGE } from "./expectations";
+
+export const SERVICE_SWARM = "docker:index/service:Service";
+export const CONTAINER = "docker:index/container:Container";
+export const NETWORK = "docker:index/network:Network";
+export const VOLUME = "docker:index/volume:Volume";
+
+const prefix = "rollout-lab";
+
+function edgeContainer(run: ProgramRun) {
+    return findResource(run, CONTAINER, "lab-edge-container");
+}
+
+function edgeFile(run: ProgramRun): string {
+    const uploads = edgeContainer(run).inputs.uploads as { file: string; content: string }[];
+    assert.equal(uploads.length, 1);
+    return uploads[0].content;
+}
+
+function applyInput(run: ProgramRun): string {
+    return findResource(run, COMMAND, "lab-edge-apply").inputs.stdin ?? "";
+}
+
+/** The assertions every Swarm stack file must pass, read against the stack's own settings. */
+export function describeSwarmStack(stack: string): void {
+    describe(stack, () => {
+        let run: ProgramRun;
+        let config: Record<string, any>;
+        let strategy: string;
+        before(async () => {
+            config = stackSettings(stack);
+            strategy = config.strategy ?? "rolling";
+            run = await runProgram(stackConfig(stack), stack);
+        });
+
+        it("turns Swarm mode on if needed, on an attachable overlay network, and registers no Kubernetes object", () => {
+            const swarm = findResource(run, COMMAND, "lab-swarm");
+            assert.match(swarm.inputs.create, /docker swarm init --advertise-addr 127\.0\.0\.1/);
+            assert.equal(swarm.inputs.delete, undefined, "destroy never leaves Swarm mode");
+            const net = findResource(run, NETWORK, "lab-app-net");
+            assert.deepEqual([net.inputs.name, net.inputs.driver, net.inputs.attachable], [`${prefix}-app`, "overlay", true]);
+            assert.deepEqual(run.resources.filter((r) => r.type.startsWith("kubernetes:")), []);
+        });
+
+        it("runs each release as a replicated service found through DNS, hardened and health-checked", () => {
+            const services = findResources(run, SERVICE_SWARM);
+            const expected =
+                strategy === "recreate" || strategy === "rolling" ? ["demo-app"] : strategy === "bluegreen" ? ["demo-blue", "demo-green"] : ["demo-stable", "demo-canary"];
+            assert.deepEqual(services.map((s) => s.inputs.name), expected.map((n) => `${prefix}-${n}`));
+            for (const s of services) {
+                const spec = s.inputs.taskSpec.containerSpec;
+                assert.deepEqual(s.inputs.endpointSpec, { mode: "dnsrr" });
+                assert.match(spec.image, /^rollout-lab\/demo-app:v\d$/);
+                assert.equal(spec.readOnly, true);
+                assert.equal(spec.user, "10001:10001");
+                assert.equal(spec.stopGracePeriod, "30s");
+                assert.equal(spec.env.DRAIN_DELAY_MS, "3000", "keeps answering while the edge's checks drop it");
+                assert.match(spec.healthcheck.tests.join(" "), /CMD node -e fetch\('http:\/\/127\.0\.0\.1:8080\/ready'\)/);
+                assert.deepEqual(s.inputs.taskSpec.resources.limits, { nanoCpus: 500000000, memoryBytes: 134217728 });
+                assert.ok(s.inputs.taskSpec.networksAdvanceds.length === 1);
+            }
+            const candidateName = expected.length === 1 ? undefined : `${prefix}-${expected[1]}`;
+            if (candidateName !== undefined) {
+                const c = services.find((s) => s.inputs.name === candidateName)!;
+                assert.equal(c.inputs.taskSpec.containerSpec.env.VERSION, config.candidate.version);
+            }
+        });
+
+        it("replaces tasks the way its strategy says", () => {
+            for (const s of findResources(run, SERVICE_SWARM)) {
+                if (strategy === "recreate") {
+                    assert.deepEqual(s.inputs.updateConfig, { parallelism: 0, order: "stop-first", delay: "0s", failureAction: "pause" });
+                } else {
+                    const u = { parallelism: 1, delaySeconds: 5, order: "start-first", ...config.swarm?.update };
+                    assert.deepEqual(s.inputs.updateConfig, {
+                        parallelism: u.parallelism,
+                        delay: `${u.delaySeconds}s`,
+                        order: u.order,
+                        failureAction: "rollback",
+                        monitor: "10s",
+                    });
+                }
+            }
+        });
+
+        it("builds its images locally and publishes the edge on 127.0.0.1 only", () => {
+            const images = findResources(run, IMAGE);
+            assert.ok(images.every((i) => i.inputs.skipPush === true));
+            assert.deepEqual(images.map((i) => i.inputs.imageName.split(":")[0]).sort(), [
+                "rollout-lab/demo-app",
+                "rollout-lab/demo-app",
+                `rollout-lab/edge-${strategy === "shadow" ? "nginx" : "haproxy"}`,
+            ]);
+            assert.match(images.find((i) => i.inputs.imageName.includes("edge"))!.inputs.imageName, /:[0-9a-f]{12}$/);
+            const edge = edgeContainer(run);
+            assert.deepEqual(edge.inputs.ports, [
+                { internal: 80, external: 8080, ip: "127.0.0.1" },
+                { internal: 8404, external: 8404, ip: "127.0.0.1" },
+            ]);
+            assert.equal(findResources(run, VOLUME).length, 1, "the edge's state volume");
+            assert.equal(findResource(run, COMMAND, "lab-edge-apply").inputs.create, `docker exec -i ${prefix}-edge edge-apply`);
+            assert.equal(run.outputs.entryUrl, "http://127.0.0.1:8080");
+        });
+
+        it("generates the edge's routing from the stack config", () => {
+            const file = edgeFile(run);
+            const input = applyInput(run);
+            const stableTasks = `tasks.${prefix}-${strategy === "bluegreen" ? "demo-blue" : strategy === "recreate" || strategy === "rolling" ? "demo-app" : "demo-stable"}:8080`;
+            assert.ok(file.includes(stableTasks), `edge reaches ${stableTasks}`);
+            switch (strategy) {
+                case "recreate":
+                case "rolling":
+                    assert.match(file, /frontend web\n {4}bind \*:80\n {4}default_backend be_stable\n/);
+                    assert.doesNotMatch(file, /be_candidate/);
+                    assert.equal(input, "");
+                    break;
+                case "bluegreen": {
+                    assert.match(file, /acl to_candidate rand\(100\),sub\(txn\.candidate_percent\) lt 0/);
+                    assert.match(file, /server-template candidate 10 tasks\.rollout-lab-demo-green:8080 check/);
+                    const active = config.bluegreen?.activeColor ?? "blue";
+                    assert.equal(input, `=== routing.map\ncandidate_percent ${active === "green" ? 100 : 0}\n`);
+                    break;
+                }
+                case "canary":
+                    assert.match(file, /map_str_int\(\/var\/lib\/haproxy\/state\/routing\.map,0\)/);
+                    assert.match(file, /server-template candidate 10 tasks\.rollout-lab-demo-canary:8080 check/);
+                    assert.equal(input, `=== routing.map\ncandidate_percent ${config.canary.weight}\n`);
+                    break;
+                case "abtest": {
+                    const sample = config.abtest.header ? `req.hdr(${config.abtest.header})` : `req.cook(${config.abtest.cookie})`;
+                    assert.ok(file.includes(`http-request set-var(txn.ab_match) ${sample},map_str_int(/var/lib/haproxy/state/ab.map,0)`));
+                    assert.equal(input, `=== ab.map\n${config.abtest.value ?? "always"} 1\n`);
+                    break;
+                }
+                case "shadow": {
+                    assert.match(file, /mirror \/_shadow;/);
+                    assert.match(file, /split_clients "\$\{request_id\}" \$shadow_copy \{\n {8}\* 1;/, "the container starts copying everything");
+                    assert.match(input, /proxy_pass \$candidate_target\$request_uri;/);
+                    assert.ok(input.includes("set $candidate_target http://tasks.rollout-lab-demo-canary:8080;"));
+                    const percent = config.shadow?.percent ?? 100;
+                    assert.ok(input.includes(percent === 100 ? "        * 1;" : `        ${percent}% 1;`));
+                    break;
+                }
+                default:
+                    assert.fail(`no edge assertions for ${strategy}`);
+            }
+        });
+    });
+}
