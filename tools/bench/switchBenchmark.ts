@@ -1,0 +1,140 @@
+// Benchmark: a blue -> green switch under the same steady load, done two ways on the same Swarm:
+//   lab:      `pulumi up` after setting bluegreen.activeColor (HAProxy's runtime API, no restart)
+//   original: the source lab's method: build a new HAProxy image with the green haproxy.cfg, then
+//             `docker service update --image` the proxy service
+// Prints, for each: seconds from command to done, failed requests, the error window, and the ratio.
+// Needs what the e2e test needs (Docker engine in Swarm mode or able to be, the Pulumi CLI and plugins,
+// the offline base image). Run: npm run bench:switch -- [--rate 100]
+import { execFileSync, spawnSync } from "child_process";
+import { Command } from "commander";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { Probe } from "../probe/probe";
+import { ProbeSummary } from "../probe/summary";
+import { openLabStack } from "../lab/workspace";
+
+const originalPort = 8081;
+const originalService = "rollout-lab-orig-proxy";
+
+function docker(args: string[], input?: string): string {
+    return execFileSync("docker", args, { encoding: "utf8", input, stdio: ["pipe", "pipe", "pipe"] }).trim();
+}
+
+/** The source lab's haproxy.cfg, one colour at a time (tasks found through DNS: this engine has no VIPs). */
+function originalConfig(color: "blue" | "green"): string {
+    return [
+        "global",
+        "    log stdout format raw local0 notice",
+        "defaults",
+        "    mode http",
+        "    timeout connect 2s",
+        "    timeout client 30s",
+        "    timeout server 30s",
+        "resolvers docker",
+        "    nameserver dns 127.0.0.11:53",
+        "    hold valid 1s",
+        "frontend main",
+        "    bind *:80",
+        `    default_backend ${color}_backend`,
+        `backend ${color}_backend`,
+        "    balance roundrobin",
+        `    server-template web_${color} 10 tasks.rollout-lab-demo-${color}:8080 check resolvers docker init-addr none`,
+        "",
+    ].join("\n");
+}
+
+function buildOriginalImage(color: "blue" | "green", baseImage: string): void {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rollout-lab-orig-"));
+    fs.writeFileSync(path.join(dir, "haproxy.cfg"), originalConfig(color));
+    fs.writeFileSync(
+        path.join(dir, "Dockerfile"),
+        [
+            `FROM ${baseImage}`,
+            "RUN apt-get update && apt-get install -y --no-install-recommends haproxy && rm -rf /var/lib/apt/lists/*",
+            "COPY haproxy.cfg /usr/local/etc/haproxy/haproxy.cfg",
+            'CMD ["haproxy", "-db", "-f", "/usr/local/etc/haproxy/haproxy.cfg"]',
+            "",
+        ].join("\n"),
+    );
+    // --no-cache: the source lab rebuilt its proxy image from scratch for every change.
+    const r = spawnSync("docker", ["build", "--no-cache", "-q", "-t", `rollout-lab/orig-proxy:${color}`, dir], { encoding: "utf8" });
+    fs.rmSync(dir, { recursive: true, force: true });
+    if (r.status !== 0) {
+        throw new Error(`docker build of the original proxy failed: ${r.stderr}`);
+    }
+}
+
+async function underLoad(url: string, rate: number, change: () => Promise<void>): Promise<{ seconds: number; summary: ProbeSummary }> {
+    const probe = new Probe({ url, ratePerSecond: rate, durationS: 600, timeoutMs: 2000, maxInFlight: 400 });
+    const running = probe.run();
+    await new Promise((r) => setTimeout(r, 3000));
+    probe.mark();
+    const t0 = Date.now();
+    await change();
+    const seconds = (Date.now() - t0) / 1000;
+    await new Promise((r) => setTimeout(r, 5000));
+    probe.stop();
+    return { seconds, summary: await running };
+}
+
+function report(name: string, r: { seconds: number; summary: ProbeSummary }): void {
+    const s = r.summary;
+    console.log(
+        `${name.padEnd(9)} command to done ${r.seconds.toFixed(1).padStart(6)} s   failed ${String(s.failed).padStart(5)} of ${s.requests}` +
+            `   ${JSON.stringify(s.failures)}   error window ${s.errorWindow ? `${s.errorWindow.durationS} s` : "none"}` +
+            `   last old answer ${s.change?.timeToLastOldS ?? "-"} s after the command`,
+    );
+}
+
+async function main(): Promise<void> {
+    const opts = new Command()
+        .name("bench-switch")
+        .option("--rate <perSecond>", "steady request rate", (v) => Number(v), 100)
+        .option("--base-image <image>", "base image for every image built", process.env.E2E_BASE_IMAGE ?? "rollout-lab/debian-base:bookworm")
+        .parse(process.argv)
+        .opts<{ rate: number; baseImage: string }>();
+
+    console.log(`bringing up swarm-bluegreen (blue live) with the lab...`);
+    const lab = await openLabStack({
+        stack: "swarm-bluegreen",
+        config: { "rollout-lab:app.baseImage": opts.baseImage, "rollout-lab:swarm.edgeBaseImage": opts.baseImage },
+    });
+    try {
+        await lab.stack.up({});
+        console.log(`starting the original proxy service on :${originalPort} (blue)...`);
+        buildOriginalImage("blue", opts.baseImage);
+        docker([
+            "service", "create", "--name", originalService, "--network", "rollout-lab-app",
+            "--publish", `mode=host,published=${originalPort},target=80`, "--endpoint-mode", "dnsrr",
+            "--detach=false", "-q", "rollout-lab/orig-proxy:blue",
+        ]);
+
+        console.log(`switching blue -> green under ${opts.rate} requests/s, each way...`);
+        const labRun = await underLoad("http://127.0.0.1:8080/", opts.rate, async () => {
+            await lab.stack.setConfig("rollout-lab:bluegreen.activeColor", { value: "green" }, true);
+            await lab.stack.up({});
+        });
+        const originalRun = await underLoad(`http://127.0.0.1:${originalPort}/`, opts.rate, async () => {
+            buildOriginalImage("green", opts.baseImage);
+            docker(["service", "update", "--detach=false", "-q", "--image", "rollout-lab/orig-proxy:green", originalService]);
+        });
+
+        console.log("");
+        report("lab", labRun);
+        report("original", originalRun);
+        console.log(
+            `ratio (original / lab): time ${(originalRun.seconds / labRun.seconds).toFixed(1)}x, ` +
+                `failed requests ${originalRun.summary.failed} vs ${labRun.summary.failed}`,
+        );
+    } finally {
+        spawnSync("docker", ["service", "rm", originalService], { stdio: "ignore" });
+        spawnSync("docker", ["image", "rm", "rollout-lab/orig-proxy:blue", "rollout-lab/orig-proxy:green"], { stdio: "ignore" });
+        await lab.stack.destroy({});
+    }
+}
+
+main().catch((e: unknown) => {
+    console.error(`bench-switch: ${(e as Error).message}`);
+    process.exit(1);
+});
