@@ -1,0 +1,4 @@
+export * from "./queries";
+export * from "./prometheusConfig";
+export * from "./alertRules";
+export * from "./dashboards";
