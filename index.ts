@@ -11,3 +11,8 @@ export const namespace = lab.namespace;
 export const routing = lab.routing;
 /** The kind cluster's kubeconfig (secret): `pulumi stack output kubeconfig --show-secrets > kubeconfig`. */
 export const kubeconfig = lab.kubeconfig;
+/** Grafana (user admin) and Prometheus, on 127.0.0.1 unless rollout-lab:monitoring.listenAddress says otherwise. */
+export const grafanaUrl = lab.grafanaUrl;
+export const prometheusUrl = lab.prometheusUrl;
+/** `pulumi stack output grafanaAdminPassword --show-secrets` */
+export const grafanaAdminPassword = lab.grafanaAdminPassword;

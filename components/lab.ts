@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { LabConfig, parseLabConfig, rawConfigFromPulumi } from "./config";
+import { KubernetesMonitoring } from "../monitoring/kubernetesMonitoring";
 import { createSwarmEdge } from "./edge";
 import { KubernetesPlatform, SwarmPlatform } from "./platform";
 import { RoutingSummary, SwarmServices, nativeStrategy, serviceName } from "./strategies";
@@ -11,6 +12,25 @@ export interface LabOutputs {
     namespace: pulumi.Output<string> | string;
     routing: RoutingSummary;
     kubeconfig?: pulumi.Output<string>;
+    /** Where Grafana and Prometheus answer, when monitoring is on. */
+    grafanaUrl?: string;
+    prometheusUrl?: string;
+    /** Grafana's generated admin password (secret; user `admin`). */
+    grafanaAdminPassword?: pulumi.Output<string>;
+}
+
+function monitoringUrls(config: LabConfig, reachable: boolean): Pick<LabOutputs, "grafanaUrl" | "prometheusUrl"> {
+    const { monitoring } = config;
+    if (!reachable) {
+        return {
+            grafanaUrl: `kubectl -n ${config.namespace}-monitoring port-forward svc/grafana 3000`,
+            prometheusUrl: `kubectl -n ${config.namespace}-monitoring port-forward svc/prometheus 9090`,
+        };
+    }
+    return {
+        grafanaUrl: `http://${monitoring.listenAddress}:${monitoring.grafanaPort}`,
+        prometheusUrl: `http://${monitoring.listenAddress}:${monitoring.prometheusPort}`,
+    };
 }
 
 /** Reads and validates the stack config; throws one error listing every problem, before any resource exists. */
@@ -38,12 +58,18 @@ export function createKubernetesLab(config: LabConfig): LabOutputs {
         },
         { providers: { kubernetes: platform.provider } },
     );
-    return {
+    const outputs: LabOutputs = {
         entryUrl: platform.entryUrl,
         namespace: namespace.metadata.name,
         routing: strategy.summary,
         kubeconfig: platform.kubeconfig,
     };
+    if (config.monitoring.enabled) {
+        const isKind = config.platform === "kind";
+        const monitoring = new KubernetesMonitoring("lab-monitoring", { config, nodePorts: isKind }, { providers: { kubernetes: platform.provider } });
+        Object.assign(outputs, monitoringUrls(config, isKind && config.renderYamlTo === undefined), { grafanaAdminPassword: monitoring.grafanaAdminPassword });
+    }
+    return outputs;
 }
 
 /** Wires Swarm mode -> app services -> edge proxy for a Swarm stack. */

@@ -4,12 +4,13 @@ import { CreatedResource, ProgramRun, findResource, findResources, runProgram, s
 import { describeSwarmStack } from "./support/swarmStackTests";
 import {
     COMMAND,
-    DEPLOYMENT,
     HPA,
     IMAGE,
     K8S_PROVIDER,
     NAMESPACE,
+    allContainers,
     assertHardenedContainers,
+    unwrapSecrets,
     deploymentNamed,
     deployments,
     deploymentsSelectedBy,
@@ -60,7 +61,7 @@ function describeKubernetesStack(stack: string): void {
                 const objects = run.resources.filter(isKubernetesObject);
                 assert.ok(objects.length >= 3);
                 for (const r of objects) {
-                    const problems = await validateKubernetesObject(r.type, r.inputs);
+                    const problems = await validateKubernetesObject(r.type, unwrapSecrets(r.inputs) as Record<string, unknown>);
                     assert.deepEqual(problems, [], `${r.type} ${r.name}`);
                 }
             });
@@ -70,17 +71,29 @@ function describeKubernetesStack(stack: string): void {
                 assert.equal(providers.length, 1, "one explicit Kubernetes provider");
                 const ns = findResource(run, NAMESPACE, "lab-ns");
                 assert.equal(ns.inputs.metadata.name, "rollout-lab");
+                const clusterScoped = [NAMESPACE, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole", "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding"];
                 for (const r of run.resources.filter(isKubernetesObject)) {
                     assert.match(r.provider ?? "", /[:$]pulumi:providers:kubernetes::lab-k8s::/, `${r.name} uses the lab provider`);
-                    if (r.type !== NAMESPACE) {
-                        assert.equal(r.inputs.metadata.namespace, "rollout-lab", `${r.name} namespace`);
+                    if (!clusterScoped.includes(r.type)) {
+                        const expected = r.name.startsWith("lab-monitoring") ? "rollout-lab-monitoring" : "rollout-lab";
+                        assert.equal(r.inputs.metadata.namespace, expected, `${r.name} namespace`);
                     }
                 }
             });
 
-            it("gives every container probes, a preStop pause, requests/limits and a locked-down security context", () => {
+            it("gives every app container probes, a preStop pause, requests/limits and a locked-down security context", () => {
                 assert.ok(deployments(run).length >= 1);
                 assertHardenedContainers(run);
+            });
+
+            it("gives every container of every workload probes, requests and limits, and a pinned image", () => {
+                const containers = allContainers(run);
+                assert.ok(containers.length >= deployments(run).length + (config.monitoring === false ? 0 : 4));
+                for (const { owner, container } of containers) {
+                    assert.ok(container.readinessProbe && container.livenessProbe, `${owner}/${container.name}: probes`);
+                    assert.ok(container.resources?.requests && container.resources?.limits, `${owner}/${container.name}: requests and limits`);
+                    assert.doesNotMatch(container.image, /:latest$|^[^:]+$/, `${owner}/${container.name}: pinned image`);
+                }
             });
 
             it("creates the kind cluster, builds the images and loads them before the pods", () => {
@@ -153,7 +166,7 @@ function describeKubernetesStack(stack: string): void {
                         assert.fail(`no assertions written for strategy ${strategy}`);
                 }
                 assert.equal(findResources(run, HPA).length, config.hpa ? deployments(run).filter((d) => d.inputs.spec.replicas > 0).length : 0);
-                assert.ok(findResources(run, DEPLOYMENT).every((d) => d.inputs.spec.template.spec.containers[0].image.startsWith("rollout-lab/demo-app:")));
+                assert.ok(deployments(run).every((d) => d.inputs.spec.template.spec.containers[0].image.startsWith("rollout-lab/demo-app:")));
             });
         });
     }

@@ -75,8 +75,5 @@ export function crossFieldProblems(raw: Record<string, unknown>): CrossProblem[]
             allowed: "only on a Kubernetes platform (kind or kubernetes)",
         });
     }
-    if (field(raw, "monitoring") === true) {
-        problems.push({ key: "monitoring", given: "true", allowed: "false (monitoring is not built yet in this version of the lab)" });
-    }
     return problems;
 }

@@ -74,7 +74,11 @@ function describeIssue(issue: z.core.$ZodIssue, raw: Record<string, unknown>): C
         }));
     }
     const given = valueAt(raw, path);
-    return [{ key: keyName(path), given: given === undefined ? "nothing (missing)" : show(given), allowed: allowedText(issue, given) }];
+    const allowed =
+        issue.code === "invalid_type" && issue.expected === "object" && path.length === 1 && path[0] === "monitoring"
+            ? `true, false, or an object with keys ${keysAt(path).join(", ")}`
+            : allowedText(issue, given);
+    return [{ key: keyName(path), given: given === undefined ? "nothing (missing)" : show(given), allowed }];
 }
 
 function allowedText(issue: z.core.$ZodIssue, given: unknown): string {
@@ -82,7 +86,10 @@ function allowedText(issue: z.core.$ZodIssue, given: unknown): string {
         case "invalid_value":
             return issue.values.map((v) => String(v)).join(", ");
         case "invalid_type":
-            return given === undefined ? `required (${issue.expected})` : issue.expected === "int" ? "a whole number" : `a ${issue.expected}`;
+            if (given === undefined) {
+                return `required (${issue.expected})`;
+            }
+            return issue.expected === "int" ? "a whole number" : issue.expected === "object" ? "an object" : `a ${issue.expected}`;
         case "too_big":
             return `at most ${String(issue.maximum)}${issue.origin === "string" ? " characters" : ""}`;
         case "too_small":
@@ -132,10 +139,16 @@ function keysAt(path: string[]): string[] {
     return [];
 }
 
+/** The object schema under defaults, optionals and preprocessing. */
 function unwrap(schema: z.ZodType): z.ZodType {
     let s = schema;
-    while (s instanceof z.ZodDefault || s instanceof z.ZodOptional) {
-        s = s.unwrap() as z.ZodType;
+    for (;;) {
+        if (s instanceof z.ZodDefault || s instanceof z.ZodPrefault || s instanceof z.ZodOptional) {
+            s = s.unwrap() as z.ZodType;
+        } else if (s instanceof z.ZodPipe) {
+            s = s.out as z.ZodType;
+        } else {
+            return s;
+        }
     }
-    return s;
 }

@@ -5,6 +5,7 @@ import { defaultProvider, platforms, strategies, trafficProviders } from "./capa
 
 const labelValue = /^[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$/;
 const imageTag = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
+const promDuration = /^([0-9]+(ms|s|m|h|d|w|y))+$/;
 const dnsLabel = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 // `pulumi config set --path` stores floats as strings and unquoted YAML turns `version: 2` into a number:
 // accept both spellings of a number, a boolean or a string, and let the schema judge the value.
@@ -100,7 +101,46 @@ export const labConfigSchema = z
             })
             .strict()
             .optional(),
-        monitoring: bool(z.boolean()).default(false),
+        /** `false` turns monitoring off; an object tunes it. */
+        monitoring: z
+            .preprocess(
+                (v) => (typeof v === "boolean" || v === "true" || v === "false" ? { enabled: v === true || v === "true" } : v),
+                z
+                    .object({
+                        enabled: bool(z.boolean()).default(true),
+                        scrapeInterval: z.string().regex(promDuration, { message: "a Prometheus duration such as 5s" }).default("5s"),
+                        retention: z.string().regex(promDuration, { message: "a Prometheus duration such as 2d" }).default("2d"),
+                        /** Address Grafana and Prometheus publish on; 0.0.0.0 opens them to the network. */
+                        listenAddress: z.string().regex(/^\d{1,3}(\.\d{1,3}){3}$/, { message: "an IPv4 address" }).default("127.0.0.1"),
+                        grafanaPort: num(z.number().int().min(1024).max(65535)).default(3000),
+                        prometheusPort: num(z.number().int().min(1024).max(65535)).default(9090),
+                        /** Thresholds of the candidate's alerts (and of the rollout tool's checks). */
+                        alerts: z
+                            .object({
+                                errorRatio: num(z.number().min(0).max(1)).default(0.05),
+                                p95LatencySeconds: num(z.number().min(0.001).max(60)).default(0.5),
+                                for: z.string().regex(promDuration, { message: "a Prometheus duration such as 30s" }).default("30s"),
+                            })
+                            .strict()
+                            .default({ errorRatio: 0.05, p95LatencySeconds: 0.5, for: "30s" }),
+                        images: z
+                            .object({
+                                prometheus: z.string().min(1).default("prom/prometheus:v2.53.2"),
+                                grafana: z.string().min(1).default("grafana/grafana:11.2.2"),
+                                nodeExporter: z.string().min(1).default("prom/node-exporter:v1.8.2"),
+                                cadvisor: z.string().min(1).default("gcr.io/cadvisor/cadvisor:v0.49.1"),
+                            })
+                            .strict()
+                            .default({
+                                prometheus: "prom/prometheus:v2.53.2",
+                                grafana: "grafana/grafana:11.2.2",
+                                nodeExporter: "prom/node-exporter:v1.8.2",
+                                cadvisor: "gcr.io/cadvisor/cadvisor:v0.49.1",
+                            }),
+                    })
+                    .strict(),
+            )
+            .prefault({ enabled: true }),
         app: z
             .object({
                 /** Image repository of the demo app. */

@@ -13,6 +13,8 @@ export interface KindClusterArgs {
     entryNodePort: number;
     /** kindest/node image, to pin the Kubernetes version; kind's default when unset. */
     nodeImage?: string;
+    /** More NodePorts to map to the host (Grafana, Prometheus), always mapped so toggling monitoring keeps the cluster. */
+    extraPorts?: { nodePort: number; hostPort: number; listenAddress: string }[];
 }
 
 /**
@@ -40,6 +42,7 @@ export function kindClusterConfig(args: KindClusterArgs): object {
                 labels: { "ingress-ready": "true" },
                 extraPortMappings: [
                     { containerPort: args.entryNodePort, hostPort: args.hostPort, listenAddress: "127.0.0.1", protocol: "TCP" },
+                    ...(args.extraPorts ?? []).map((p) => ({ containerPort: p.nodePort, hostPort: p.hostPort, listenAddress: p.listenAddress, protocol: "TCP" })),
                 ],
             },
             ...workers,

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { AppImages } from "../app";
 import { LabConfig } from "../config";
 import { ServiceOptions, entryNodePort } from "../strategies/workload";
+import { monitoringNodePorts } from "../../monitoring/kubernetesMonitoring";
 import { KindCluster } from "./kindCluster";
 
 export interface KubernetesPlatformArgs {
@@ -35,9 +36,17 @@ export class KubernetesPlatform extends pulumi.ComponentResource {
         const isKind = config.platform === "kind";
 
         if (isKind && render === undefined) {
+            const { monitoring } = config;
             this.cluster = new KindCluster(
                 `${name}-kind`,
-                { ...config.kind, entryNodePort },
+                {
+                    ...config.kind,
+                    entryNodePort,
+                    extraPorts: [
+                        { nodePort: monitoringNodePorts.grafana, hostPort: monitoring.grafanaPort, listenAddress: monitoring.listenAddress },
+                        { nodePort: monitoringNodePorts.prometheus, hostPort: monitoring.prometheusPort, listenAddress: monitoring.listenAddress },
+                    ],
+                },
                 { parent: this },
             );
             this.kubeconfig = this.cluster.kubeconfig;

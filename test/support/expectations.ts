@@ -9,8 +9,11 @@ export const K8S_PROVIDER = "pulumi:providers:kubernetes";
 export const COMMAND = "command:local:Command";
 export const IMAGE = "docker:index/image:Image";
 
+export const APP_NAMESPACE = "rollout-lab";
+
+/** The demo app's Deployments (monitoring has its own namespace). */
 export function deployments(run: ProgramRun): CreatedResource[] {
-    return findResources(run, DEPLOYMENT);
+    return findResources(run, DEPLOYMENT).filter((d) => d.inputs.metadata.namespace === APP_NAMESPACE);
 }
 
 export function deploymentNamed(run: ProgramRun, name: string): CreatedResource {
@@ -20,7 +23,7 @@ export function deploymentNamed(run: ProgramRun, name: string): CreatedResource 
 }
 
 export function theService(run: ProgramRun): CreatedResource {
-    const services = findResources(run, SERVICE);
+    const services = findResources(run, SERVICE).filter((r) => r.inputs.metadata.namespace === APP_NAMESPACE);
     assert.equal(services.length, 1, "one Service fronts the app");
     return services[0];
 }
@@ -36,6 +39,28 @@ export function deploymentsSelectedBy(run: ProgramRun, selector: Record<string, 
         .filter((d) => Object.entries(selector).every(([k, v]) => d.inputs.spec.template.metadata.labels[k] === v))
         .map((d) => d.inputs.metadata.name as string)
         .sort();
+}
+
+/** Every container of every workload (app, monitoring, exporters) with the workload's name. */
+export function allContainers(run: ProgramRun): { owner: string; container: any }[] {
+    return run.resources
+        .filter((r) => r.type === DEPLOYMENT || r.type === "kubernetes:apps/v1:DaemonSet")
+        .flatMap((r) => (r.inputs.spec.template.spec.containers as any[]).map((c) => ({ owner: `${r.inputs.metadata.namespace}/${r.inputs.metadata.name}`, container: c })));
+}
+
+/** Pulumi marks secrets on the wire; schema validation wants the plain value underneath. */
+export function unwrapSecrets(value: unknown): unknown {
+    if (Array.isArray(value)) {
+        return value.map(unwrapSecrets);
+    }
+    if (value && typeof value === "object") {
+        const o = value as Record<string, unknown>;
+        if (o["4dabf18193072939515e22adb298388d"] === "1b47061264138c4ac30d75fd1eb44270") {
+            return unwrapSecrets(o.value);
+        }
+        return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, unwrapSecrets(v)]));
+    }
+    return value;
 }
 
 /** What every container of the demo app must have, whatever the strategy. */

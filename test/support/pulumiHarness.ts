@@ -30,6 +30,9 @@ const mocks: pulumi.runtime.Mocks = {
         if (args.type === "command:local:Command") {
             state.stdout = `# kubeconfig from ${args.name}`;
         }
+        if (args.type === "random:index/randomPassword:RandomPassword") {
+            state.result = "x".repeat(Number(args.inputs.length));
+        }
         if (args.type === "docker:index/image:Image") {
             state.repoDigest = `${args.inputs.imageName}@sha256:${"0".repeat(64)}`;
         }

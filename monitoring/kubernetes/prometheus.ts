@@ -1,0 +1,111 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+
+// Prometheus on Kubernetes: the RBAC its pod discovery needs (read pods, nothing more), its config and
+// rules in a ConfigMap, one replica with an emptyDir (a lab's history lives as long as its pod).
+
+export const prometheusPort = 9090;
+
+export interface PrometheusArgs {
+    namespace: pulumi.Input<string>;
+    image: string;
+    /** prometheus.yml */
+    config: string;
+    /** The alert rules file. */
+    rules: string;
+    /** Command line (config file, storage, retention). */
+    args: string[];
+    /** NodePort the Service listens on (kind maps it to 127.0.0.1); ClusterIP when undefined. */
+    nodePort?: number;
+}
+
+export const prometheusPaths = { config: "/etc/prometheus/prometheus.yml", rulesDir: "/etc/prometheus/rules", storage: "/prometheus" };
+
+export function prometheus(name: string, args: PrometheusArgs, opts: pulumi.CustomResourceOptions): { service: k8s.core.v1.Service; deployment: k8s.apps.v1.Deployment } {
+    const labels = { "app.kubernetes.io/name": "prometheus", "app.kubernetes.io/part-of": "rollout-lab" };
+    const account = new k8s.core.v1.ServiceAccount(`${name}-sa`, { metadata: { name: "prometheus", namespace: args.namespace, labels } }, opts);
+    const role = new k8s.rbac.v1.ClusterRole(
+        `${name}-role`,
+        {
+            metadata: { name: "rollout-lab-prometheus", labels },
+            rules: [{ apiGroups: [""], resources: ["pods", "nodes", "services", "endpoints"], verbs: ["get", "list", "watch"] }],
+        },
+        opts,
+    );
+    new k8s.rbac.v1.ClusterRoleBinding(
+        `${name}-binding`,
+        {
+            metadata: { name: "rollout-lab-prometheus", labels },
+            roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: role.metadata.name },
+            subjects: [{ kind: "ServiceAccount", name: account.metadata.name, namespace: args.namespace }],
+        },
+        opts,
+    );
+    const files = new k8s.core.v1.ConfigMap(
+        `${name}-config`,
+        { metadata: { name: "prometheus-config", namespace: args.namespace, labels }, data: { "prometheus.yml": args.config, "rollout-lab.rules.yml": args.rules } },
+        opts,
+    );
+    const deployment = new k8s.apps.v1.Deployment(
+        `${name}-deployment`,
+        {
+            metadata: { name: "prometheus", namespace: args.namespace, labels },
+            spec: {
+                replicas: 1,
+                // One TSDB at a time: a surge pod would fight the old one for nothing.
+                strategy: { type: "Recreate" },
+                selector: { matchLabels: { "app.kubernetes.io/name": "prometheus" } },
+                template: {
+                    metadata: {
+                        labels,
+                        // A config change rolls the pod, which reads the new files at start.
+                        annotations: { "rollout-lab/config-hash": pulumi.output(args.config + args.rules).apply(hash) },
+                    },
+                    spec: {
+                        serviceAccountName: account.metadata.name,
+                        securityContext: { runAsNonRoot: true, runAsUser: 65534, runAsGroup: 65534, fsGroup: 65534, seccompProfile: { type: "RuntimeDefault" } },
+                        containers: [
+                            {
+                                name: "prometheus",
+                                image: args.image,
+                                args: args.args,
+                                ports: [{ name: "web", containerPort: prometheusPort }],
+                                readinessProbe: { httpGet: { path: "/-/ready", port: "web" }, periodSeconds: 5 },
+                                livenessProbe: { httpGet: { path: "/-/healthy", port: "web" }, periodSeconds: 15 },
+                                resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { cpu: "1", memory: "1Gi" } },
+                                securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
+                                volumeMounts: [
+                                    { name: "config", mountPath: prometheusPaths.config, subPath: "prometheus.yml", readOnly: true },
+                                    { name: "config", mountPath: `${prometheusPaths.rulesDir}/rollout-lab.rules.yml`, subPath: "rollout-lab.rules.yml", readOnly: true },
+                                    { name: "data", mountPath: prometheusPaths.storage },
+                                ],
+                            },
+                        ],
+                        volumes: [
+                            { name: "config", configMap: { name: files.metadata.name } },
+                            { name: "data", emptyDir: {} },
+                        ],
+                    },
+                },
+            },
+        },
+        opts,
+    );
+    const service = new k8s.core.v1.Service(
+        `${name}-svc`,
+        {
+            metadata: { name: "prometheus", namespace: args.namespace, labels },
+            spec: {
+                type: args.nodePort === undefined ? "ClusterIP" : "NodePort",
+                selector: { "app.kubernetes.io/name": "prometheus" },
+                ports: [{ name: "web", port: prometheusPort, targetPort: "web", nodePort: args.nodePort }],
+            },
+        },
+        opts,
+    );
+    return { service, deployment };
+}
+
+function hash(text: string): string {
+    return require("crypto").createHash("sha256").update(text).digest("hex").slice(0, 16);
+}

@@ -1,0 +1,85 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { LabConfig } from "../components/config";
+import { grafanaProvisioning } from "./dashboards";
+import { cadvisor, cadvisorPort, nodeExporter, nodeExporterPort } from "./kubernetes/exporters";
+import { grafana, grafanaPort } from "./kubernetes/grafana";
+import { prometheus, prometheusPaths, prometheusPort } from "./kubernetes/prometheus";
+import { monitoringFiles } from "./monitoringSettings";
+import { prometheusArgs, renderPrometheusConfig } from "./prometheusConfig";
+
+/** NodePorts kind maps to 127.0.0.1 (see components/platform/kindCluster.ts). */
+export const monitoringNodePorts = { grafana: 30300, prometheus: 30090 };
+
+export interface KubernetesMonitoringArgs {
+    config: LabConfig;
+    /** Expose Grafana and Prometheus on NodePorts (kind maps them to the host); else ClusterIP only. */
+    nodePorts: boolean;
+}
+
+/** Prometheus, Grafana, node-exporter and cAdvisor in their own namespace, all plain resources. */
+export class KubernetesMonitoring extends pulumi.ComponentResource {
+    public readonly grafanaAdminPassword: pulumi.Output<string>;
+    public readonly namespace: pulumi.Output<string>;
+
+    constructor(name: string, args: KubernetesMonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("rollout-lab:monitoring:KubernetesMonitoring", name, {}, opts);
+        const { config } = args;
+        const { monitoring } = config;
+        const child = { parent: this };
+        const namespaceName = `${config.namespace}-monitoring`;
+        const ns = new k8s.core.v1.Namespace(`${name}-ns`, { metadata: { name: namespaceName, labels: { "app.kubernetes.io/part-of": "rollout-lab" } } }, child);
+        this.namespace = ns.metadata.name;
+        const inNs = { parent: this, dependsOn: [ns] };
+        const images = monitoring.images;
+
+        nodeExporter(`${name}-node-exporter`, { namespace: ns.metadata.name, nodeExporterImage: images.nodeExporter, cadvisorImage: images.cadvisor }, inNs);
+        cadvisor(`${name}-cadvisor`, { namespace: ns.metadata.name, nodeExporterImage: images.nodeExporter, cadvisorImage: images.cadvisor }, inNs);
+
+        const files = monitoringFiles(config, "kubernetes");
+        prometheus(
+            `${name}-prometheus`,
+            {
+                namespace: ns.metadata.name,
+                image: images.prometheus,
+                config: renderPrometheusConfig({
+                    platform: "kubernetes",
+                    namespace: config.namespace,
+                    monitoringNamespace: namespaceName,
+                    scrapeInterval: monitoring.scrapeInterval,
+                    nodeExporterPort,
+                    cadvisorPort,
+                    selfAddress: `localhost:${prometheusPort}`,
+                }),
+                rules: files.rules,
+                args: prometheusArgs({
+                    configFile: prometheusPaths.config,
+                    storagePath: prometheusPaths.storage,
+                    retention: monitoring.retention,
+                    listenAddress: `0.0.0.0:${prometheusPort}`,
+                }),
+                nodePort: args.nodePorts ? monitoringNodePorts.prometheus : undefined,
+            },
+            inNs,
+        );
+
+        const password = new random.RandomPassword(`${name}-grafana-password`, { length: 24, special: false }, child);
+        this.grafanaAdminPassword = pulumi.secret(password.result);
+        grafana(
+            `${name}-grafana`,
+            {
+                namespace: ns.metadata.name,
+                image: images.grafana,
+                provisioning: grafanaProvisioning({ prometheusUrl: `http://prometheus:${prometheusPort}`, scrapeInterval: monitoring.scrapeInterval }),
+                dashboards: files.dashboards,
+                adminPassword: this.grafanaAdminPassword,
+                nodePort: args.nodePorts ? monitoringNodePorts.grafana : undefined,
+            },
+            inNs,
+        );
+        this.registerOutputs({ namespace: this.namespace });
+    }
+}
+
+export { grafanaPort, prometheusPort };
