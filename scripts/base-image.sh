@@ -12,6 +12,11 @@
 #                           (default: http://deb.debian.org/debian, the mirror apt uses on the lab machine)
 #   DEBIAN_SECURITY_MIRROR  archive for bookworm-security (default: http://deb.debian.org/debian-security)
 #   BASE_IMAGE_TAG          image to build (default: rollout-lab/debian-base:bookworm)
+#   EXTRA_CA_DIR            extra CA certificates (*.crt, PEM) the image should trust, e.g. a TLS-inspecting
+#                           proxy's between the build and registry.npmjs.org (default:
+#                           /usr/local/share/ca-certificates, the host's own extra CAs). They go to
+#                           /usr/local/share/ca-certificates/ in the image and NODE_EXTRA_CA_CERTS points
+#                           Node.js (and npm) at them, so images built FROM this base need no build arg.
 #
 # Usage: sudo scripts/base-image.sh
 set -euo pipefail
@@ -101,6 +106,15 @@ APT::Update::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/a
 Dir::Cache::pkgcache "";
 Dir::Cache::srcpkgcache "";
 EOF
+# The host's extra CAs, for Node.js: npm trusts NODE_EXTRA_CA_CERTS on top of its own bundle.
+extra_ca_dir="${EXTRA_CA_DIR:-/usr/local/share/ca-certificates}"
+node_ca_env=()
+if compgen -G "$extra_ca_dir/*.crt" >/dev/null; then
+    mkdir -p "$rootfs/usr/local/share/ca-certificates"
+    cat "$extra_ca_dir"/*.crt >"$rootfs/usr/local/share/ca-certificates/rollout-lab-extra.pem"
+    node_ca_env=(--change 'ENV NODE_EXTRA_CA_CERTS=/usr/local/share/ca-certificates/rollout-lab-extra.pem')
+    log "  trusting the extra CAs of $extra_ca_dir: $(cd "$extra_ca_dir" && echo *.crt)"
+fi
 # Nothing host-specific or cached in the image: package lists, .debs, logs, the build host's name.
 rm -rf "$rootfs"/var/lib/apt/lists/* "$rootfs"/var/cache/apt/*.bin \
        "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/log/*.log "$rootfs"/tmp/* "$rootfs"/var/tmp/*
@@ -117,6 +131,7 @@ tar --numeric-owner --xattrs -C "$rootfs" \
     | docker import \
         --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
         --change 'ENV LANG=C.UTF-8' \
+        ${node_ca_env[@]+"${node_ca_env[@]}"} \
         --change 'CMD ["bash"]' \
         --message "debootstrap --variant=minbase $SUITE $DEBIAN_MIRROR" \
         - "$IMAGE" >/dev/null
