@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { LabConfig, parseLabConfig, rawConfigFromPulumi } from "./config";
 import { KubernetesMonitoring } from "../monitoring/kubernetesMonitoring";
+import { SwarmMonitoring } from "../monitoring/swarmMonitoring";
 import { createSwarmEdge } from "./edge";
 import { KubernetesPlatform, SwarmPlatform } from "./platform";
 import { RoutingSummary, SwarmServices, nativeStrategy, serviceName } from "./strategies";
@@ -91,11 +92,21 @@ export function createSwarmLab(config: LabConfig): LabOutputs {
         },
         {},
     );
-    return {
+    const outputs: LabOutputs = {
         entryUrl: `http://${config.swarm.listenAddress}:${config.swarm.hostPort}`,
         namespace: config.namespace,
         routing: services.summary,
     };
+    if (config.monitoring.enabled) {
+        const monitoring = new SwarmMonitoring("lab-monitoring", {
+            config,
+            appNetwork: platform.network,
+            appServices: services.workloads.map((w) => serviceName(config, w)),
+            dependsOn: platform.ready,
+        });
+        Object.assign(outputs, monitoringUrls(config, true), { grafanaAdminPassword: monitoring.grafanaAdminPassword });
+    }
+    return outputs;
 }
 
 export function createLab(config: LabConfig): LabOutputs {

@@ -9,6 +9,11 @@ export const VOLUME = "docker:index/volume:Volume";
 
 const prefix = "rollout-lab";
 
+/** The app's services (monitoring's exporters are services too). */
+function appServices(run: ProgramRun) {
+    return findResources(run, SERVICE_SWARM).filter((s) => !s.name.startsWith("lab-monitoring"));
+}
+
 function edgeContainer(run: ProgramRun) {
     return findResource(run, CONTAINER, "lab-edge-container");
 }
@@ -45,7 +50,7 @@ export function describeSwarmStack(stack: string): void {
         });
 
         it("runs each release as a replicated service found through DNS, hardened and health-checked", () => {
-            const services = findResources(run, SERVICE_SWARM);
+            const services = appServices(run);
             const expected =
                 strategy === "recreate" || strategy === "rolling" ? ["demo-app"] : strategy === "bluegreen" ? ["demo-blue", "demo-green"] : ["demo-stable", "demo-canary"];
             assert.deepEqual(services.map((s) => s.inputs.name), expected.map((n) => `${prefix}-${n}`));
@@ -69,7 +74,7 @@ export function describeSwarmStack(stack: string): void {
         });
 
         it("replaces tasks the way its strategy says", () => {
-            for (const s of findResources(run, SERVICE_SWARM)) {
+            for (const s of appServices(run)) {
                 if (strategy === "recreate") {
                     assert.deepEqual(s.inputs.updateConfig, { parallelism: 0, order: "stop-first", delay: "0s", failureAction: "pause" });
                 } else {
@@ -99,9 +104,32 @@ export function describeSwarmStack(stack: string): void {
                 { internal: 80, external: 8080, ip: "127.0.0.1" },
                 { internal: 8404, external: 8404, ip: "127.0.0.1" },
             ]);
-            assert.equal(findResources(run, VOLUME).length, 1, "the edge's state volume");
+            assert.deepEqual(findResources(run, VOLUME).map((v) => v.inputs.name).sort(), [`${prefix}-edge-state`, `${prefix}-prometheus-data`]);
             assert.equal(findResource(run, COMMAND, "lab-edge-apply").inputs.create, `docker exec -i ${prefix}-edge edge-apply`);
             assert.equal(run.outputs.entryUrl, "http://127.0.0.1:8080");
+        });
+
+        it("monitors the app: exporters on every node, Prometheus and Grafana on 127.0.0.1", () => {
+            const exporters = findResources(run, SERVICE_SWARM).filter((s) => s.name.startsWith("lab-monitoring"));
+            assert.deepEqual(exporters.map((e) => [e.inputs.name, e.inputs.mode]), [
+                [`${prefix}-node-exporter`, { global: true }],
+                [`${prefix}-cadvisor`, { global: true }],
+            ]);
+            const prometheus = findResource(run, CONTAINER, "lab-monitoring-prometheus");
+            assert.deepEqual(prometheus.inputs.ports, [{ internal: 9090, external: 9090, ip: "127.0.0.1" }]);
+            assert.equal(prometheus.inputs.networksAdvanced.length, 2, "monitoring and app networks");
+            const promYml = prometheus.inputs.uploads.find((u: { file: string }) => u.file === "/etc/prometheus/prometheus.yml").content as string;
+            for (const s of appServices(run)) {
+                assert.ok(promYml.includes(`tasks.${s.inputs.name}`), `Prometheus finds ${s.inputs.name}`);
+            }
+            assert.ok(promYml.includes(`tasks.${prefix}-node-exporter`) && promYml.includes(`tasks.${prefix}-cadvisor`));
+            const grafana = findResource(run, CONTAINER, "lab-monitoring-grafana");
+            assert.deepEqual(grafana.inputs.ports, [{ internal: 3000, external: 3000, ip: "127.0.0.1" }]);
+            // The generated password makes the container's env a secret, in transit and in the state.
+            assert.equal(grafana.inputs.envs["4dabf18193072939515e22adb298388d"], "1b47061264138c4ac30d75fd1eb44270");
+            assert.ok((grafana.inputs.envs.value as string[]).includes(`GF_SECURITY_ADMIN_PASSWORD=${"x".repeat(24)}`));
+            assert.equal(grafana.inputs.uploads.filter((u: { file: string }) => u.file.endsWith(".json")).length, 3);
+            assert.equal(run.outputs.grafanaUrl, "http://127.0.0.1:3000");
         });
 
         it("generates the edge's routing from the stack config", () => {

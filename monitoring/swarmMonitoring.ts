@@ -1,0 +1,136 @@
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { LabConfig } from "../components/config";
+import { grafanaProvisioning } from "./dashboards";
+import { monitoringFiles } from "./monitoringSettings";
+import { defaultRulesFile, prometheusArgs, renderPrometheusConfig } from "./prometheusConfig";
+
+// Monitoring on Swarm. node-exporter and cAdvisor run as global services (a task on every node), found by
+// Prometheus through DNS like the app. Prometheus and Grafana are containers on the attachable overlay
+// networks, like the edge, so that they can publish on 127.0.0.1 only.
+
+export interface SwarmMonitoringArgs {
+    config: LabConfig;
+    /** The app's network: Prometheus joins it to reach tasks.<app service>. */
+    appNetwork: docker.Network;
+    /** Full names of the app's Swarm services. */
+    appServices: string[];
+    dependsOn: pulumi.Resource[];
+}
+
+const hostMount = (source: string, target: string) => ({ type: "bind", source, target, readOnly: true });
+
+export class SwarmMonitoring extends pulumi.ComponentResource {
+    public readonly grafanaAdminPassword: pulumi.Output<string>;
+    public readonly network: docker.Network;
+
+    constructor(name: string, args: SwarmMonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("rollout-lab:monitoring:SwarmMonitoring", name, {}, opts);
+        const { config } = args;
+        const { monitoring } = config;
+        const ns = config.namespace;
+        const child = { parent: this };
+        this.network = new docker.Network(
+            `${name}-net`,
+            { name: `${ns}-monitoring`, driver: "overlay", attachable: true, labels: [{ label: "rollout-lab.network", value: "monitoring" }] },
+            { parent: this, dependsOn: args.dependsOn },
+        );
+        const onNetwork = [{ name: this.network.id }];
+        const exporter = (service: string, image: string, commandArgs: string[], mounts: ReturnType<typeof hostMount>[]) =>
+            new docker.Service(
+                `${name}-${service}`,
+                {
+                    name: `${ns}-${service}`,
+                    taskSpec: {
+                        containerSpec: { image, args: commandArgs, mounts },
+                        networksAdvanceds: onNetwork,
+                        resources: { limits: { nanoCpus: 300_000_000, memoryBytes: 256 * 1024 * 1024 } },
+                        restartPolicy: { condition: "any", delay: "5s" },
+                    },
+                    mode: { global: true },
+                    endpointSpec: { mode: "dnsrr" },
+                },
+                child,
+            );
+        const nodeExporter = exporter(
+            "node-exporter",
+            monitoring.images.nodeExporter,
+            ["--path.procfs=/host/proc", "--path.sysfs=/host/sys", "--path.rootfs=/host/root"],
+            [hostMount("/proc", "/host/proc"), hostMount("/sys", "/host/sys"), hostMount("/", "/host/root")],
+        );
+        const cadvisor = exporter(
+            "cadvisor",
+            monitoring.images.cadvisor,
+            ["--housekeeping_interval=5s", "--docker_only=true", "--store_container_labels=true"],
+            [
+                hostMount("/", "/rootfs"),
+                hostMount("/var/run", "/var/run"),
+                hostMount("/sys", "/sys"),
+                hostMount("/var/lib/docker", "/var/lib/docker"),
+                hostMount("/dev/disk", "/dev/disk"),
+            ],
+        );
+
+        const files = monitoringFiles(config, "swarm");
+        const prometheusConfig = renderPrometheusConfig({
+            platform: "swarm",
+            namespace: ns,
+            services: args.appServices,
+            scrapeInterval: monitoring.scrapeInterval,
+            selfAddress: "localhost:9090",
+        });
+        const data = new docker.Volume(`${name}-prometheus-data`, { name: `${ns}-prometheus-data` }, child);
+        new docker.Container(
+            `${name}-prometheus`,
+            {
+                name: `${ns}-prometheus`,
+                image: monitoring.images.prometheus,
+                command: prometheusArgs({
+                    configFile: "/etc/prometheus/prometheus.yml",
+                    storagePath: "/prometheus",
+                    retention: monitoring.retention,
+                    listenAddress: "0.0.0.0:9090",
+                }),
+                uploads: [
+                    { file: "/etc/prometheus/prometheus.yml", content: prometheusConfig },
+                    { file: defaultRulesFile, content: files.rules },
+                ],
+                volumes: [{ volumeName: data.name, containerPath: "/prometheus" }],
+                networksAdvanced: [{ name: this.network.name }, { name: args.appNetwork.name }],
+                ports: [{ internal: 9090, external: monitoring.prometheusPort, ip: monitoring.listenAddress }],
+                restart: "unless-stopped",
+            },
+            { parent: this, dependsOn: [nodeExporter, cadvisor, ...args.dependsOn] },
+        );
+
+        const password = new random.RandomPassword(`${name}-grafana-password`, { length: 24, special: false }, child);
+        this.grafanaAdminPassword = pulumi.secret(password.result);
+        const provisioning = grafanaProvisioning({ prometheusUrl: `http://${ns}-prometheus:9090`, scrapeInterval: monitoring.scrapeInterval });
+        new docker.Container(
+            `${name}-grafana`,
+            {
+                name: `${ns}-grafana`,
+                image: monitoring.images.grafana,
+                envs: [
+                    pulumi.interpolate`GF_SECURITY_ADMIN_PASSWORD=${this.grafanaAdminPassword}`,
+                    "GF_SECURITY_ADMIN_USER=admin",
+                    "GF_USERS_ALLOW_SIGN_UP=false",
+                    "GF_ANALYTICS_REPORTING_ENABLED=false",
+                    "GF_ANALYTICS_CHECK_FOR_UPDATES=false",
+                    `GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH=${provisioning.dashboardsPath}/rollout-lab-overview.json`,
+                ],
+                uploads: [
+                    { file: "/etc/grafana/provisioning/datasources/rollout-lab.yml", content: provisioning.datasourcesYaml },
+                    { file: "/etc/grafana/provisioning/dashboards/rollout-lab.yml", content: provisioning.dashboardProvidersYaml },
+                    ...files.dashboards.map((d) => ({ file: `${provisioning.dashboardsPath}/${d.uid}.json`, content: d.json })),
+                ],
+                networksAdvanced: [{ name: this.network.name }],
+                ports: [{ internal: 3000, external: monitoring.grafanaPort, ip: monitoring.listenAddress }],
+                restart: "unless-stopped",
+            },
+            child,
+        );
+        this.registerOutputs({ network: this.network.name });
+    }
+}
