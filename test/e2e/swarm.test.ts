@@ -66,7 +66,13 @@ async function sample(count: number): Promise<Record<string, number>> {
 
 describe("Swarm lab end to end (real engine, local Swarm)", function () {
     this.timeout(20 * 60 * 1000);
-    const overrides = { "rollout-lab:app.baseImage": baseImage, "rollout-lab:swarm.edgeBaseImage": baseImage };
+    // Monitoring's images (Prometheus, Grafana, cAdvisor) come from registries this machine cannot reach;
+    // the real Prometheus is covered by test/real/prometheus.test.ts instead.
+    const overrides = {
+        "rollout-lab:app.baseImage": baseImage,
+        "rollout-lab:swarm.edgeBaseImage": baseImage,
+        "rollout-lab:monitoring.enabled": process.env.E2E_MONITORING ?? "false",
+    };
 
     before(() => {
         assert.deepEqual(leftovers(), [], "start from an engine with nothing of the lab's");

@@ -98,7 +98,11 @@ async function main(): Promise<void> {
     console.log(`bringing up swarm-bluegreen (blue live) with the lab...`);
     const lab = await openLabStack({
         stack: "swarm-bluegreen",
-        config: { "rollout-lab:app.baseImage": opts.baseImage, "rollout-lab:swarm.edgeBaseImage": opts.baseImage },
+        config: {
+            "rollout-lab:app.baseImage": opts.baseImage,
+            "rollout-lab:swarm.edgeBaseImage": opts.baseImage,
+            "rollout-lab:monitoring.enabled": "false",
+        },
     });
     try {
         await lab.stack.up({});
