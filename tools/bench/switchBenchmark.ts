@@ -65,23 +65,46 @@ function buildOriginalImage(color: "blue" | "green", baseImage: string): void {
     }
 }
 
-async function underLoad(url: string, rate: number, change: () => Promise<void>): Promise<{ seconds: number; summary: ProbeSummary }> {
+/** Polls until `url` answers `version`, for at most `timeoutS` seconds; false if it never did. */
+async function waitForVersion(url: string, version: string, timeoutS: number): Promise<boolean> {
+    const until = Date.now() + timeoutS * 1000;
+    while (Date.now() < until) {
+        try {
+            const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
+            if (res.status === 200 && ((await res.json()) as { version?: string }).version === version) {
+                return true;
+            }
+        } catch {
+            // Not answering yet: keep polling.
+        }
+        await new Promise((r) => setTimeout(r, 200));
+    }
+    return false;
+}
+
+/**
+ * Runs `change` under a steady load; "done" is when the command returned and the new version answers
+ * (a command can return before its change serves: e.g. a proxy task that cannot bind its port yet).
+ */
+async function underLoad(url: string, rate: number, change: () => Promise<void>): Promise<{ seconds: number; switched: boolean; summary: ProbeSummary }> {
     const probe = new Probe({ url, ratePerSecond: rate, durationS: 600, timeoutMs: 2000, maxInFlight: 400 });
     const running = probe.run();
     await new Promise((r) => setTimeout(r, 3000));
     probe.mark();
     const t0 = Date.now();
     await change();
+    const switched = await waitForVersion(url, "v2", 180);
     const seconds = (Date.now() - t0) / 1000;
     await new Promise((r) => setTimeout(r, 5000));
     probe.stop();
-    return { seconds, summary: await running };
+    return { seconds, switched, summary: await running };
 }
 
-function report(name: string, r: { seconds: number; summary: ProbeSummary }): void {
+function report(name: string, r: { seconds: number; switched: boolean; summary: ProbeSummary }): void {
     const s = r.summary;
+    const done = r.switched ? `${r.seconds.toFixed(1).padStart(6)} s` : `not switched after ${r.seconds.toFixed(0)} s`;
     console.log(
-        `${name.padEnd(9)} command to done ${r.seconds.toFixed(1).padStart(6)} s   failed ${String(s.failed).padStart(5)} of ${s.requests}` +
+        `${name.padEnd(9)} command to done ${done}   failed ${String(s.failed).padStart(5)} of ${s.requests}` +
             `   ${JSON.stringify(s.failures)}   error window ${s.errorWindow ? `${s.errorWindow.durationS} s` : "none"}` +
             `   last old answer ${s.change?.timeToLastOldS ?? "-"} s after the command`,
     );
