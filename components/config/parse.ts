@@ -1,3 +1,4 @@
+import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { crossFieldProblems } from "./crossChecks";
 import { LabConfig, labConfigSchema, resolveDefaults } from "./schema";
@@ -11,8 +12,11 @@ export interface ConfigProblem {
     allowed: string;
 }
 
-/** Thrown before any resource is registered; lists every problem at once. */
-export class LabConfigError extends Error {
+/**
+ * Thrown before any resource is registered; lists every problem at once. A RunError, so Pulumi shows the
+ * message without a stack trace: the problem is in the stack file, not in the program.
+ */
+export class LabConfigError extends pulumi.RunError {
     constructor(public readonly problems: ConfigProblem[]) {
         super(
             `Invalid ${configNamespace} stack config (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
