@@ -1,0 +1,61 @@
+import { strict as assert } from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as YAML from "yaml";
+import { openLabStack } from "../../tools/lab/workspace";
+import { validateKubernetesObject } from "../support/kubernetesSchema";
+import { stackNames, stackSettings } from "../support/pulumiHarness";
+
+// The real Pulumi engine (CLI, language host, Kubernetes provider from scripts/toolchain.sh on PATH):
+// every Kubernetes stack is previewed, then `pulumi up` in render mode writes its manifests, which are
+// parsed and validated against the Kubernetes schemas. Monitoring is off: its password comes from the
+// random provider, which cannot be had on the lab's build machine (see toolchain/README.md).
+
+function renderedObjects(dir: string): Record<string, any>[] {
+    const files: string[] = [];
+    const walk = (d: string) => fs.readdirSync(d, { withFileTypes: true }).forEach((e) => (e.isDirectory() ? walk(path.join(d, e.name)) : files.push(path.join(d, e.name))));
+    walk(dir);
+    return files.filter((f) => f.endsWith(".yaml")).flatMap((f) => YAML.parseAllDocuments(fs.readFileSync(f, "utf8")).map((doc) => doc.toJS()));
+}
+
+function tokenOf(obj: Record<string, any>): string {
+    const [group, version] = obj.apiVersion.includes("/") ? obj.apiVersion.split("/") : ["core", obj.apiVersion];
+    return `kubernetes:${group}/${version}:${obj.kind}`;
+}
+
+describe("Kubernetes stacks under the real Pulumi engine (render mode)", function () {
+    this.timeout(10 * 60 * 1000);
+    const kubernetesStacks = stackNames().filter((s) => (stackSettings(s).platform ?? "kind") !== "swarm");
+
+    for (const stack of kubernetesStacks) {
+        it(`${stack}: previews, renders, and every rendered object passes the schemas`, async () => {
+            const out = fs.mkdtempSync(path.join(os.tmpdir(), `rollout-lab-render-${stack}-`));
+            const lab = await openLabStack({ stack, config: { "rollout-lab:renderYamlTo": out, "rollout-lab:monitoring.enabled": "false" } });
+            const preview = await lab.stack.preview({});
+            assert.ok((preview.changeSummary.create ?? 0) >= 5, JSON.stringify(preview.changeSummary));
+            const up = await lab.stack.up({});
+            assert.equal(up.summary.result, "succeeded");
+            const objects = renderedObjects(out);
+            const names = objects.map((o) => `${o.kind}/${o.metadata.name}`).sort();
+            process.stdout.write(`        ${stack}: ${JSON.stringify(preview.changeSummary)}, rendered ${names.join(", ")}\n`);
+            for (const o of objects) {
+                assert.deepEqual(await validateKubernetesObject(tokenOf(o), o), [], `${o.kind}/${o.metadata.name}`);
+            }
+            const strategy = stackSettings(stack).strategy ?? "rolling";
+            const deployments = objects.filter((o) => o.kind === "Deployment").map((o) => o.metadata.name).sort();
+            const expected = { recreate: ["demo-app"], rolling: ["demo-app"], bluegreen: ["demo-blue", "demo-green"], canary: ["demo-canary", "demo-stable"] }[strategy as string];
+            assert.deepEqual(deployments, expected);
+            assert.ok(names.includes("Service/demo-app") && names.includes("Namespace/rollout-lab"));
+            await lab.stack.workspace.removeStack(stack, { force: true });
+        });
+    }
+
+    it("a bad stack config fails the preview with the config message and creates nothing", async () => {
+        const lab = await openLabStack({ stack: "kind-canary", config: { "rollout-lab:canary.weight": "120", "rollout-lab:monitoring.enabled": "false" } });
+        await assert.rejects(lab.stack.preview({}), (e: unknown) => {
+            assert.match(String(e), /Invalid rollout-lab stack config \(1 problem\):\n\s+- rollout-lab:canary\.weight: got 120; allowed: at most 100/);
+            return true;
+        });
+    });
+});
