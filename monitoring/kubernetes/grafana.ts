@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { uiService } from "./uiService";
 import { GeneratedDashboard, GrafanaProvisioning } from "../dashboards";
 
 // Grafana on Kubernetes with its datasource and dashboards provisioned from files the program
@@ -90,17 +91,6 @@ export function grafana(name: string, args: GrafanaArgs, opts: pulumi.CustomReso
         },
         opts,
     );
-    const service = new k8s.core.v1.Service(
-        `${name}-svc`,
-        {
-            metadata: { name: "grafana", namespace: args.namespace, labels },
-            spec: {
-                type: args.nodePort === undefined ? "ClusterIP" : "NodePort",
-                selector: { "app.kubernetes.io/name": "grafana" },
-                ports: [{ name: "http", port: grafanaPort, targetPort: "http", nodePort: args.nodePort }],
-            },
-        },
-        opts,
-    );
+    const service = uiService(`${name}-svc`, "grafana", { name: "http", number: grafanaPort, nodePort: args.nodePort }, args.namespace, opts);
     return { service };
 }

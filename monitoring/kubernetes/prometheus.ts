@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { uiService } from "./uiService";
 
 // Prometheus on Kubernetes: the RBAC its pod discovery needs (read pods, nothing more), its config and
 // rules in a ConfigMap, one replica with an emptyDir (a lab's history lives as long as its pod).
@@ -91,18 +92,7 @@ export function prometheus(name: string, args: PrometheusArgs, opts: pulumi.Cust
         },
         opts,
     );
-    const service = new k8s.core.v1.Service(
-        `${name}-svc`,
-        {
-            metadata: { name: "prometheus", namespace: args.namespace, labels },
-            spec: {
-                type: args.nodePort === undefined ? "ClusterIP" : "NodePort",
-                selector: { "app.kubernetes.io/name": "prometheus" },
-                ports: [{ name: "web", port: prometheusPort, targetPort: "web", nodePort: args.nodePort }],
-            },
-        },
-        opts,
-    );
+    const service = uiService(`${name}-svc`, "prometheus", { name: "web", number: prometheusPort, nodePort: args.nodePort }, args.namespace, opts);
     return { service, deployment };
 }
 
