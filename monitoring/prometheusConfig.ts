@@ -49,7 +49,8 @@ export interface SwarmTargets extends CommonSpec {
 
 export interface StaticTargets extends CommonSpec {
     platform: "static";
-    app: { address: string; version: string }[];
+    /** `pod` stands in for the pod name Kubernetes discovery would add, to test the Kubernetes joins. */
+    app: { address: string; version: string; pod?: string }[];
     nodeExporter: string[];
     cadvisor?: string[];
 }
@@ -147,7 +148,7 @@ function staticJobs(spec: StaticTargets): ScrapeConfig[] {
         {
             job_name: jobs.app,
             metrics_path: "/metrics",
-            static_configs: spec.app.map((a) => ({ targets: [a.address], labels: { version: a.version } })),
+            static_configs: spec.app.map((a) => ({ targets: [a.address], labels: { version: a.version, ...(a.pod ? { pod: a.pod } : {}) } })),
         },
         { job_name: jobs.nodeExporter, static_configs: [{ targets: spec.nodeExporter }] },
     ];

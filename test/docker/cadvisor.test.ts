@@ -3,7 +3,8 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { containerCpuByVersionExpr, containerMemoryByVersionExpr, containerQueries, prometheusArgs, renderPrometheusConfig } from "../../monitoring";
-import { Program, freePort, tempDir, waitForPort } from "../support/localProcesses";
+import { DemoApp } from "../../app/src/server";
+import { Program, freePort, startApp, tempDir, waitForPort } from "../support/localProcesses";
 
 // The cAdvisor panels against a real cAdvisor watching real containers: two containers labelled as the
 // Swarm lab labels its tasks (rollout-lab.version, the Swarm service name), a real cAdvisor
@@ -11,9 +12,11 @@ import { Program, freePort, tempDir, waitForPort } from "../support/localProcess
 // Debian's busybox-static and prometheus, and CADVISOR_BIN; `.ci/run` provides them.
 
 const image = "rollout-lab/busybox:test";
+// Labelled as Swarm labels the lab's tasks, and as the kubelet labels a pod's containers (cAdvisor
+// exposes Docker labels as container_label_*), so both platforms' queries can be checked.
 const containers = [
-    { name: "rollout-lab-test-v1", version: "v1", service: "rollout-lab-demo-stable" },
-    { name: "rollout-lab-test-v2", version: "v2", service: "rollout-lab-demo-canary" },
+    { name: "rollout-lab-test-v1", version: "v1", service: "rollout-lab-demo-stable", pod: "demo-stable-7d9f-abcde" },
+    { name: "rollout-lab-test-v2", version: "v2", service: "rollout-lab-demo-canary", pod: "demo-canary-5c8b-fghij" },
 ];
 
 function docker(...args: string[]): string {
@@ -47,6 +50,7 @@ async function query(prometheus: string, expr: string): Promise<{ metric: Record
 describe("cAdvisor queries against a real cAdvisor and real containers", function () {
     this.timeout(180000);
     const programs: Program[] = [];
+    const apps: DemoApp[] = [];
     let prometheusUrl = "";
 
     before(async () => {
@@ -59,6 +63,8 @@ describe("cAdvisor queries against a real cAdvisor and real containers", functio
             docker(
                 "run", "-d", "--name", c.name, "--cpus", "0.2",
                 "--label", `rollout-lab.version=${c.version}`, "--label", `com.docker.swarm.service.name=${c.service}`,
+                "--label", "io.kubernetes.pod.namespace=rollout-lab", "--label", `io.kubernetes.pod.name=${c.pod}`,
+                "--label", "io.kubernetes.container.name=app",
                 image, "sh", "-c", "while :; do :; done",
             );
         }
@@ -72,7 +78,15 @@ describe("cAdvisor queries against a real cAdvisor and real containers", functio
         const config = path.join(dir, "prometheus.yml");
         fs.writeFileSync(
             config,
-            renderPrometheusConfig({ platform: "static", app: [], nodeExporter: [], cadvisor: [`127.0.0.1:${cadvisorPort}`], scrapeInterval: "1s", ruleFiles: [] }),
+            renderPrometheusConfig({
+                platform: "static",
+                // The demo app of each version, as Kubernetes discovery would label its pod's target.
+                app: await Promise.all(containers.map(async (c) => ({ address: await startApp(c.version, "blue", apps), version: c.version, pod: c.pod }))),
+                nodeExporter: [],
+                cadvisor: [`127.0.0.1:${cadvisorPort}`],
+                scrapeInterval: "1s",
+                ruleFiles: [],
+            }),
         );
         programs.push(
             new Program(
@@ -91,39 +105,38 @@ describe("cAdvisor queries against a real cAdvisor and real containers", functio
             execFileSync("docker", ["rm", "-f", c.name], { stdio: "ignore" });
         }
         await Promise.all(programs.map((p) => p.stop()));
+        await Promise.all(apps.map((a) => a.shutdown()));
     });
 
-    it("CPU by version (the strategy overview's cAdvisor panel) sees each version's containers", async () => {
-        const expr = containerCpuByVersionExpr("swarm", "rollout-lab", "10s");
-        const result = await query(prometheusUrl, expr);
-        const byVersion = Object.fromEntries(result.map((r) => [r.metric.version, Number(r.value[1])]));
-        console.log(`        ${expr}\n          -> ${JSON.stringify(byVersion)}`);
-        assert.deepEqual(Object.keys(byVersion).sort(), ["v1", "v2"]);
-        for (const v of ["v1", "v2"]) {
-            assert.ok(byVersion[v] > 0.1 && byVersion[v] < 0.3, `${v} uses about its 0.2 CPU limit: ${byVersion[v]}`);
-        }
-    });
-
-    it("memory by version sees each version's containers", async () => {
-        const expr = containerMemoryByVersionExpr("swarm", "rollout-lab");
-        const result = await query(prometheusUrl, expr);
-        const byVersion = Object.fromEntries(result.map((r) => [r.metric.version, Number(r.value[1])]));
-        console.log(`        ${expr}\n          -> ${JSON.stringify(byVersion)}`);
-        assert.deepEqual(Object.keys(byVersion).sort(), ["v1", "v2"]);
-        assert.ok(Object.values(byVersion).every((b) => b > 0));
-    });
-
-    it("the container view's panels return each container by name", async () => {
-        for (const q of Object.values(containerQueries({ platform: "swarm", rateWindow: "10s" }))) {
-            const result = await query(prometheusUrl, q.expr);
-            console.log(`        ${q.id}  ${q.expr}\n          -> ${result.map((r) => `${r.metric.name ?? r.metric.instance}: ${Number(r.value[1]).toPrecision(4)}`).join(", ")}`);
-            assert.ok(result.length > 0, `${q.id} returned no series`);
-            if (q.id !== "container.count") {
-                const names = result.map((r) => r.metric.name);
-                for (const c of containers) {
-                    assert.ok(names.includes(c.name), `${q.id} has ${c.name}: ${names.join(", ")}`);
+    for (const platform of ["swarm", "kubernetes"] as const) {
+        it(`${platform}: CPU and memory by version (the overview's cAdvisor panels) see each version's containers`, async () => {
+            for (const expr of [containerCpuByVersionExpr(platform, "rollout-lab", "10s"), containerMemoryByVersionExpr(platform, "rollout-lab")]) {
+                const result = await query(prometheusUrl, expr);
+                const byVersion = Object.fromEntries(result.map((r) => [r.metric.version, Number(r.value[1])]));
+                console.log(`        ${expr}\n          -> ${JSON.stringify(byVersion)}`);
+                assert.deepEqual(Object.keys(byVersion).sort(), ["v1", "v2"]);
+                for (const v of ["v1", "v2"]) {
+                    const cpu = expr.includes("cpu");
+                    assert.ok(cpu ? byVersion[v] > 0.1 && byVersion[v] < 0.3 : byVersion[v] > 0, `${v}: ${byVersion[v]}`);
                 }
             }
-        }
-    });
+        });
+    }
+
+    for (const platform of ["swarm", "kubernetes"] as const) {
+        it(`${platform}: the container view's panels return each container`, async () => {
+            for (const q of Object.values(containerQueries({ platform, rateWindow: "10s" }))) {
+                const result = await query(prometheusUrl, q.expr);
+                const who = (r: { metric: Record<string, string> }) => (platform === "swarm" ? r.metric.name : r.metric.container_label_io_kubernetes_pod_name) ?? r.metric.instance;
+                console.log(`        ${q.id}  ${q.expr}\n          -> ${result.map((r) => `${who(r)}: ${Number(r.value[1]).toPrecision(4)}`).join(", ")}`);
+                assert.ok(result.length > 0, `${q.id} returned no series`);
+                if (q.id !== "container.count") {
+                    const names = result.map(who);
+                    for (const c of containers) {
+                        assert.ok(names.includes(platform === "swarm" ? c.name : c.pod), `${q.id} has ${c.name}: ${names.join(", ")}`);
+                    }
+                }
+            }
+        });
+    }
 });
