@@ -39,3 +39,25 @@ export class AppImages extends pulumi.ComponentResource {
         this.registerOutputs({ images: Object.fromEntries(Object.entries(this.images).map(([t, i]) => [t, i.imageName])) });
     }
 }
+
+export interface ReleaseImages {
+    /** Image reference for each release. */
+    refs: { stable: pulumi.Input<string>; candidate: pulumi.Input<string> };
+    /** The local builds, by tag; empty when the images come from a registry. */
+    built: Record<string, docker.Image>;
+}
+
+/** The image each release runs: built locally from app/ when `build`, else pulled as `<image>:<tag>`. */
+export function releaseImages(
+    name: string,
+    config: { app: { image: string; baseImage: string }; stable: { imageTag: string }; candidate: { imageTag: string } },
+    build: boolean,
+    parent: pulumi.Resource,
+): ReleaseImages {
+    const tags = { stable: config.stable.imageTag, candidate: config.candidate.imageTag };
+    if (!build) {
+        return { refs: { stable: `${config.app.image}:${tags.stable}`, candidate: `${config.app.image}:${tags.candidate}` }, built: {} };
+    }
+    const images = new AppImages(name, { repository: config.app.image, tags: [tags.stable, tags.candidate], baseImage: config.app.baseImage }, { parent });
+    return { refs: { stable: images.images[tags.stable].imageName, candidate: images.images[tags.candidate].imageName }, built: images.images };
+}

@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { AppImages } from "../app";
+import { releaseImages } from "../app";
 import { LabConfig } from "../config";
 import { ServiceOptions, entryNodePort } from "../strategies/workload";
 import { monitoringNodePorts } from "../../monitoring/kubernetesMonitoring";
@@ -53,28 +53,12 @@ export class KubernetesPlatform extends pulumi.ComponentResource {
         }
         this.provider = new k8s.Provider(`${name}-k8s`, providerArgs(config, this.kubeconfig), { parent: this });
 
-        const refs = {
-            stable: `${config.app.image}:${config.stable.imageTag}`,
-            candidate: `${config.app.image}:${config.candidate.imageTag}`,
-        };
-        this.imagesReady = [];
-        if (config.app.build && render === undefined) {
-            const built = new AppImages(
-                `${name}-images`,
-                { repository: config.app.image, tags: [config.stable.imageTag, config.candidate.imageTag], baseImage: config.app.baseImage },
-                { parent: this },
-            );
-            const cluster = this.cluster;
-            this.imagesReady = Object.entries(built.images).map(([tag, image]) =>
-                cluster ? cluster.loadImage(`${name}-load-${tag}`, image, [image]) : image,
-            );
-            this.images = {
-                stable: built.images[config.stable.imageTag].imageName,
-                candidate: built.images[config.candidate.imageTag].imageName,
-            };
-        } else {
-            this.images = refs;
-        }
+        const images = releaseImages(`${name}-images`, config, config.app.build && render === undefined, this);
+        const cluster = this.cluster;
+        this.imagesReady = Object.entries(images.built).map(([tag, image]) =>
+            cluster ? cluster.loadImage(`${name}-load-${tag}`, image, [image]) : image,
+        );
+        this.images = images.refs;
 
         this.serviceType = isKind ? "NodePort" : config.kubernetes.serviceType;
         this.entryUrl = entryUrlFor(config);

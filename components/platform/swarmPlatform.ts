@@ -1,7 +1,7 @@
 import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { AppImages } from "../app";
+import { releaseImages } from "../app";
 import { LabConfig } from "../config";
 
 export interface SwarmPlatformArgs {
@@ -47,23 +47,9 @@ export class SwarmPlatform extends pulumi.ComponentResource {
             { parent: this, dependsOn: swarmReady },
         );
         ready.push(this.network);
-        if (config.app.build) {
-            const built = new AppImages(
-                `${name}-images`,
-                { repository: config.app.image, tags: [config.stable.imageTag, config.candidate.imageTag], baseImage: config.app.baseImage },
-                { parent: this },
-            );
-            ready.push(...Object.values(built.images));
-            this.images = {
-                stable: built.images[config.stable.imageTag].imageName,
-                candidate: built.images[config.candidate.imageTag].imageName,
-            };
-        } else {
-            this.images = {
-                stable: `${config.app.image}:${config.stable.imageTag}`,
-                candidate: `${config.app.image}:${config.candidate.imageTag}`,
-            };
-        }
+        const images = releaseImages(`${name}-images`, config, config.app.build, this);
+        ready.push(...Object.values(images.built));
+        this.images = images.refs;
         this.ready = ready;
         this.registerOutputs({ network: this.network.name });
     }

@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { createHash } from "crypto";
 import { uiService } from "./uiService";
 
 // Prometheus on Kubernetes: the RBAC its pod discovery needs (read pods, nothing more), its config and
@@ -97,5 +98,5 @@ export function prometheus(name: string, args: PrometheusArgs, opts: pulumi.Cust
 }
 
 function hash(text: string): string {
-    return require("crypto").createHash("sha256").update(text).digest("hex").slice(0, 16);
+    return createHash("sha256").update(text).digest("hex").slice(0, 16);
 }
