@@ -48,6 +48,14 @@ export function allContainers(run: ProgramRun): { owner: string; container: any 
         .flatMap((r) => (r.inputs.spec.template.spec.containers as any[]).map((c) => ({ owner: `${r.inputs.metadata.namespace}/${r.inputs.metadata.name}`, container: c })));
 }
 
+/** How Pulumi marks a secret value on the wire: { [SECRET_SIG]: SECRET_MARK, value }. */
+export const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+export const SECRET_MARK = "1b47061264138c4ac30d75fd1eb44270";
+
+export function isSecret(value: unknown): boolean {
+    return typeof value === "object" && value !== null && (value as Record<string, unknown>)[SECRET_SIG] === SECRET_MARK;
+}
+
 /** Pulumi marks secrets on the wire; schema validation wants the plain value underneath. */
 export function unwrapSecrets(value: unknown): unknown {
     if (Array.isArray(value)) {
@@ -55,7 +63,7 @@ export function unwrapSecrets(value: unknown): unknown {
     }
     if (value && typeof value === "object") {
         const o = value as Record<string, unknown>;
-        if (o["4dabf18193072939515e22adb298388d"] === "1b47061264138c4ac30d75fd1eb44270") {
+        if (isSecret(o)) {
             return unwrapSecrets(o.value);
         }
         return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, unwrapSecrets(v)]));
