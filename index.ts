@@ -14,5 +14,8 @@ export const kubeconfig = lab.kubeconfig;
 /** Grafana (user admin) and Prometheus, on 127.0.0.1 unless rollout-lab:monitoring.listenAddress says otherwise. */
 export const grafanaUrl = lab.grafanaUrl;
 export const prometheusUrl = lab.prometheusUrl;
+/** traffic istio: Kiali (the mesh's graph) and Jaeger (traces), on 127.0.0.1 on kind. */
+export const kialiUrl = lab.kialiUrl;
+export const jaegerUrl = lab.jaegerUrl;
 /** `pulumi stack output grafanaAdminPassword --show-secrets` */
 export const grafanaAdminPassword = lab.grafanaAdminPassword;

@@ -1,11 +1,13 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { LabConfig, parseLabConfig, rawConfigFromPulumi } from "./config";
-import { KubernetesMonitoring } from "../monitoring/kubernetesMonitoring";
+import { KubernetesMonitoring, grafanaPort, prometheusPort } from "../monitoring/kubernetesMonitoring";
 import { SwarmMonitoring } from "../monitoring/swarmMonitoring";
 import { createSwarmEdge } from "./edge";
 import { KubernetesPlatform, SwarmPlatform } from "./platform";
-import { RoutingSummary, SwarmServices, nativeStrategy, serviceName } from "./strategies";
+import { RoutingSummary, SwarmServices, serviceName } from "./strategies";
+import { entryNodePort } from "./strategies/workload";
+import { trafficFor } from "./traffic";
 
 /** What `pulumi stack output` shows. */
 export interface LabOutputs {
@@ -16,6 +18,9 @@ export interface LabOutputs {
     /** Where Grafana and Prometheus answer, when monitoring is on. */
     grafanaUrl?: string;
     prometheusUrl?: string;
+    /** Istio's addons, where the stack runs Istio. */
+    kialiUrl?: string;
+    jaegerUrl?: string;
     /** Grafana's generated admin password (secret; user `admin`). */
     grafanaAdminPassword?: pulumi.Output<string>;
 }
@@ -39,36 +44,52 @@ export function loadLabConfig(): LabConfig {
     return parseLabConfig(rawConfigFromPulumi(pulumi.runtime.allConfig()));
 }
 
-/** Wires platform -> app -> strategy/traffic for a Kubernetes stack. */
+/** Wires platform -> traffic provider (ingress or mesh) -> app and its routing -> monitoring for a Kubernetes stack. */
 export function createKubernetesLab(config: LabConfig): LabOutputs {
     const platform = new KubernetesPlatform("lab", { config });
     const k8sOpts = { provider: platform.provider };
+    const traffic = trafficFor(config.traffic);
+    const meta = traffic.namespaceMetadata();
     const namespace = new k8s.core.v1.Namespace(
         "lab-ns",
-        { metadata: { name: config.namespace, labels: { "app.kubernetes.io/part-of": "rollout-lab" } } },
+        {
+            metadata: {
+                name: config.namespace,
+                labels: { "app.kubernetes.io/part-of": "rollout-lab", ...meta.labels },
+                ...(Object.keys(meta.annotations).length > 0 ? { annotations: meta.annotations } : {}),
+            },
+        },
         k8sOpts,
     );
-    const strategy = nativeStrategy(
-        `lab-${config.strategy}`,
-        {
-            config,
-            namespace: namespace.metadata.name,
-            images: platform.images,
-            serviceType: platform.serviceType,
-            dependsOn: platform.imagesReady,
+    const isKind = config.platform === "kind";
+    const reachable = isKind && config.renderYamlTo === undefined;
+    const urls = monitoringUrls(config, reachable);
+    const monitoringNs = `${config.namespace}-monitoring`;
+    const routed = traffic.deploy({
+        config,
+        namespace: namespace.metadata.name,
+        images: platform.images,
+        imagesReady: platform.imagesReady,
+        entryServiceType: platform.serviceType,
+        entryNodePort: platform.serviceType === "ClusterIP" ? undefined : entryNodePort,
+        uiNodePorts: isKind,
+        monitoring: {
+            prometheusUrl: `http://prometheus.${monitoringNs}:${prometheusPort}`,
+            grafanaInClusterUrl: `http://grafana.${monitoringNs}:${grafanaPort}`,
+            grafanaUrl: urls.grafanaUrl ?? "",
         },
-        { providers: { kubernetes: platform.provider } },
-    );
+        opts: { providers: { kubernetes: platform.provider } },
+    });
     const outputs: LabOutputs = {
         entryUrl: platform.entryUrl,
         namespace: namespace.metadata.name,
-        routing: strategy.summary,
+        routing: routed.routing,
         kubeconfig: platform.kubeconfig,
+        ...routed.urls,
     };
     if (config.monitoring.enabled) {
-        const isKind = config.platform === "kind";
         const monitoring = new KubernetesMonitoring("lab-monitoring", { config, nodePorts: isKind }, { providers: { kubernetes: platform.provider } });
-        Object.assign(outputs, monitoringUrls(config, isKind && config.renderYamlTo === undefined), { grafanaAdminPassword: monitoring.grafanaAdminPassword });
+        Object.assign(outputs, urls, { grafanaAdminPassword: monitoring.grafanaAdminPassword });
     }
     return outputs;
 }

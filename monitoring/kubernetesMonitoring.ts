@@ -7,7 +7,7 @@ import { cadvisor, cadvisorPort, nodeExporter, nodeExporterPort } from "./kubern
 import { grafana, grafanaPort } from "./kubernetes/grafana";
 import { prometheus, prometheusPaths, prometheusPort } from "./kubernetes/prometheus";
 import { monitoringFiles } from "./monitoringSettings";
-import { prometheusArgs, renderPrometheusConfig } from "./prometheusConfig";
+import { KubernetesTargets, prometheusArgs, renderPrometheusConfig } from "./prometheusConfig";
 
 /** NodePorts kind maps to 127.0.0.1 (see components/platform/kindCluster.ts). */
 export const monitoringNodePorts = { grafana: 30300, prometheus: 30090 };
@@ -51,6 +51,7 @@ export class KubernetesMonitoring extends pulumi.ComponentResource {
                     nodeExporterPort,
                     cadvisorPort,
                     selfAddress: `localhost:${prometheusPort}`,
+                    mesh: meshTargets(config),
                 }),
                 rules: files.rules,
                 args: prometheusArgs({
@@ -79,6 +80,18 @@ export class KubernetesMonitoring extends pulumi.ComponentResource {
             inNs,
         );
         this.registerOutputs({ namespace: this.namespace });
+    }
+}
+
+/** Which sidecars Prometheus scrapes: the mesh's, in the app's namespace and the ingress's. */
+export function meshTargets(config: LabConfig): KubernetesTargets["mesh"] {
+    switch (config.traffic) {
+        case "istio":
+            return { kind: "istio", namespaces: [config.namespace, "istio-ingress"] };
+        case "linkerd":
+            return { kind: "linkerd", namespaces: [config.namespace, "ingress-nginx"] };
+        default:
+            return undefined;
     }
 }
 

@@ -33,6 +33,8 @@ export interface KubernetesTargets extends CommonSpec {
     /** Container port of node-exporter (default 9100) and of cAdvisor (default 8080), as declared in their pods. */
     nodeExporterPort?: number;
     cadvisorPort?: number;
+    /** The mesh whose proxies are scraped too: Envoy's stats for Istio (what Kiali reads), linkerd-proxy's. */
+    mesh?: { kind: "istio" | "linkerd"; namespaces: string[] };
 }
 
 export interface SwarmTargets extends CommonSpec {
@@ -103,6 +105,7 @@ function kubernetesJobs(spec: KubernetesTargets): ScrapeConfig[] {
         ],
     });
     return [
+        ...meshJobs(spec, placement),
         {
             job_name: jobs.app,
             metrics_path: "/metrics",
@@ -121,6 +124,43 @@ function kubernetesJobs(spec: KubernetesTargets): ScrapeConfig[] {
         daemonSet(jobs.nodeExporter, "node-exporter", spec.nodeExporterPort ?? 9100),
         daemonSet(jobs.cadvisor, "cadvisor", spec.cadvisorPort ?? 8080),
     ];
+}
+
+/** A sidecar's metrics port in every meshed pod of the lab, and the mesh's control plane. */
+function meshJobs(spec: KubernetesTargets, placement: RelabelConfig[]): ScrapeConfig[] {
+    if (spec.mesh === undefined) {
+        return [];
+    }
+    const sd = { kubernetes_sd_configs: [{ role: "pod", namespaces: { names: spec.mesh.namespaces } }] };
+    const sidecar = (job: string, container: string, portName: string, path: string): ScrapeConfig => ({
+        job_name: job,
+        metrics_path: path,
+        ...sd,
+        relabel_configs: [
+            keep("__meta_kubernetes_pod_container_name", container),
+            keep("__meta_kubernetes_pod_container_port_name", portName),
+            keep("__meta_kubernetes_pod_phase", "Running"),
+            copy(podLabelMeta("app.kubernetes.io/version"), "version"),
+            copy(podLabelMeta("rollout-lab/track"), "track"),
+            ...placement,
+        ],
+    });
+    if (spec.mesh.kind === "istio") {
+        return [
+            // Envoy's own stats (istio_requests_total and friends), what Kiali draws its graph from.
+            sidecar("istio-envoy", "istio-proxy", "http-envoy-prom", "/stats/prometheus"),
+            {
+                job_name: "istiod",
+                kubernetes_sd_configs: [{ role: "pod", namespaces: { names: ["istio-system"] } }],
+                relabel_configs: [
+                    keep("__meta_kubernetes_pod_label_app", "istiod"),
+                    keep("__meta_kubernetes_pod_container_port_number", "15014"),
+                    ...placement,
+                ],
+            },
+        ];
+    }
+    return [sidecar("linkerd-proxy", "linkerd-proxy", "linkerd-admin", "/metrics")];
 }
 
 function swarmJobs(spec: SwarmTargets): ScrapeConfig[] {

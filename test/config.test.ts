@@ -68,7 +68,7 @@ describe("stack config", () => {
         assertRefused(
             { ...base, "rollout-lab:strategy": "shadow", "rollout-lab:traffic": "native" },
             "Invalid rollout-lab stack config (1 problem):\n" +
-                '  - rollout-lab:traffic: got "native"; allowed: for strategy "shadow" on kind: nginx, linkerd, istio',
+                '  - rollout-lab:traffic: got "native"; allowed: for strategy "shadow" on kind: nginx, istio',
         ));
 
     it("says when the refused provider is only the platform's default", () =>
@@ -113,15 +113,48 @@ describe("stack config", () => {
                 "  - rollout-lab:candidate.version: got nothing (missing); allowed: required (string)\n" +
                 "  - rollout-lab:canary.weight: got 120; allowed: at most 100\n" +
                 '  - rollout-lab:monitoring: got "yes"; allowed: true, false, or an object with keys enabled, scrapeInterval, retention, listenAddress, grafanaPort, prometheusPort, alerts, images\n' +
-                '  - rollout-lab:traffic: got "native"; allowed: for strategy "shadow" on kind: nginx, linkerd, istio\n' +
+                '  - rollout-lab:traffic: got "native"; allowed: for strategy "shadow" on kind: nginx, istio\n' +
                 "  - rollout-lab:hpa.minReplicas: got 5; allowed: at most hpa.maxReplicas (2)",
         ));
 
-    it("refuses what this version has not built yet, saying so", () =>
+    it("refuses shadow through Linkerd (no RequestMirror), naming the providers that mirror", () =>
         assertRefused(
-            { ...base, "rollout-lab:strategy": "canary", "rollout-lab:traffic": "istio" },
+            { ...base, "rollout-lab:strategy": "shadow", "rollout-lab:traffic": "linkerd" },
             "Invalid rollout-lab stack config (1 problem):\n" +
-                '  - rollout-lab:traffic: got "istio"; allowed: native on kind (provider "istio" is not built there yet in this version of the lab)',
+                '  - rollout-lab:traffic: got "linkerd"; allowed: for strategy "shadow" on kind: nginx, istio',
+        ));
+
+    it("refuses a partial mirror through ingress-nginx, which mirrors every request", () =>
+        assertRefused(
+            { ...base, "rollout-lab:strategy": "shadow", "rollout-lab:traffic": "nginx", "rollout-lab:shadow": { percent: 25 } },
+            "Invalid rollout-lab stack config (1 problem):\n" +
+                "  - rollout-lab:shadow.percent: got 25; allowed: 100 with traffic nginx on Kubernetes (ingress-nginx mirrors every request); a share needs traffic istio",
+        ));
+
+    it("refuses Istio without monitoring, which Kiali reads", () =>
+        assertRefused(
+            { ...base, "rollout-lab:strategy": "canary", "rollout-lab:traffic": "istio", "rollout-lab:monitoring": "false" },
+            "Invalid rollout-lab stack config (1 problem):\n" +
+                "  - rollout-lab:monitoring: got false; allowed: enabled with traffic istio (Kiali reads the mesh's metrics from the lab's Prometheus), unless istio.install is false",
+        ));
+
+    it("refuses a regular-expression A/B match on Swarm, and without a header", () =>
+        assertRefused(
+            {
+                ...base,
+                "rollout-lab:platform": "swarm",
+                "rollout-lab:strategy": "abtest",
+                "rollout-lab:abtest": { header: "User-Agent", value: ".*Firefox.*", valueMatch: "regex" },
+            },
+            "Invalid rollout-lab stack config (1 problem):\n" +
+                '  - rollout-lab:abtest.valueMatch: got "regex"; allowed: "exact" on platform swarm (HAProxy matches header values from a map)',
+        ));
+
+    it("refuses a regular-expression A/B match by cookie", () =>
+        assertRefused(
+            { ...base, "rollout-lab:strategy": "abtest", "rollout-lab:traffic": "istio", "rollout-lab:abtest": { cookie: "beta", valueMatch: "regex" } },
+            "Invalid rollout-lab stack config (1 problem):\n" +
+                '  - rollout-lab:abtest.valueMatch: got "regex"; allowed: "exact" unless abtest.header and abtest.value are set',
         ));
 
     it("refuses a provider the platform does not have", () =>

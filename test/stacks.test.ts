@@ -2,6 +2,7 @@ import { strict as assert } from "assert";
 import { validateKubernetesObject } from "./support/kubernetesSchema";
 import { CreatedResource, ProgramRun, findResource, findResources, runProgram, stackConfig, stackNames, stackSettings } from "./support/pulumiHarness";
 import { describeSwarmStack } from "./support/swarmStackTests";
+import { HELM_RELEASE, describeRoutedStack } from "./support/routedStackTests";
 import {
     COMMAND,
     HPA,
@@ -23,7 +24,18 @@ import {
 // strategy that strategy, read from the stack's own config.
 
 function isKubernetesObject(r: CreatedResource): boolean {
-    return r.type.startsWith("kubernetes:");
+    return r.type.startsWith("kubernetes:") && r.type !== HELM_RELEASE;
+}
+
+/** Where each object of a Kubernetes stack belongs, by the name the program gives it. */
+function expectedNamespace(r: CreatedResource): string {
+    if (r.name.startsWith("lab-monitoring")) {
+        return "rollout-lab-monitoring";
+    }
+    if (r.name.startsWith("lab-istio-")) {
+        return "istio-system";
+    }
+    return "rollout-lab";
 }
 
 describe("every stack in stacks/", () => {
@@ -72,8 +84,7 @@ function describeKubernetesStack(stack: string): void {
                 for (const r of run.resources.filter(isKubernetesObject)) {
                     assert.match(r.provider ?? "", /[:$]pulumi:providers:kubernetes::lab-k8s::/, `${r.name} uses the lab provider`);
                     if (!clusterScoped.includes(r.type)) {
-                        const expected = r.name.startsWith("lab-monitoring") ? "rollout-lab-monitoring" : "rollout-lab";
-                        assert.equal(r.inputs.metadata.namespace, expected, `${r.name} namespace`);
+                        assert.equal(r.inputs.metadata.namespace, expectedNamespace(r), `${r.name} namespace`);
                     }
                 }
             });
@@ -115,6 +126,11 @@ function describeKubernetesStack(stack: string): void {
                 assert.equal(provider.inputs.kubeconfig.value, "# kubeconfig from lab-kind-cluster");
                 assert.equal(run.outputs.entryUrl, "http://127.0.0.1:8080");
             });
+
+            if ((stackSettings(stack).traffic ?? "native") !== "native") {
+                describeRoutedStack(stack, () => run, () => config);
+                return;
+            }
 
             it("routes and replaces pods the way its strategy says", () => {
                 const strategy = config.strategy ?? "rolling";

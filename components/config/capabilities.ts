@@ -1,6 +1,5 @@
-// Which strategies each traffic provider can run on each platform, and what this version of the lab has
-// built so far. Config validation reads these tables, so an impossible or not-yet-built combination is
-// refused before any resource is registered.
+// Which strategies each traffic provider can run on each platform. Config validation reads this table,
+// so an impossible combination is refused before any resource is registered.
 
 export const platforms = ["kind", "kubernetes", "swarm"] as const;
 export const strategies = ["recreate", "rolling", "bluegreen", "canary", "abtest", "shadow"] as const;
@@ -12,33 +11,27 @@ export type TrafficProvider = (typeof trafficProviders)[number];
 
 const all = strategies;
 
+const kubernetesCapabilities: Partial<Record<TrafficProvider, readonly Strategy[]>> = {
+    // Service selectors and replica ratios: no header matching and no mirroring.
+    native: ["recreate", "rolling", "bluegreen", "canary"],
+    // ingress-nginx: canary-weight, canary-by-header/cookie, mirror-target.
+    nginx: all,
+    // Gateway API HTTPRoute: weights and header matches; Linkerd rejects the RequestMirror filter
+    // (linkerd/linkerd2#4385, open), so no shadow.
+    linkerd: ["recreate", "rolling", "bluegreen", "canary", "abtest"],
+    // VirtualService: weights, header/cookie matches, mirror with a percentage.
+    istio: all,
+};
+
 /** What each provider can do on each platform, by design (DESIGN.md's strategy table). */
 export const capabilities: Record<Platform, Partial<Record<TrafficProvider, readonly Strategy[]>>> = {
-    kind: {
-        // Service selectors and replica ratios: no header matching and no mirroring.
-        native: ["recreate", "rolling", "bluegreen", "canary"],
-        nginx: all,
-        linkerd: all,
-        istio: all,
-    },
-    kubernetes: {
-        native: ["recreate", "rolling", "bluegreen", "canary"],
-        nginx: all,
-        linkerd: all,
-        istio: all,
-    },
+    kind: kubernetesCapabilities,
+    kubernetes: kubernetesCapabilities,
     swarm: {
         // HAProxy at the edge routes by weight, colour, header or cookie; mirroring is NGINX's `mirror`.
         haproxy: ["recreate", "rolling", "bluegreen", "canary", "abtest"],
         nginx: ["shadow"],
     },
-};
-
-/** What this version of the lab has actually built, per platform. */
-export const implemented: Record<Platform, readonly TrafficProvider[]> = {
-    kind: ["native"],
-    kubernetes: ["native"],
-    swarm: ["haproxy", "nginx"],
 };
 
 export function providersOn(platform: Platform): TrafficProvider[] {

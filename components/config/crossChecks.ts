@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { canRun, defaultProvider, implemented, providersFor, providersOn } from "./capabilities";
+import { canRun, defaultProvider, providersFor, providersOn } from "./capabilities";
 import { labConfigSchema } from "./schema";
 
 /** A problem found by looking at several keys together; `key` is relative to the namespace. */
@@ -18,7 +18,7 @@ function field<K extends keyof typeof shape>(raw: Record<string, unknown>, key: 
 }
 
 /**
- * Checks that need more than one key: platform x traffic x strategy, what is built so far, and the
+ * Checks that need more than one key: platform x traffic x strategy, and the
  * strategy's own needs. Each check runs when the keys it reads are valid on their own, so a stack with
  * a bad weight still hears that its provider cannot do its strategy.
  */
@@ -41,12 +41,6 @@ export function crossFieldProblems(raw: Record<string, unknown>): CrossProblem[]
                 given,
                 allowed: `for strategy "${strategy}" on ${platform}: ${providersFor(strategy, platform).join(", ")}`,
             });
-        } else if (!implemented[platform].includes(traffic)) {
-            problems.push({
-                key: "traffic",
-                given,
-                allowed: `${implemented[platform].join(", ")} on ${platform} (provider "${traffic}" is not built there yet in this version of the lab)`,
-            });
         }
     }
     const hpa = field(raw, "hpa");
@@ -67,6 +61,30 @@ export function crossFieldProblems(raw: Record<string, unknown>): CrossProblem[]
         if (halfHeader || (!byHeader && abtest.cookie === undefined)) {
             problems.push({ key: "abtest", given: JSON.stringify(raw.abtest), allowed: "{header, value} together, or {cookie}" });
         }
+    }
+    if (abtest !== undefined && abtest.valueMatch === "regex") {
+        if (platform === "swarm") {
+            problems.push({ key: "abtest.valueMatch", given: '"regex"', allowed: '"exact" on platform swarm (HAProxy matches header values from a map)' });
+        } else if (abtest.header === undefined) {
+            problems.push({ key: "abtest.valueMatch", given: '"regex"', allowed: '"exact" unless abtest.header and abtest.value are set' });
+        }
+    }
+    const shadow = field(raw, "shadow");
+    if (strategy === "shadow" && trafficGiven === "nginx" && platform !== "swarm" && shadow !== undefined && shadow.percent !== 100) {
+        problems.push({
+            key: "shadow.percent",
+            given: String(shadow.percent),
+            allowed: "100 with traffic nginx on Kubernetes (ingress-nginx mirrors every request); a share needs traffic istio",
+        });
+    }
+    const monitoring = field(raw, "monitoring");
+    const istio = field(raw, "istio");
+    if (trafficGiven === "istio" && istio?.install !== false && monitoring !== undefined && !monitoring.enabled) {
+        problems.push({
+            key: "monitoring",
+            given: JSON.stringify(raw.monitoring),
+            allowed: "enabled with traffic istio (Kiali reads the mesh's metrics from the lab's Prometheus), unless istio.install is false",
+        });
     }
     if (raw.renderYamlTo !== undefined && platform === "swarm") {
         problems.push({

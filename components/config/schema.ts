@@ -1,6 +1,16 @@
 import { z } from "zod";
 import { defaultProvider, platforms, strategies, trafficProviders } from "./capabilities";
 
+// Charts and images the mesh providers install, pinned; a stack can override each.
+export const INGRESS_NGINX_VERSION = "4.13.3";
+export const LINKERD_REPO = "https://helm.linkerd.io/edge";
+export const LINKERD_VERSION = "2025.10.7";
+export const ISTIO_REPO = "https://istio-release.storage.googleapis.com/charts";
+export const ISTIO_VERSION = "1.27.2";
+export const KIALI_REPO = "https://kiali.org/helm-charts";
+export const KIALI_VERSION = "2.12.0";
+export const JAEGER_IMAGE = "jaegertracing/all-in-one:1.65.0";
+
 // Every stack key, its type and its default. Defaults live here so a stack file only says what differs.
 
 const labelValue = /^[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$/;
@@ -86,6 +96,8 @@ export const labConfigSchema = z
                 header: z.string().regex(/^[A-Za-z0-9-]+$/, { message: "an HTTP header name" }).optional(),
                 value: z.string().min(1).optional(),
                 cookie: z.string().regex(/^[A-Za-z0-9_-]+$/, { message: "a cookie name" }).optional(),
+                /** How `value` is compared with the header: equal, or a regular expression (RE2) the whole value must match. */
+                valueMatch: z.enum(["exact", "regex"]).default("exact"),
             })
             .strict()
             .optional(),
@@ -141,6 +153,68 @@ export const labConfigSchema = z
                     .strict(),
             )
             .prefault({ enabled: true }),
+        /** traffic nginx and linkerd: the ingress-nginx controller at the entry. */
+        ingressNginx: z
+            .object({
+                /** Install the controller; false uses one the cluster already runs (ingress class "nginx"). */
+                install: bool(z.boolean()).default(true),
+                chartVersion: z.string().min(1).default(INGRESS_NGINX_VERSION),
+            })
+            .strict()
+            .default({ install: true, chartVersion: INGRESS_NGINX_VERSION }),
+        /** traffic linkerd: the charts, the generated certificates, the Gateway API CRDs. */
+        linkerd: z
+            .object({
+                /** Install Linkerd (and the meshed ingress controller); false uses what the cluster already runs. */
+                install: bool(z.boolean()).default(true),
+                chartRepo: z.string().url().default(LINKERD_REPO),
+                /** Version of the linkerd-crds and linkerd-control-plane charts. */
+                chartVersion: z.string().min(1).default(LINKERD_VERSION),
+                /** Install the Gateway API CRDs with Linkerd's; false when the cluster has them already. */
+                installGatewayApi: bool(z.boolean()).default(true),
+                trustAnchorValidityHours: num(z.number().int().min(24).max(876000)).default(87600),
+                issuerValidityHours: num(z.number().int().min(24).max(87600)).default(8760),
+            })
+            .strict()
+            .default({
+                install: true,
+                chartRepo: LINKERD_REPO,
+                chartVersion: LINKERD_VERSION,
+                installGatewayApi: true,
+                trustAnchorValidityHours: 87600,
+                issuerValidityHours: 8760,
+            }),
+        /** traffic istio: the charts, the addons and where their UIs listen. */
+        istio: z
+            .object({
+                /** Install Istio, its gateway and addons; false uses what the cluster already runs. */
+                install: bool(z.boolean()).default(true),
+                chartRepo: z.string().url().default(ISTIO_REPO),
+                /** Version of the base, istiod and gateway charts. */
+                version: z.string().min(1).default(ISTIO_VERSION),
+                kialiChartRepo: z.string().url().default(KIALI_REPO),
+                kialiVersion: z.string().min(1).default(KIALI_VERSION),
+                jaegerImage: z.string().min(1).default(JAEGER_IMAGE),
+                /** Percent of requests traced. */
+                tracingSamplingPercent: num(z.number().min(0).max(100)).default(100),
+                /** Address Kiali and Jaeger publish on (kind). */
+                listenAddress: z.string().regex(/^\d{1,3}(\.\d{1,3}){3}$/, { message: "an IPv4 address" }).default("127.0.0.1"),
+                kialiPort: num(z.number().int().min(1024).max(65535)).default(20001),
+                jaegerPort: num(z.number().int().min(1024).max(65535)).default(16686),
+            })
+            .strict()
+            .default({
+                install: true,
+                chartRepo: ISTIO_REPO,
+                version: ISTIO_VERSION,
+                kialiChartRepo: KIALI_REPO,
+                kialiVersion: KIALI_VERSION,
+                jaegerImage: JAEGER_IMAGE,
+                tracingSamplingPercent: 100,
+                listenAddress: "127.0.0.1",
+                kialiPort: 20001,
+                jaegerPort: 16686,
+            }),
         app: z
             .object({
                 /** Image repository of the demo app. */

@@ -4,6 +4,7 @@ import { releaseImages } from "../app";
 import { LabConfig } from "../config";
 import { ServiceOptions, entryNodePort } from "../strategies/workload";
 import { monitoringNodePorts } from "../../monitoring/kubernetesMonitoring";
+import { istioNodePorts } from "../traffic/istioMesh";
 import { KindCluster } from "./kindCluster";
 
 export interface KubernetesPlatformArgs {
@@ -45,6 +46,13 @@ export class KubernetesPlatform extends pulumi.ComponentResource {
                     extraPorts: [
                         { nodePort: monitoringNodePorts.grafana, hostPort: monitoring.grafanaPort, listenAddress: monitoring.listenAddress },
                         { nodePort: monitoringNodePorts.prometheus, hostPort: monitoring.prometheusPort, listenAddress: monitoring.listenAddress },
+                        // Istio's addons: Kiali and Jaeger, only where the stack runs Istio.
+                        ...(config.traffic === "istio"
+                            ? [
+                                  { nodePort: istioNodePorts.kiali, hostPort: config.istio.kialiPort, listenAddress: config.istio.listenAddress },
+                                  { nodePort: istioNodePorts.jaeger, hostPort: config.istio.jaegerPort, listenAddress: config.istio.listenAddress },
+                              ]
+                            : []),
                     ],
                 },
                 { parent: this },
@@ -77,6 +85,19 @@ function providerArgs(config: LabConfig, kubeconfig: pulumi.Output<string> | und
     return { kubeconfig: config.kubernetes.kubeconfig, context: config.kubernetes.context };
 }
 
+/** The Service that receives the lab's requests: the app's own (native), the ingress controller's, or Istio's gateway. */
+export function entryServiceFor(config: LabConfig): { namespace: string; name: string } {
+    switch (config.traffic) {
+        case "nginx":
+        case "linkerd":
+            return { namespace: "ingress-nginx", name: "ingress-nginx-controller" };
+        case "istio":
+            return { namespace: "istio-ingress", name: "istio-ingressgateway" };
+        default:
+            return { namespace: config.namespace, name: "demo-app" };
+    }
+}
+
 export function entryUrlFor(config: LabConfig): string {
     if (config.renderYamlTo !== undefined) {
         return `none: manifests rendered to ${config.renderYamlTo}`;
@@ -84,12 +105,13 @@ export function entryUrlFor(config: LabConfig): string {
     if (config.platform === "kind") {
         return `http://127.0.0.1:${config.kind.hostPort}`;
     }
+    const entry = entryServiceFor(config);
     switch (config.kubernetes.serviceType) {
         case "NodePort":
             return `http://<any node address>:${entryNodePort}`;
         case "LoadBalancer":
-            return `the external address of Service ${config.namespace}/demo-app`;
+            return `the external address of Service ${entry.namespace}/${entry.name}`;
         default:
-            return `kubectl -n ${config.namespace} port-forward svc/demo-app 8080:80, then http://127.0.0.1:8080`;
+            return `kubectl -n ${entry.namespace} port-forward svc/${entry.name} 8080:80, then http://127.0.0.1:8080`;
     }
 }

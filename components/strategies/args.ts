@@ -24,6 +24,12 @@ export interface RoutingSummary {
     workloads: { name: string; version: string; color: string; replicas: number; expectedShare: number }[];
     /** Kubernetes: the Service selector in effect. */
     serviceSelector?: Record<string, string>;
+    /** Ingress or mesh routing: the candidate's weight, the A/B matches that pick it, the mirrored share. */
+    route?: {
+        candidateWeight?: number;
+        matches?: ({ header: { name: string; value: string; regex: boolean } } | { cookie: string })[];
+        mirrorPercent?: number;
+    };
     /** Swarm: the edge proxy and where its stats page is. */
     edge?: { kind: string; statsUrl: string };
 }

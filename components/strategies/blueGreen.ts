@@ -17,7 +17,7 @@ export class BlueGreenStrategy extends AppStrategy<Color> {
     }
 }
 
-export function blueGreenWorkloads(args: StrategyArgs): Record<Color, Workload> {
+export function blueGreenWorkloads(args: Pick<StrategyArgs, "config" | "images">): Record<Color, Workload> {
     const { config } = args;
     const { activeColor, scaleIdleToZero } = config.bluegreen;
     const replicasFor = (color: Color, wanted: number) => (scaleIdleToZero && color !== activeColor ? 0 : wanted);

@@ -27,14 +27,19 @@ export class CanaryStrategy extends AppStrategy<Track> {
 
 export function canaryWorkloads(args: StrategyArgs): Record<Track, Workload> {
     const { config } = args;
-    const split = splitReplicas(config.canary.weight, config.canary.totalReplicas);
+    return trackWorkloads(args, splitReplicas(config.canary.weight, config.canary.totalReplicas));
+}
+
+/** The stable release on the stable track (blue) and the candidate on the canary track (green), with these replica counts. */
+export function trackWorkloads(args: Pick<StrategyArgs, "config" | "images">, replicas: Record<Track, number>): Record<Track, Workload> {
+    const { config } = args;
     return {
         stable: {
             name: "demo-stable",
             release: config.stable,
             color: "blue",
             track: "stable",
-            replicas: split.stable,
+            replicas: replicas.stable,
             image: args.images.stable,
             matchLabels: { "rollout-lab/track": "stable" },
         },
@@ -43,7 +48,7 @@ export function canaryWorkloads(args: StrategyArgs): Record<Track, Workload> {
             release: config.candidate,
             color: "green",
             track: "canary",
-            replicas: split.canary,
+            replicas: replicas.canary,
             image: args.images.candidate,
             matchLabels: { "rollout-lab/track": "canary" },
         },

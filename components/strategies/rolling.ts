@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { StrategyArgs } from "./args";
-import { SingleReleaseStrategy } from "./singleRelease";
+import { SingleReleaseStrategy, singleReleaseReplacement } from "./singleRelease";
 
 /**
  * Pods are replaced a few at a time: at most maxSurge extra pods start, at most maxUnavailable are
@@ -8,17 +8,6 @@ import { SingleReleaseStrategy } from "./singleRelease";
  */
 export class RollingStrategy extends SingleReleaseStrategy {
     constructor(name: string, args: StrategyArgs, opts?: pulumi.ComponentResourceOptions) {
-        const { rolling } = args.config;
-        super(
-            "rollout-lab:strategies:Rolling",
-            name,
-            args,
-            {
-                strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: rolling.maxSurge, maxUnavailable: rolling.maxUnavailable } },
-                minReadySeconds: rolling.minReadySeconds,
-                progressDeadlineSeconds: rolling.progressDeadlineSeconds,
-            },
-            opts,
-        );
+        super("rollout-lab:strategies:Rolling", name, args, singleReleaseReplacement(args.config), opts);
     }
 }

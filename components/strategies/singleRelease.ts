@@ -8,7 +8,7 @@ import { DeploymentOptions, Workload, appName, selectorLabels } from "./workload
  * release. Stepping the rollout is flipping `release`, which changes the pod template and makes
  * Kubernetes replace the pods the way the Deployment's strategy says.
  */
-export function singleReleaseWorkload(args: StrategyArgs): Workload {
+export function singleReleaseWorkload(args: Pick<StrategyArgs, "config" | "images">): Workload {
     const { config } = args;
     const isCandidate = config.release === "candidate";
     const release = isCandidate ? config.candidate : config.stable;
@@ -20,6 +20,19 @@ export function singleReleaseWorkload(args: StrategyArgs): Workload {
         replicas: release.replicas,
         image: isCandidate ? args.images.candidate : args.images.stable,
         matchLabels: {},
+    };
+}
+
+/** How Kubernetes replaces the one Deployment's pods: all at once (recreate) or a few at a time (rolling). */
+export function singleReleaseReplacement(config: StrategyArgs["config"]): Omit<DeploymentOptions, "namespace"> {
+    if (config.strategy === "recreate") {
+        return { strategy: { type: "Recreate" } };
+    }
+    const { rolling } = config;
+    return {
+        strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: rolling.maxSurge, maxUnavailable: rolling.maxUnavailable } },
+        minReadySeconds: rolling.minReadySeconds,
+        progressDeadlineSeconds: rolling.progressDeadlineSeconds,
     };
 }
 

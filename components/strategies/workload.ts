@@ -134,6 +134,8 @@ export interface ServiceOptions {
     selector: pulumi.Input<Record<string, string>>;
     /** NodePort on kind (mapped to the host); ClusterIP or LoadBalancer elsewhere if asked. */
     type: "NodePort" | "ClusterIP" | "LoadBalancer";
+    /** The Service's name; the app's name unless it fronts one release only. */
+    name?: string;
 }
 
 /** The one Service students and the probe reach; its selector decides which pods get traffic. */
@@ -141,7 +143,7 @@ export function appService(name: string, options: ServiceOptions, opts: pulumi.C
     return new k8s.core.v1.Service(
         name,
         {
-            metadata: { name: appName, namespace: options.namespace, labels: { ...selectorLabels, "app.kubernetes.io/part-of": "rollout-lab" } },
+            metadata: { name: options.name ?? appName, namespace: options.namespace, labels: { ...selectorLabels, "app.kubernetes.io/part-of": "rollout-lab" } },
             spec: {
                 type: options.type,
                 selector: options.selector,

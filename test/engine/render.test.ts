@@ -10,7 +10,32 @@ import { stackNames, stackSettings } from "../support/pulumiHarness";
 // The real Pulumi engine (CLI, language host, Kubernetes provider from scripts/toolchain.sh on PATH):
 // every Kubernetes stack is previewed, then `pulumi up` in render mode writes its manifests, which are
 // parsed and validated against the Kubernetes schemas. Monitoring is off: its password comes from the
-// random provider, which cannot be had on the lab's build machine (see toolchain/README.md).
+// random provider, which cannot be had on the lab's build machine (see toolchain/README.md). Stacks routed
+// by ingress-nginx, Linkerd or Istio render with install: false: their charts come from Helm repositories
+// and the ingress-nginx and tls providers from GitHub, none reachable there; the lab's own routing objects
+// (Ingress, HTTPRoute, Gateway, VirtualService, DestinationRule) are rendered and validated all the same.
+
+/** Config that leaves out what needs the network: the charts, the certificates, the controller. */
+function offlineConfig(traffic: string | undefined): Record<string, string> {
+    switch (traffic) {
+        case "nginx":
+            return { "rollout-lab:ingressNginx.install": "false" };
+        case "linkerd":
+            return { "rollout-lab:linkerd.install": "false" };
+        case "istio":
+            return { "rollout-lab:istio.install": "false" };
+        default:
+            return {};
+    }
+}
+
+/** Which routing objects each provider renders, by kind. */
+const routingKinds: Record<string, string[]> = {
+    native: [],
+    nginx: ["Ingress"],
+    linkerd: ["HTTPRoute", "Ingress"],
+    istio: ["DestinationRule", "Gateway", "VirtualService"],
+};
 
 function renderedObjects(dir: string): Record<string, any>[] {
     const files: string[] = [];
@@ -31,7 +56,11 @@ describe("Kubernetes stacks under the real Pulumi engine (render mode)", functio
     for (const stack of kubernetesStacks) {
         it(`${stack}: previews, renders, and every rendered object passes the schemas`, async () => {
             const out = fs.mkdtempSync(path.join(os.tmpdir(), `rollout-lab-render-${stack}-`));
-            const lab = await openLabStack({ stack, config: { "rollout-lab:renderYamlTo": out, "rollout-lab:monitoring.enabled": "false" } });
+            const traffic = stackSettings(stack).traffic ?? "native";
+            const lab = await openLabStack({
+                stack,
+                config: { "rollout-lab:renderYamlTo": out, "rollout-lab:monitoring.enabled": "false", ...offlineConfig(traffic) },
+            });
             const preview = await lab.stack.preview({});
             assert.ok((preview.changeSummary.create ?? 0) >= 5, JSON.stringify(preview.changeSummary));
             const up = await lab.stack.up({});
@@ -44,8 +73,11 @@ describe("Kubernetes stacks under the real Pulumi engine (render mode)", functio
             }
             const strategy = stackSettings(stack).strategy ?? "rolling";
             const deployments = objects.filter((o) => o.kind === "Deployment").map((o) => o.metadata.name).sort();
-            const expected = { recreate: ["demo-app"], rolling: ["demo-app"], bluegreen: ["demo-blue", "demo-green"], canary: ["demo-canary", "demo-stable"] }[strategy as string];
+            const twoTracks = ["demo-canary", "demo-stable"];
+            const expected = { recreate: ["demo-app"], rolling: ["demo-app"], bluegreen: ["demo-blue", "demo-green"], canary: twoTracks, abtest: twoTracks, shadow: twoTracks }[strategy as string];
             assert.deepEqual(deployments, expected);
+            const routing = [...new Set(objects.map((o) => o.kind).filter((k) => ["Ingress", "HTTPRoute", "Gateway", "VirtualService", "DestinationRule"].includes(k)))].sort();
+            assert.deepEqual(routing, routingKinds[traffic]);
             assert.ok(names.includes("Service/demo-app") && names.includes("Namespace/rollout-lab"));
             await lab.stack.workspace.removeStack(stack, { force: true });
         });

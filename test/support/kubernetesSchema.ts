@@ -43,6 +43,26 @@ function unknownFields(obj: unknown, typeName: string, models: ModelModule, path
     });
 }
 
+/** Custom resources the lab creates, by API group: the kubernetes-models package with their CRDs' schemas. */
+const customResourceModels: Record<string, string> = {
+    "gateway.networking.k8s.io": "@kubernetes-models/gateway-api",
+    "networking.istio.io": "@kubernetes-models/istio",
+};
+
+async function validateCustomResource(modelsPath: string, kind: string, obj: Record<string, unknown>): Promise<string[]> {
+    const models = await importEsm(modelsPath);
+    const Model = models[kind] as (new (o: unknown) => { validate(): void }) | undefined;
+    if (Model === undefined) {
+        throw new Error(`${modelsPath} has no ${kind}`);
+    }
+    try {
+        new Model(obj).validate();
+        return [];
+    } catch (e) {
+        return [(e as Error).message];
+    }
+}
+
 /**
  * Validates one object; returns the problems found (empty when valid). Throws when no schema is known
  * for the kind, so a new resource type cannot slip through unchecked.
@@ -58,6 +78,10 @@ export async function validateKubernetesObject(token: string, obj: Record<string
         problems.push(`apiVersion/kind ${String(obj.apiVersion)}/${String(obj.kind)} do not match ${token}`);
     }
 
+    const customModels = customResourceModels[group];
+    if (customModels !== undefined) {
+        return [...problems, ...(await validateCustomResource(`${customModels}/${group}/${version}`, api.kind, obj))];
+    }
     const modelsPath = group === "" ? `kubernetes-models/${version}` : `kubernetes-models/${group}/${version}`;
     const kubernetesModels = await importEsm(modelsPath);
     const Model = kubernetesModels[api.kind] as (new (o: unknown) => { validate(): void }) | undefined;

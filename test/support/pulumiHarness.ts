@@ -33,6 +33,16 @@ const mocks: pulumi.runtime.Mocks = {
         if (args.type === "random:index/randomPassword:RandomPassword") {
             state.result = "x".repeat(Number(args.inputs.length));
         }
+        // What the tls provider computes: PEM text standing in for keys, requests and certificates.
+        if (args.type === "tls:index/privateKey:PrivateKey") {
+            state.privateKeyPem = `-----BEGIN PRIVATE KEY----- ${args.name}`;
+        }
+        if (args.type === "tls:index/certRequest:CertRequest") {
+            state.certRequestPem = `-----BEGIN CERTIFICATE REQUEST----- ${args.name}`;
+        }
+        if (args.type === "tls:index/selfSignedCert:SelfSignedCert" || args.type === "tls:index/locallySignedCert:LocallySignedCert") {
+            state.certPem = `-----BEGIN CERTIFICATE----- ${args.name}`;
+        }
         if (args.type === "docker:index/image:Image") {
             state.repoDigest = `${args.inputs.imageName}@sha256:${"0".repeat(64)}`;
         }
