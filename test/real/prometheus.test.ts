@@ -146,11 +146,14 @@ describe("Prometheus (real prometheus, promtool and node-exporter on 127.0.0.1)"
         // kubernetes_sd and dns_sd are only parsed here: promtool does not contact an API server or DNS.
         const specs = [
             { platform: "kubernetes" as const, namespace: "rollout-lab", scrapeInterval: "15s", ruleFiles: [rules] },
+            // The same with a mesh's sidecars scraped too (Envoy's stats for Kiali, linkerd-proxy's metrics).
+            { platform: "kubernetes" as const, namespace: "rollout-lab", scrapeInterval: "15s", ruleFiles: [rules], mesh: { kind: "istio" as const, namespaces: ["rollout-lab", "istio-ingress"] } },
+            { platform: "kubernetes" as const, namespace: "rollout-lab", scrapeInterval: "15s", ruleFiles: [rules], mesh: { kind: "linkerd" as const, namespaces: ["rollout-lab", "ingress-nginx"] } },
             { platform: "swarm" as const, services: ["rollout-lab-demo-blue", "rollout-lab-demo-green"], scrapeInterval: "15s", ruleFiles: [rules] },
             { platform: "static" as const, app: [{ address: "127.0.0.1:1", version: "v1" }], nodeExporter: ["127.0.0.1:2"], cadvisor: ["127.0.0.1:3"], scrapeInterval: "1s", ruleFiles: [rules] },
         ];
         for (const spec of specs) {
-            const file = path.join(dir, `prometheus-${spec.platform}.yml`);
+            const file = path.join(dir, `prometheus-${spec.platform}-${"mesh" in spec && spec.mesh ? spec.mesh.kind : "plain"}.yml`);
             fs.writeFileSync(file, renderPrometheusConfig(spec));
             let c = check("promtool", ["check", "config", file]);
             if (spec.platform === "kubernetes" && c.status !== 0 && /field kubernetes_sd_configs not found/.test(c.output)) {

@@ -1,6 +1,7 @@
 // What makes a stack routed by ingress-nginx, Linkerd or Istio that provider: the objects it asks for and
 // their exact routing fields, computed here from the stack's own settings (not from the program's code).
 import { strict as assert } from "assert";
+import * as YAML from "yaml";
 import { CreatedResource, ProgramRun, findResource, findResources } from "./pulumiHarness";
 import { COMMAND, SERVICE, NAMESPACE, deploymentNamed, deployments, envOf, isSecret, unwrapSecrets } from "./expectations";
 
@@ -73,6 +74,26 @@ export function describeRoutedStack(stack: string, getRun: () => ProgramRun, get
             const other = deploymentNamed(run, name === r.stable ? r.candidate : r.stable).inputs.spec.template.metadata.labels;
             assert.ok(Object.entries(svc.inputs.spec.selector as Record<string, string>).some(([k, v]) => other[k] !== v), `${name}'s Service selects only its pods`);
         }
+    });
+
+    it("has Prometheus scrape the mesh's sidecars too (Envoy's stats are what Kiali draws from)", () => {
+        const run = getRun();
+        const configMap = findResources(run, "kubernetes:core/v1:ConfigMap").find((c) => c.inputs.metadata.name === "prometheus-config");
+        assert.ok(configMap, "the lab's Prometheus config");
+        const jobs = (YAML.parse(configMap!.inputs.data["prometheus.yml"]) as { scrape_configs: any[] }).scrape_configs;
+        const byName = new Map(jobs.map((j) => [j.job_name, j]));
+        const sidecarJob = { nginx: undefined, linkerd: "linkerd-proxy", istio: "istio-envoy" }[getConfig().traffic as "nginx" | "linkerd" | "istio"];
+        if (sidecarJob === undefined) {
+            assert.ok(!byName.has("linkerd-proxy") && !byName.has("istio-envoy"), "no mesh, no sidecar job");
+            return;
+        }
+        const job = byName.get(sidecarJob);
+        assert.ok(job, `job ${sidecarJob}`);
+        const keeps = job.relabel_configs.filter((r: any) => r.action === "keep").map((r: any) => [r.source_labels[0], r.regex]);
+        const [container, port] = sidecarJob === "istio-envoy" ? ["istio-proxy", "http-envoy-prom"] : ["linkerd-proxy", "linkerd-admin"];
+        assert.deepEqual(keeps.slice(0, 2), [["__meta_kubernetes_pod_container_name", container], ["__meta_kubernetes_pod_container_port_name", port]]);
+        assert.equal(job.metrics_path, sidecarJob === "istio-envoy" ? "/stats/prometheus" : "/metrics");
+        assert.ok(job.kubernetes_sd_configs[0].namespaces.names.includes("rollout-lab"));
     });
 
     const traffic = () => getConfig().traffic;
