@@ -1,12 +1,10 @@
 import { strict as assert } from "assert";
-import * as fs from "fs";
-import * as path from "path";
 import { DemoApp } from "../../app/src/server";
 import { parseLabConfig } from "../../components/config";
 import { nginxIngressSpecs } from "../../components/traffic/nginxIngress";
 import { routePlan, serviceHost } from "../../components/traffic/plan";
 import { EmulatedIngress, renderEmulatedIngress } from "../support/ingressNginxEmulation";
-import { Program, check, freePort, startApp, tally, tempDir, waitForPort } from "../support/localProcesses";
+import { Program, freePort, startNginx, startApp, tally, tempDir } from "../support/localProcesses";
 
 // The Ingress annotations the lab generates for traffic "nginx", run with ingress-nginx's documented
 // semantics by a real NGINX on 127.0.0.1 in front of real demo app servers (v1 stable, v2 candidate).
@@ -52,12 +50,7 @@ describe("ingress-nginx annotations, run by a real NGINX with the controller's c
             serviceHosts: { [serviceHost(plan.candidate!.service, ns)]: candidate },
             runDir: dir,
         };
-        const conf = path.join(dir, "nginx.conf");
-        fs.writeFileSync(conf, renderEmulatedIngress(spec));
-        const checked = check("nginx", ["-t", "-e", "stderr", "-c", conf]);
-        assert.equal(checked.status, 0, checked.output);
-        nginx = new Program("nginx", ["-e", "stderr", "-c", conf]);
-        await waitForPort(port);
+        nginx = await startNginx(dir, renderEmulatedIngress(spec), port);
         return `http://127.0.0.1:${port}/`;
     }
 

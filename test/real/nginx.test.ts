@@ -4,7 +4,7 @@ import * as path from "path";
 import { DemoApp } from "../../app/src/server";
 import { NginxShadowSpec, nginxConfigFingerprint, renderNginxShadowConfig } from "../../components/edge";
 import { repoRoot } from "../support/pulumiHarness";
-import { Program, check, freePort, runWithInput, startApp, tally, tempDir, waitForPort } from "../support/localProcesses";
+import { Program, check, freePort, startNginx, runWithInput, startApp, tally, tempDir } from "../support/localProcesses";
 
 // The shadow edge: the generated nginx.conf checked by the real `nginx -t`, run by the real NGINX on
 // 127.0.0.1 in front of real demo app servers, its sampling changed by the real edge-apply.sh.
@@ -50,12 +50,7 @@ describe("NGINX shadow edge (real nginx on 127.0.0.1)", function () {
             statsListen: `127.0.0.1:${statsPort}`,
             runDir: dir,
         };
-        const conf = path.join(dir, "nginx.conf");
-        fs.writeFileSync(conf, renderNginxShadowConfig(spec));
-        const checked = check("nginx", ["-t", "-e", "stderr", "-c", conf]);
-        assert.equal(checked.status, 0, checked.output);
-        nginx = new Program("nginx", ["-e", "stderr", "-c", conf]);
-        await waitForPort(port);
+        nginx = await startNginx(dir, renderNginxShadowConfig(spec), port);
         url = `http://127.0.0.1:${port}/`;
     }
 

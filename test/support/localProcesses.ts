@@ -81,6 +81,19 @@ export class Program {
     }
 }
 
+/** Writes nginx.conf into `dir`, has the real `nginx -t` accept it, starts NGINX and waits for `port`. */
+export async function startNginx(dir: string, config: string, port: number): Promise<Program> {
+    const conf = path.join(dir, "nginx.conf");
+    fs.writeFileSync(conf, config);
+    const checked = check("nginx", ["-t", "-e", "stderr", "-c", conf]);
+    if (checked.status !== 0) {
+        throw new Error(`nginx -t refused the config: ${checked.output}`);
+    }
+    const nginx = new Program("nginx", ["-e", "stderr", "-c", conf]);
+    await waitForPort(port);
+    return nginx;
+}
+
 /** Runs a script with `input` on stdin; rejects with its output when it fails. */
 export function runWithInput(command: string, args: string[], input: string, env: Record<string, string>): Promise<string> {
     return new Promise((resolve, reject) => {
