@@ -2,6 +2,8 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { LabConfig } from "../components/config";
+import { gatewayNamespace } from "../components/traffic/istioMesh";
+import { ingressNamespace } from "../components/traffic/nginxIngress";
 import { grafanaProvisioning } from "./dashboards";
 import { cadvisor, cadvisorPort, nodeExporter, nodeExporterPort } from "./kubernetes/exporters";
 import { grafana, grafanaPort } from "./kubernetes/grafana";
@@ -87,9 +89,9 @@ export class KubernetesMonitoring extends pulumi.ComponentResource {
 export function meshTargets(config: LabConfig): KubernetesTargets["mesh"] {
     switch (config.traffic) {
         case "istio":
-            return { kind: "istio", namespaces: [config.namespace, "istio-ingress"] };
+            return { kind: "istio", namespaces: [config.namespace, gatewayNamespace] };
         case "linkerd":
-            return { kind: "linkerd", namespaces: [config.namespace, "ingress-nginx"] };
+            return { kind: "linkerd", namespaces: [config.namespace, ingressNamespace] };
         default:
             return undefined;
     }

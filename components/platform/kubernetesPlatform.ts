@@ -4,7 +4,8 @@ import { releaseImages } from "../app";
 import { LabConfig } from "../config";
 import { ServiceOptions, entryNodePort } from "../strategies/workload";
 import { monitoringNodePorts } from "../../monitoring/kubernetesMonitoring";
-import { istioNodePorts } from "../traffic/istioMesh";
+import { gatewayService, istioNodePorts } from "../traffic/istioMesh";
+import { ingressControllerService } from "../traffic/nginxIngress";
 import { KindCluster } from "./kindCluster";
 
 export interface KubernetesPlatformArgs {
@@ -90,9 +91,9 @@ export function entryServiceFor(config: LabConfig): { namespace: string; name: s
     switch (config.traffic) {
         case "nginx":
         case "linkerd":
-            return { namespace: "ingress-nginx", name: "ingress-nginx-controller" };
+            return ingressControllerService;
         case "istio":
-            return { namespace: "istio-ingress", name: "istio-ingressgateway" };
+            return gatewayService;
         default:
             return { namespace: config.namespace, name: "demo-app" };
     }

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { LabConfig } from "../config";
+import type { AbMatch } from "../traffic/plan";
 import { ServiceOptions, Workload } from "./workload";
 
 /** What every strategy component receives. */
@@ -27,7 +28,7 @@ export interface RoutingSummary {
     /** Ingress or mesh routing: the candidate's weight, the A/B matches that pick it, the mirrored share. */
     route?: {
         candidateWeight?: number;
-        matches?: ({ header: { name: string; value: string; regex: boolean } } | { cookie: string })[];
+        matches?: AbMatch[];
         mirrorPercent?: number;
     };
     /** Swarm: the edge proxy and where its stats page is. */

@@ -3,11 +3,11 @@ import * as pulumi from "@pulumi/pulumi";
 import { LabConfig, TrafficProvider } from "../config";
 import { RoutingSummary, nativeStrategy } from "../strategies";
 import { ServiceOptions } from "../strategies/workload";
-import { IstioMesh, injectionLabel, istioNamespace } from "./istioMesh";
+import { IstioMesh, injectionLabel } from "./istioMesh";
 import { destinationRuleObject, gatewayObject, virtualServiceObject } from "./istioRoutes";
 import { httpRouteObject } from "./httpRoute";
 import { LinkerdMesh, injectAnnotation } from "./linkerdMesh";
-import { ingressController, ingressNamespace, meshEntryIngressSpec, nginxIngressSpecs } from "./nginxIngress";
+import { ingressController, meshEntryIngressSpec, nginxIngressSpecs } from "./nginxIngress";
 import { RoutePlan, routePlan } from "./plan";
 import { RoutedApp, routedSummary } from "./routedApp";
 
@@ -174,5 +174,3 @@ export function trafficFor(name: TrafficProvider): Traffic {
     }
     return t;
 }
-
-export { ingressNamespace, istioNamespace };

@@ -10,6 +10,9 @@ import { gatewaySelector } from "./istioRoutes";
 
 export const istioNamespace = "istio-system";
 export const gatewayNamespace = "istio-ingress";
+const gatewayRelease = "istio-ingressgateway";
+/** The ingress gateway's Service (named after its release): the lab's entry. */
+export const gatewayService = { namespace: gatewayNamespace, name: gatewayRelease };
 export const injectionLabel = { "istio-injection": "enabled" };
 /** NodePorts kind maps to 127.0.0.1 for the addons' UIs (see components/platform/kindCluster.ts). */
 export const istioNodePorts = { kiali: 30201, jaeger: 30686 };
@@ -95,7 +98,7 @@ export class IstioMesh extends pulumi.ComponentResource {
 
         const base = chart("base", "istio-base", istioNamespace, { defaultRevision: "default" }, []);
         const istiod = chart("istiod", "istiod", istioNamespace, istiodValues(istio), [base], { waitForJobs: true });
-        const gateway = chart("gateway", "istio-ingressgateway", gatewayNamespace, gatewayValues(args.entryNodePort), [istiod]);
+        const gateway = chart("gateway", gatewayRelease, gatewayNamespace, gatewayValues(args.entryNodePort), [istiod]);
 
         this.jaeger(name, args, [istiod]);
         const kiali = new k8s.helm.v3.Release(

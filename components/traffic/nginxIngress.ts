@@ -10,6 +10,9 @@ import { RoutePlan, serviceHost } from "./plan";
 
 export const ingressClassName = "nginx";
 export const ingressNamespace = "ingress-nginx";
+const releaseName = "ingress-nginx";
+/** The controller's Service (the chart names it after the release): the lab's entry. */
+export const ingressControllerService = { namespace: ingressNamespace, name: `${releaseName}-controller` };
 const annotation = (name: string) => `nginx.ingress.kubernetes.io/${name}`;
 
 export interface IngressControllerOptions {
@@ -38,7 +41,7 @@ export function ingressControllerArgs(o: IngressControllerOptions): ingressNginx
             admissionWebhooks: { enabled: true },
             resources: { requests: { cpu: "100m", memory: "90Mi" } },
         },
-        helmOptions: { namespace: ingressNamespace, createNamespace: true, name: "ingress-nginx", version: o.chartVersion },
+        helmOptions: { namespace: ingressNamespace, createNamespace: true, name: releaseName, version: o.chartVersion },
     };
 }
 
