@@ -72,7 +72,7 @@ export const labConfigSchema = z
                 progressDeadlineSeconds: num(z.number().int().min(10).max(3600)).default(600),
             })
             .strict()
-            .default({ maxSurge: "25%", maxUnavailable: 0, minReadySeconds: 5, progressDeadlineSeconds: 600 }),
+            .prefault({}),
         bluegreen: z
             .object({
                 /** blue runs the stable release, green the candidate. */
@@ -81,7 +81,7 @@ export const labConfigSchema = z
                 scaleIdleToZero: bool(z.boolean()).default(false),
             })
             .strict()
-            .default({ activeColor: "blue", scaleIdleToZero: false }),
+            .prefault({}),
         canary: z
             .object({
                 /** Percent of traffic for the candidate. */
@@ -90,7 +90,7 @@ export const labConfigSchema = z
                 totalReplicas: num(z.number().int().min(1).max(100)).default(10),
             })
             .strict()
-            .default({ weight: 10, totalReplicas: 10 }),
+            .prefault({}),
         abtest: z
             .object({
                 header: z.string().regex(/^[A-Za-z0-9-]+$/, { message: "an HTTP header name" }).optional(),
@@ -104,7 +104,7 @@ export const labConfigSchema = z
         shadow: z
             .object({ percent: num(z.number().int().min(1).max(100)).default(100) })
             .strict()
-            .default({ percent: 100 }),
+            .prefault({}),
         hpa: z
             .object({
                 minReplicas: num(z.number().int().min(1).max(100)),
@@ -134,7 +134,7 @@ export const labConfigSchema = z
                                 for: z.string().regex(promDuration, { message: "a Prometheus duration such as 30s" }).default("30s"),
                             })
                             .strict()
-                            .default({ errorRatio: 0.05, p95LatencySeconds: 0.5, for: "30s" }),
+                            .prefault({}),
                         images: z
                             .object({
                                 prometheus: z.string().min(1).default("prom/prometheus:v2.53.2"),
@@ -143,12 +143,7 @@ export const labConfigSchema = z
                                 cadvisor: z.string().min(1).default("gcr.io/cadvisor/cadvisor:v0.49.1"),
                             })
                             .strict()
-                            .default({
-                                prometheus: "prom/prometheus:v2.53.2",
-                                grafana: "grafana/grafana:11.2.2",
-                                nodeExporter: "prom/node-exporter:v1.8.2",
-                                cadvisor: "gcr.io/cadvisor/cadvisor:v0.49.1",
-                            }),
+                            .prefault({}),
                     })
                     .strict(),
             )
@@ -161,7 +156,7 @@ export const labConfigSchema = z
                 chartVersion: z.string().min(1).default(INGRESS_NGINX_VERSION),
             })
             .strict()
-            .default({ install: true, chartVersion: INGRESS_NGINX_VERSION }),
+            .prefault({}),
         /** traffic linkerd: the charts, the generated certificates, the Gateway API CRDs. */
         linkerd: z
             .object({
@@ -176,14 +171,7 @@ export const labConfigSchema = z
                 issuerValidityHours: num(z.number().int().min(24).max(87600)).default(8760),
             })
             .strict()
-            .default({
-                install: true,
-                chartRepo: LINKERD_REPO,
-                chartVersion: LINKERD_VERSION,
-                installGatewayApi: true,
-                trustAnchorValidityHours: 87600,
-                issuerValidityHours: 8760,
-            }),
+            .prefault({}),
         /** traffic istio: the charts, the addons and where their UIs listen. */
         istio: z
             .object({
@@ -203,18 +191,7 @@ export const labConfigSchema = z
                 jaegerPort: num(z.number().int().min(1024).max(65535)).default(16686),
             })
             .strict()
-            .default({
-                install: true,
-                chartRepo: ISTIO_REPO,
-                version: ISTIO_VERSION,
-                kialiChartRepo: KIALI_REPO,
-                kialiVersion: KIALI_VERSION,
-                jaegerImage: JAEGER_IMAGE,
-                tracingSamplingPercent: 100,
-                listenAddress: "127.0.0.1",
-                kialiPort: 20001,
-                jaegerPort: 16686,
-            }),
+            .prefault({}),
         app: z
             .object({
                 /** Image repository of the demo app. */
@@ -225,7 +202,7 @@ export const labConfigSchema = z
                 baseImage: z.string().min(1).default("node:20-bookworm-slim"),
             })
             .strict()
-            .default({ image: "rollout-lab/demo-app", baseImage: "node:20-bookworm-slim" }),
+            .prefault({}),
         kind: z
             .object({
                 clusterName: z.string().regex(dnsLabel, { message: "a DNS label" }).default("rollout-lab"),
@@ -236,7 +213,7 @@ export const labConfigSchema = z
                 nodeImage: z.string().min(1).optional(),
             })
             .strict()
-            .default({ clusterName: "rollout-lab", workers: 3, hostPort: 8080 }),
+            .prefault({}),
         kubernetes: z
             .object({
                 context: z.string().min(1).optional(),
@@ -246,7 +223,7 @@ export const labConfigSchema = z
                 serviceType: z.enum(["NodePort", "ClusterIP", "LoadBalancer"]).default("NodePort"),
             })
             .strict()
-            .default({ serviceType: "NodePort" }),
+            .prefault({}),
         swarm: z
             .object({
                 /** Run `docker swarm init` when the local engine is not in Swarm mode yet. */
@@ -271,22 +248,12 @@ export const labConfigSchema = z
                         order: z.enum(["start-first", "stop-first"]).default("start-first"),
                     })
                     .strict()
-                    .default({ parallelism: 1, delaySeconds: 5, order: "start-first" }),
+                    .prefault({}),
                 /** After SIGTERM a task keeps answering (while unready) this long, so the edge drops it first. */
                 drainDelayMs: num(z.number().int().min(0).max(60000)).default(3000),
             })
             .strict()
-            .default({
-                init: true,
-                advertiseAddr: "127.0.0.1",
-                listenAddress: "127.0.0.1",
-                hostPort: 8080,
-                statsPort: 8404,
-                edgeBaseImage: "debian:bookworm-slim",
-                placement: false,
-                update: { parallelism: 1, delaySeconds: 5, order: "start-first" },
-                drainDelayMs: 3000,
-            }),
+            .prefault({}),
         /** Write manifests to this folder instead of applying them (Kubernetes platforms only). */
         renderYamlTo: z.string().min(1).optional(),
     })
