@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { LabConfig } from "../config";
-import { RoutingSummary } from "../strategies/args";
+import { RoutingSummary, summarize } from "../strategies/args";
 import { singleReleaseReplacement } from "../strategies/singleRelease";
 import { appAutoscaler, appDeployment, appService, selectorLabels } from "../strategies/workload";
 import { RoutePlan, backendsOf } from "./plan";
@@ -43,25 +43,17 @@ export class RoutedApp extends pulumi.ComponentResource {
 
 /** What the stack output says about a routed plan: each release's replicas and share, and the route's rules. */
 export function routedSummary(config: LabConfig, plan: RoutePlan): RoutingSummary {
+    // Ordinary requests are split by weight only without A/B matches or a mirror; otherwise stable answers them all.
+    const split = plan.candidate !== undefined && plan.matches === undefined && plan.mirrorPercent === undefined;
     const shareOf = (subset: "stable" | "candidate") => {
-        if (plan.candidate === undefined || plan.matches !== undefined || plan.mirrorPercent !== undefined) {
-            return subset === "stable" ? 100 : 0;
-        }
-        return subset === "stable" ? 100 - plan.candidateWeight : plan.candidateWeight;
+        const candidateShare = split ? plan.candidateWeight : 0;
+        return subset === "stable" ? 100 - candidateShare : candidateShare;
     };
+    const backends = backendsOf(plan);
     return {
-        strategy: config.strategy,
-        traffic: config.traffic,
-        workloads: backendsOf(plan).map((b) => ({
-            name: b.workload.name,
-            version: b.workload.release.version,
-            color: b.workload.color,
-            replicas: b.workload.replicas,
-            expectedShare: shareOf(b.subset),
-        })),
-        serviceSelector: selectorLabels,
+        ...summarize(config, backends.map((b) => b.workload), selectorLabels, (w) => shareOf(backends.find((b) => b.workload === w)!.subset)),
         route: {
-            ...(plan.candidate && plan.matches === undefined && plan.mirrorPercent === undefined ? { candidateWeight: plan.candidateWeight } : {}),
+            ...(split ? { candidateWeight: plan.candidateWeight } : {}),
             ...(plan.matches !== undefined ? { matches: plan.matches } : {}),
             ...(plan.mirrorPercent !== undefined ? { mirrorPercent: plan.mirrorPercent } : {}),
         },
