@@ -86,6 +86,11 @@ export function errorRatioExpr(window: string, version?: string): string {
     return `(${errors} or ${all} * 0) / ${all}`;
 }
 
+/** Requests answered by each version within the window (every status code): how much a figure rests on. */
+export function requestsInWindowExpr(window: string, version?: string): string {
+    return `sum by (version) (increase(http_requests_total${selector(appMatchers(version))}[${window}]))`;
+}
+
 /** 95th percentile of the request duration, by version, from the histogram's buckets. */
 export function p95LatencyExpr(window: string, version?: string): string {
     return `histogram_quantile(0.95, sum by (le, version) (rate(http_request_duration_seconds_bucket${selector(appMatchers(version))}[${window}])))`;
@@ -346,6 +351,14 @@ export function candidateQueries(version: string, options: Pick<QueryOptions, "r
             unit: "percentunit",
             legend: "{{version}}",
             description: `Share of ${version}'s requests answered with a 5xx status.`,
+        },
+        requests: {
+            id: "candidate.requests",
+            title: `Requests to ${version}`,
+            expr: requestsInWindowExpr(window, version),
+            unit: "short",
+            legend: "{{version}}",
+            description: `Requests ${version} answered within the window: how much its error ratio and p95 rest on.`,
         },
         p95Latency: {
             id: "candidate.p95Latency",

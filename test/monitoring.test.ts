@@ -278,6 +278,7 @@ describe("monitoring: queries", () => {
         assert.equal(c.p95Latency.expr, q.p95Latency.expr.replace('job="demo-app"', 'job="demo-app", version="v2"'));
         assert.match(candidateQueries('v"2').errorRatio.expr, /version="v\\"2"/);
         assert.match(candidateQueries("v2", { rateWindow: "30s" }).p95Latency.expr, /\[30s\]/);
+        assert.equal(c.requests.expr, 'sum by (version) (increase(http_requests_total{job="demo-app", version="v2"}[1m]))');
     });
 
     it("gives node and container views their own jobs", () => {
@@ -295,7 +296,7 @@ describe("monitoring: queries", () => {
 
     it("has unique ids", () => {
         const all = allQueries({ platform: "kubernetes", candidateVersion: "v2" });
-        assert.equal(Object.keys(all).length, 8 + 6 + 4 + 2);
+        assert.equal(Object.keys(all).length, 8 + 6 + 4 + 3);
         for (const [id, query] of Object.entries(all)) {
             assert.equal(query.id, id);
             assert.ok(query.expr && query.title && query.unit && query.legend);

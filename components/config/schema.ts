@@ -254,6 +254,34 @@ export const labConfigSchema = z
             })
             .strict()
             .prefault({}),
+        /** The lab CLI's guided rollout (`lab rollout`) and strategy comparison (`lab compare`). */
+        measure: z
+            .object({
+                /** Candidate shares (percent) `lab rollout` steps a canary through; blue/green is one step. */
+                steps: z
+                    .array(num(z.number().int().min(1).max(100)))
+                    .min(1)
+                    .max(20)
+                    .refine((s) => s.every((v, i) => i === 0 || v > s[i - 1]), { message: "whole numbers from 1 to 100, each above the one before" })
+                    .default([10, 25, 50, 100]),
+                /** How long each step runs before its figures are judged (also the PromQL range). */
+                stepWaitSeconds: num(z.number().int().min(10).max(3600)).default(60),
+                /** Fewer candidate requests than this in a step's window: too little to judge, never a promotion. */
+                minRequests: num(z.number().int().min(1).max(1000000)).default(50),
+                /** Requests per second the lab's own probe sends during a rollout or comparison; 0: rely on real users. */
+                loadRate: num(z.number().min(0).max(1000)).default(20),
+                /** Prices for the cost figure: per CPU core-hour and per GB-hour of memory. Defaults: AWS Fargate on-demand, us-east-1 (Linux/x86). */
+                pricing: z
+                    .object({
+                        cpuHour: num(z.number().min(0).max(1000)).default(0.04048),
+                        gbHour: num(z.number().min(0).max(1000)).default(0.004445),
+                        currency: z.string().regex(/^[A-Z]{3}$/, { message: "a currency code such as USD" }).default("USD"),
+                    })
+                    .strict()
+                    .prefault({}),
+            })
+            .strict()
+            .prefault({}),
         /** Write manifests to this folder instead of applying them (Kubernetes platforms only). */
         renderYamlTo: z.string().min(1).optional(),
     })

@@ -2,14 +2,13 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { DemoApp } from "../../app/src/server";
-import { HaproxySpec, RoutingState, edgeApplyInput, renderHaproxyConfig, routingMaps } from "../../components/edge";
-import { repoRoot } from "../support/pulumiHarness";
-import { Program, check, freePort, runWithInput, startApp, tally, tempDir, waitForPort } from "../support/localProcesses";
+import { HaproxySpec, RoutingState, renderHaproxyConfig } from "../../components/edge";
+import { HaproxyEdge, edgeApplyScript, startHaproxyEdge } from "../support/haproxyEdge";
+import { check, runWithInput, startApp, tally, tempDir } from "../support/localProcesses";
 
 // The generated HAProxy configuration, checked by the real `haproxy -c` and run by the real HAProxy on
 // 127.0.0.1 in front of real demo app servers; routing values changed by the real edge-apply.sh.
 
-const applyScript = path.join(repoRoot, "edge", "haproxy", "edge-apply.sh");
 const requests = 4000;
 
 function share(counts: Record<string, number>, version: string): number {
@@ -20,70 +19,26 @@ function share(counts: Record<string, number>, version: string): number {
 describe("HAProxy edge (real haproxy on 127.0.0.1)", function () {
     this.timeout(180000);
     let apps: DemoApp[] = [];
-    let haproxy: Program | undefined;
+    let edge: HaproxyEdge | undefined;
     let dir: string;
     let url: string;
 
     afterEach(async () => {
-        await haproxy?.stop();
-        haproxy = undefined;
+        await edge?.stop();
+        edge = undefined;
         await Promise.all(apps.map((a) => a.shutdown()));
         apps = [];
     });
 
     async function startEdge(strategy: HaproxySpec["strategy"], match?: HaproxySpec["match"]): Promise<void> {
         const stable = [await startApp("v1", "blue", apps), await startApp("v1", "blue", apps)];
-        const candidate = [await startApp("v2", "green", apps)];
-        dir = tempDir("haproxy");
-        const stateDir = path.join(dir, "state");
-        fs.mkdirSync(stateDir);
-        for (const [file, content] of Object.entries(routingMaps({ candidatePercent: 0, matchValues: [] }))) {
-            fs.writeFileSync(path.join(stateDir, file), content);
-        }
-        const port = await freePort();
-        const spec: HaproxySpec = {
-            strategy,
-            stable: { kind: "static", addresses: stable },
-            candidate: strategy === "rolling" || strategy === "recreate" ? undefined : { kind: "static", addresses: candidate },
-            match,
-            bind: `127.0.0.1:${port}`,
-            statsBind: `127.0.0.1:${await freePort()}`,
-            socketPath: path.join(dir, "admin.sock"),
-            stateDir,
-        };
-        const cfg = path.join(dir, "haproxy.cfg");
-        fs.writeFileSync(cfg, renderHaproxyConfig(spec));
-        const checked = check("haproxy", ["-c", "-f", cfg]);
-        assert.equal(checked.status, 0, checked.output);
-        haproxy = new Program("haproxy", ["-W", "-db", "-f", cfg]);
-        await waitForPort(port);
-        url = `http://127.0.0.1:${port}/`;
-        await waitAllUp();
+        const candidate = strategy === "rolling" || strategy === "recreate" ? undefined : [await startApp("v2", "green", apps)];
+        edge = await startHaproxyEdge(strategy, stable, candidate, match);
+        dir = edge.dir;
+        url = edge.url;
     }
 
-    async function api(command: string): Promise<string> {
-        return runWithInput("socat", ["-t", "5", "stdio", `unix-connect:${path.join(dir, "admin.sock")}`], `${command}\n`, {});
-    }
-
-    async function waitAllUp(): Promise<void> {
-        for (let i = 0; i < 100; i++) {
-            const csv = await api("show stat");
-            const servers = csv.split("\n").filter((l) => /^be_\w+,(stable|candidate)\d/.test(l));
-            if (servers.length > 0 && servers.every((l) => l.split(",")[17] === "UP")) {
-                return;
-            }
-            await new Promise((r) => setTimeout(r, 100));
-        }
-        throw new Error(`servers not UP: ${haproxy?.log}`);
-    }
-
-    function apply(state: RoutingState): Promise<string> {
-        return runWithInput(applyScript, [], edgeApplyInput(state), {
-            HAPROXY_SOCKET: path.join(dir, "admin.sock"),
-            STATE_DIR: path.join(dir, "state"),
-            WAIT_SECONDS: "5",
-        });
-    }
+    const apply = (state: RoutingState) => edge!.apply(state);
 
     it("every strategy's configuration passes haproxy -c, with Swarm DNS discovery too", () => {
         const d = tempDir("haproxy-check");
@@ -181,7 +136,7 @@ describe("HAProxy edge (real haproxy on 127.0.0.1)", function () {
     it("edge-apply refuses a map HAProxy does not have", async () => {
         await startEdge("canary");
         await assert.rejects(
-            runWithInput(applyScript, [], "=== nope.map\nx 1\n", { HAPROXY_SOCKET: path.join(dir, "admin.sock"), STATE_DIR: path.join(dir, "state") }),
+            runWithInput(edgeApplyScript, [], "=== nope.map\nx 1\n", { HAPROXY_SOCKET: path.join(dir, "admin.sock"), STATE_DIR: path.join(dir, "state") }),
             /HAProxy has no map/,
         );
     });

@@ -1,21 +1,19 @@
 import { strict as assert } from "assert";
 import * as fs from "fs";
-import * as net from "net";
 import * as path from "path";
 import { parse, stringify } from "yaml";
-import { DemoApp, createDemoApp } from "../../app/src/server";
-import { settingsFromEnv } from "../../app/src/settings";
+import { DemoApp } from "../../app/src/server";
 import {
     MonitoringPlatform,
     Query,
     allDashboards,
     allQueries,
     candidateAlerts,
-    prometheusArgs,
     renderAlertRules,
     renderPrometheusConfig,
 } from "../../monitoring";
-import { Program, check, freePort, tempDir, waitForPort } from "../support/localProcesses";
+import { Program, check, freePort, startApp, tempDir, waitForPort } from "../support/localProcesses";
+import { requireProgram, startPrometheus, waitAllTargetsUp } from "../support/prometheusServer";
 
 // The generated Prometheus config and rules, checked by the real `promtool` and run by the real
 // Prometheus (Debian's `prometheus` package) on 127.0.0.1, scraping real demo app servers of two
@@ -39,21 +37,6 @@ const candidate = { version: "v2", errorRate: 0.3, latencyMs: 150 };
 const thresholds = { errorRatioThreshold: 0.1, p95LatencyThresholdSeconds: 0.1, forDuration: "2s" };
 
 type Sample = { metric: Record<string, string>; value: [number, string] };
-
-function requireProgram(name: string): void {
-    const r = check("sh", ["-c", `command -v ${name}`]);
-    assert.equal(r.status, 0, `${name} is not installed: apt-get install -y prometheus prometheus-node-exporter`);
-}
-
-/** A demo app server on 127.0.0.1. A bad release fails every errorRate-th request exactly (a fixed cycle, not chance). */
-async function startDemo(version: string, color: string, running: DemoApp[], bad: { errorRate?: number; latencyMs?: number } = {}): Promise<string> {
-    let n = 0;
-    const cycle = () => ((n++ % 10) + 0.5) / 10;
-    const app = createDemoApp({ ...settingsFromEnv({}), version, color, host: "127.0.0.1", port: 0, errorRate: bad.errorRate ?? 0, latencyMs: bad.latencyMs ?? 0 }, cycle);
-    await new Promise<void>((resolve) => app.server.listen(0, "127.0.0.1", resolve));
-    running.push(app);
-    return `127.0.0.1:${(app.server.address() as net.AddressInfo).port}`;
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -192,8 +175,8 @@ describe("Prometheus (real prometheus, promtool and node-exporter on 127.0.0.1)"
     describe("scraping two versions of the demo app and node-exporter", () => {
         before(async function () {
             this.timeout(60_000);
-            const v1 = [await startDemo("v1", "blue", apps), await startDemo("v1", "blue", apps)];
-            const v2 = await startDemo(candidate.version, "green", apps, candidate);
+            const v1 = [await startApp("v1", "blue", apps), await startApp("v1", "blue", apps)];
+            const v2 = await startApp(candidate.version, "green", apps, candidate);
             // Every counter series (a 500 included) exists before the first scrape, so rate() sees it grow.
             for (const address of [...v1, v2]) {
                 for (let i = 0; i < 10; i++) {
@@ -207,27 +190,14 @@ describe("Prometheus (real prometheus, promtool and node-exporter on 127.0.0.1)"
 
             const rulesFile = path.join(dir, "rollout-lab.rules.yml");
             fs.writeFileSync(rulesFile, renderAlertRules({ candidateVersion: candidate.version, rateWindow, ...thresholds }));
-            const promPort = await freePort();
-            const configFile = path.join(dir, "prometheus.yml");
-            fs.writeFileSync(
-                configFile,
-                renderPrometheusConfig({
-                    platform: "static",
-                    app: [...v1.map((address) => ({ address, version: "v1" })), { address: v2, version: candidate.version }],
-                    nodeExporter: [`127.0.0.1:${nodePort}`],
-                    scrapeInterval,
-                    ruleFiles: [rulesFile],
-                    selfAddress: `127.0.0.1:${promPort}`,
-                }),
-            );
-            const c = check("promtool", ["check", "config", configFile]);
-            assert.equal(c.status, 0, c.output);
-            const args = prometheusArgs({ configFile, storagePath: path.join(dir, "data"), retention: "1h", listenAddress: `127.0.0.1:${promPort}` });
-            assert.ok(args.includes("--storage.tsdb.retention.time=1h"));
-            const prometheus = new Program("prometheus", args, { cwd: dir });
-            programs.push(prometheus);
-            api = `http://127.0.0.1:${promPort}`;
-            await waitReady(prometheus);
+            const prometheus = await startPrometheus(dir, {
+                app: [...v1.map((address) => ({ address, version: "v1" })), { address: v2, version: candidate.version }],
+                nodeExporter: [`127.0.0.1:${nodePort}`],
+                scrapeInterval,
+                ruleFiles: [rulesFile],
+            });
+            programs.push(prometheus.program);
+            api = prometheus.api;
 
             traffic = new Traffic(
                 [
@@ -237,41 +207,10 @@ describe("Prometheus (real prometheus, promtool and node-exporter on 127.0.0.1)"
                 90_000,
                 5_000,
             );
-            await waitAllTargetsUp(5);
+            await waitAllTargetsUp(api, 5);
             // Let a full rate window of steady traffic be scraped.
             await sleep(trafficWarmupMs);
         });
-
-        async function waitReady(prometheus: Program): Promise<void> {
-            for (let i = 0; i < 100; i++) {
-                try {
-                    const res = await fetch(`${api}/-/ready`, { signal: AbortSignal.timeout(1000) });
-                    await res.text();
-                    if (res.status === 200) {
-                        return;
-                    }
-                } catch {
-                    // not listening yet
-                }
-                await sleep(100);
-            }
-            throw new Error(`Prometheus not ready after 10 s: ${prometheus.log}`);
-        }
-
-        async function waitAllTargetsUp(count: number): Promise<void> {
-            let last = "";
-            for (let i = 0; i < 50; i++) {
-                const res = await fetch(`${api}/api/v1/targets?state=active`);
-                const body = (await res.json()) as { data: { activeTargets: { labels: Record<string, string>; health: string; lastError: string }[] } };
-                const targets = body.data.activeTargets;
-                last = targets.map((t) => `${t.labels.job} ${t.labels.instance} ${t.health} ${t.lastError}`).join("; ");
-                if (targets.length === count && targets.every((t) => t.health === "up")) {
-                    return;
-                }
-                await sleep(200);
-            }
-            throw new Error(`targets not all up after 10 s: ${last}`);
-        }
 
         async function query(expr: string): Promise<Sample[]> {
             const res = await fetch(`${api}/api/v1/query?${new URLSearchParams({ query: expr })}`, { signal: AbortSignal.timeout(5000) });

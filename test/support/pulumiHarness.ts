@@ -3,7 +3,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as fs from "fs";
 import * as path from "path";
-import * as YAML from "yaml";
+import { readStackConfig, toPulumiConfig } from "../../tools/lab/stackFile";
 
 export interface CreatedResource {
     type: string;
@@ -57,11 +57,8 @@ const mocks: pulumi.runtime.Mocks = {
 void pulumi.runtime.setMocks(mocks, "rollout-lab", "test", false);
 
 /** The `config:` map of a stack file, as Pulumi hands it to the program (objects as JSON strings). */
-export function stackConfig(stack: string): Record<string, string> {
-    const file = path.join(stacksDir, `Pulumi.${stack}.yaml`);
-    const doc = YAML.parse(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> };
-    return toPulumiConfig(doc.config ?? {});
-}
+export const stackConfig = (stack: string): Record<string, string> => readStackConfig(stack, stacksDir);
+export { toPulumiConfig };
 
 /** A stack file's settings without the namespace, as plain values: what the assertions read. */
 export function stackSettings(stack: string): Record<string, any> {
@@ -70,11 +67,6 @@ export function stackSettings(stack: string): Record<string, any> {
     );
 }
 
-export function toPulumiConfig(config: Record<string, unknown>): Record<string, string> {
-    return Object.fromEntries(
-        Object.entries(config).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]),
-    );
-}
 
 /** Every stack file in stacks/, by stack name. */
 export function stackNames(): string[] {

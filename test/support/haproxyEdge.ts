@@ -1,0 +1,77 @@
+// The lab's HAProxy edge run for real on 127.0.0.1: the generated haproxy.cfg (checked by `haproxy -c`)
+// in front of given servers, its routing changed by the real edge-apply.sh through the runtime API.
+import { strict as assert } from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import { HaproxySpec, RoutingState, edgeApplyInput, renderHaproxyConfig, routingMaps } from "../../components/edge";
+import { repoRoot } from "./pulumiHarness";
+import { Program, check, freePort, runWithInput, tempDir, waitForPort } from "./localProcesses";
+
+export const edgeApplyScript = path.join(repoRoot, "edge", "haproxy", "edge-apply.sh");
+
+export interface HaproxyEdge {
+    url: string;
+    dir: string;
+    program: Program;
+    /** A runtime API command through the admin socket (socat), e.g. `show stat`. */
+    api(command: string): Promise<string>;
+    /** edge-apply.sh with this routing state (what the program's edge-apply command feeds it). */
+    apply(state: RoutingState): Promise<string>;
+    /** edge-apply.sh with a ready-made input. */
+    applyInput(input: string): Promise<string>;
+    stop(): Promise<void>;
+}
+
+export async function startHaproxyEdge(
+    strategy: HaproxySpec["strategy"],
+    stable: string[],
+    candidate: string[] | undefined,
+    match?: HaproxySpec["match"],
+): Promise<HaproxyEdge> {
+    const dir = tempDir("haproxy");
+    const stateDir = path.join(dir, "state");
+    fs.mkdirSync(stateDir);
+    for (const [file, content] of Object.entries(routingMaps({ candidatePercent: 0, matchValues: [] }))) {
+        fs.writeFileSync(path.join(stateDir, file), content);
+    }
+    const port = await freePort();
+    const socket = path.join(dir, "admin.sock");
+    const spec: HaproxySpec = {
+        strategy,
+        stable: { kind: "static", addresses: stable },
+        candidate: candidate === undefined ? undefined : { kind: "static", addresses: candidate },
+        match,
+        bind: `127.0.0.1:${port}`,
+        statsBind: `127.0.0.1:${await freePort()}`,
+        socketPath: socket,
+        stateDir,
+    };
+    const cfg = path.join(dir, "haproxy.cfg");
+    fs.writeFileSync(cfg, renderHaproxyConfig(spec));
+    const checked = check("haproxy", ["-c", "-f", cfg]);
+    assert.equal(checked.status, 0, checked.output);
+    const program = new Program("haproxy", ["-W", "-db", "-f", cfg]);
+    await waitForPort(port);
+    const api = (command: string) => runWithInput("socat", ["-t", "5", "stdio", `unix-connect:${socket}`], `${command}\n`, {});
+    const applyInput = (input: string) => runWithInput(edgeApplyScript, [], input, { HAPROXY_SOCKET: socket, STATE_DIR: stateDir, WAIT_SECONDS: "5" });
+    const edge: HaproxyEdge = {
+        url: `http://127.0.0.1:${port}/`,
+        dir,
+        program,
+        api,
+        applyInput,
+        apply: (state) => applyInput(edgeApplyInput(state)),
+        stop: () => program.stop(),
+    };
+    // Every server UP before traffic: the health checks have passed once.
+    for (let i = 0; i < 100; i++) {
+        const csv = await api("show stat");
+        const servers = csv.split("\n").filter((l) => /^be_\w+,(stable|candidate)\d/.test(l));
+        if (servers.length > 0 && servers.every((l) => l.split(",")[17] === "UP")) {
+            return edge;
+        }
+        await new Promise((r) => setTimeout(r, 100));
+    }
+    await program.stop();
+    throw new Error(`servers not UP: ${program.log}`);
+}

@@ -1,0 +1,66 @@
+// A stack of the lab, read from its stack file the way Pulumi hands it to the program, and checked by the
+// same schema: the CLI knows the strategy, versions and thresholds before it runs anything.
+import * as fs from "fs";
+import * as path from "path";
+import * as YAML from "yaml";
+import { LabConfig, parseLabConfig, rawConfigFromPulumi } from "../../components/config";
+
+export const repoRoot = path.resolve(__dirname, "..", "..");
+export const stacksDir = path.join(repoRoot, "stacks");
+
+/** Every stack of stacks/, by name (Pulumi.<name>.yaml). */
+export function knownStacks(dir = stacksDir): string[] {
+    return fs
+        .readdirSync(dir)
+        .filter((f) => /^Pulumi\..+\.yaml$/.test(f))
+        .map((f) => f.replace(/^Pulumi\.|\.yaml$/g, ""))
+        .sort();
+}
+
+export function stackFilePath(stack: string, dir = stacksDir): string {
+    const file = path.join(dir, `Pulumi.${stack}.yaml`);
+    if (!fs.existsSync(file)) {
+        throw new Error(`stack: got "${stack}"; allowed: ${knownStacks(dir).join(", ")}`);
+    }
+    return file;
+}
+
+/** A stack file's `config:` map as Pulumi passes it to a program: objects and numbers as JSON text. */
+export function toPulumiConfig(config: Record<string, unknown>): Record<string, string> {
+    return Object.fromEntries(Object.entries(config).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]));
+}
+
+export function readStackConfig(stack: string, dir = stacksDir): Record<string, string> {
+    const doc = YAML.parse(fs.readFileSync(stackFilePath(stack, dir), "utf8")) as { config?: Record<string, unknown> } | null;
+    return toPulumiConfig(doc?.config ?? {});
+}
+
+/** The stack's typed config, with path-style changes on top; a bad result throws the program's own LabConfigError. */
+export function loadStackConfig(stack: string, dir = stacksDir, change: Record<string, string> = {}): LabConfig {
+    return parseLabConfig(rawConfigFromPulumi(withChange(readStackConfig(stack, dir), change)));
+}
+
+/**
+ * A flat config map with path-style values set ("rollout-lab:canary.weight" = "25"), as
+ * `pulumi config set --path` would leave it: so every step of a plan is checked by the schema before the
+ * first one is applied.
+ */
+export function withChange(flat: Record<string, string>, change: Record<string, string>): Record<string, string> {
+    const out = { ...flat };
+    for (const [pathKey, value] of Object.entries(change)) {
+        const [top, ...rest] = pathKey.split(".");
+        if (rest.length === 0) {
+            out[top] = value;
+            continue;
+        }
+        const obj = out[top] === undefined ? {} : (JSON.parse(out[top]) as Record<string, unknown>);
+        let node = obj;
+        for (const p of rest.slice(0, -1)) {
+            node[p] = typeof node[p] === "object" && node[p] !== null ? node[p] : {};
+            node = node[p] as Record<string, unknown>;
+        }
+        node[rest[rest.length - 1]] = value;
+        out[top] = JSON.stringify(obj);
+    }
+    return out;
+}
