@@ -1,7 +1,9 @@
 import { strict as assert } from "assert";
 import { DemoApp } from "../app/src/server";
 import { Probe } from "../tools/probe/probe";
-import { ProbeRecord, secondLine, summarize } from "../tools/probe/summary";
+import * as http from "http";
+import * as net from "net";
+import { ProbeRecord, secondLine, summarize, timeline } from "../tools/probe/summary";
 import { freePort, startApp } from "./support/localProcesses";
 
 describe("traffic probe: summary", () => {
@@ -31,6 +33,16 @@ describe("traffic probe: summary", () => {
     it("measures the time from a marked change to the old version's last answer", () => {
         const s = summarize(records, { url: "u", ratePerSecond: 5, durationS: 2, markedAtMs: 1100 });
         assert.deepEqual(s.change, { markedAtS: 1.1, oldVersion: "v1", lastOldVersionAtS: 1.804, timeToLastOldS: 0.704, firstNewVersionAtS: 1.603 });
+    });
+
+    it("buckets answers by version and failures per second (a timeline for the plots)", () => {
+        assert.deepEqual(timeline(records), [
+            { t: 0, versions: { v1: 2 }, failed: 0 },
+            { t: 1, versions: { v1: 2, v2: 1 }, failed: 2 },
+            { t: 2, versions: { v2: 1 }, failed: 1 },
+        ]);
+        assert.deepEqual(timeline(records, 2).map((b) => b.failed), [2, 1]);
+        assert.deepEqual(timeline([]), []);
     });
 
     it("prints one line per second with the version mix and errors", () => {
@@ -72,6 +84,24 @@ describe("traffic probe: against real servers on 127.0.0.1", function () {
         });
         const s = await new Probe({ url: `http://${failing}/`, ratePerSecond: 50, durationS: 0.4, timeoutMs: 1000, maxInFlight: 10 }).run();
         assert.deepEqual(s.failures, { "http-503": 20 });
+    });
+
+    it("sends the headers on the asked share of requests only (an A/B test group), spread evenly", async () => {
+        const seen: boolean[] = [];
+        const server = http.createServer((req, res) => {
+            seen.push(req.headers["x-group"] === "beta");
+            res.end(JSON.stringify({ version: "v1" }));
+        });
+        await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+        try {
+            const url = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}/`;
+            const s = await new Probe({ url, ratePerSecond: 100, durationS: 1, timeoutMs: 1000, maxInFlight: 20, headers: { "X-Group": "beta" }, headerShare: 0.25 }).run();
+            assert.equal(s.ok, 100);
+            assert.equal(seen.filter(Boolean).length, 25);
+        } finally {
+            server.close();
+        }
+        assert.throws(() => new Probe({ url: "http://127.0.0.1:1/", ratePerSecond: 1, durationS: 1, timeoutMs: 1, maxInFlight: 1, headerShare: 2 }), /header share: got 2; allowed: a number from 0 to 1/);
     });
 
     it("refuses a rate it cannot bound", () => {

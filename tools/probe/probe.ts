@@ -12,6 +12,8 @@ export interface ProbeOptions {
     /** At most this many requests in flight; one more due is counted as `overload`, not sent. */
     maxInFlight: number;
     headers?: Record<string, string>;
+    /** Send `headers` on this share of requests only (0..1, evenly spread), e.g. an A/B test group of half the users. */
+    headerShare?: number;
     /** The version a marked change moves away from; by default the one answering most before the mark. */
     oldVersion?: string;
     /** Called with one line per second. */
@@ -52,12 +54,25 @@ export class Probe {
         if (!(options.durationS > 0 && options.durationS <= 3600)) {
             throw new Error(`duration: got ${options.durationS}; allowed: more than 0, at most 3600 seconds`);
         }
+        if (options.headerShare !== undefined && !(options.headerShare >= 0 && options.headerShare <= 1)) {
+            throw new Error(`header share: got ${options.headerShare}; allowed: a number from 0 to 1`);
+        }
         this.agent = new http.Agent({ keepAlive: true, maxSockets: options.maxInFlight });
     }
 
     /** Marks the moment of a change (a `pulumi up`, a colour switch) for the time-to-last-old figure. */
     mark(): void {
         this.markedAtMs = Date.now() - this.started;
+    }
+
+    /** The records so far (requests still in flight are not in it yet): for watching a change settle. */
+    snapshot(): readonly ProbeRecord[] {
+        return this.records.slice();
+    }
+
+    /** ms since the probe started (0 before it did). */
+    elapsedMs(): number {
+        return this.started === 0 ? 0 : Date.now() - this.started;
     }
 
     /** Ends the run early; requests in flight still finish. */
@@ -76,7 +91,7 @@ export class Probe {
             const elapsed = Date.now() - this.started;
             const due = Math.min(total, Math.floor((elapsed * ratePerSecond) / 1000) + 1);
             while (sent < due) {
-                pending.push(this.send(sent * (1000 / ratePerSecond)));
+                pending.push(this.send(sent * (1000 / ratePerSecond), this.headersFor(sent)));
                 sent++;
             }
             // Report each second once the requests sent in it have had their timeout to finish.
@@ -102,8 +117,14 @@ export class Probe {
         });
     }
 
+    /** Request i gets the headers when the running count of the share steps up at i: exactly `share` of them, spread evenly. */
+    private headersFor(i: number): Record<string, string> | undefined {
+        const share = this.options.headerShare ?? 1;
+        return Math.floor((i + 1) * share) > Math.floor(i * share) ? this.options.headers : undefined;
+    }
+
     /** `sentAtMs` is the request's slot in the schedule; the loop sends it within a few ms of that. */
-    private send(sentAtMs: number): Promise<void> {
+    private send(sentAtMs: number, headers: Record<string, string> | undefined): Promise<void> {
         if (this.inFlight >= this.options.maxInFlight) {
             this.records.push({ sentAtMs, latencyMs: 0, error: "overload" });
             return Promise.resolve();
@@ -120,7 +141,7 @@ export class Probe {
                     resolve();
                 }
             };
-            const req = http.get(this.options.url, { agent: this.agent, headers: this.options.headers, timeout: this.options.timeoutMs }, (res) => {
+            const req = http.get(this.options.url, { agent: this.agent, headers, timeout: this.options.timeoutMs }, (res) => {
                 let body = "";
                 res.setEncoding("utf8");
                 res.on("data", (chunk: string) => (body += chunk));

@@ -142,3 +142,29 @@ export function secondLine(second: number, records: ProbeRecord[]): string {
     const errs = [...errors].sort().map(([e, c]) => `${e} ${c}`).join("  ") || "none";
     return `${String(second + 1).padStart(4)}s  sent ${String(inSecond.length).padStart(4)}  ${mix}  errors: ${errs}`;
 }
+
+/** One bucket of a probe's timeline: answers by version and failures, for requests sent in it. */
+export interface TimelineBucket {
+    /** Start of the bucket, in seconds since the probe started. */
+    t: number;
+    versions: Record<string, number>;
+    failed: number;
+}
+
+/** Requests per bucket of `bucketS` seconds, by the version that answered or as failed. */
+export function timeline(records: readonly ProbeRecord[], bucketS = 1): TimelineBucket[] {
+    const buckets: TimelineBucket[] = [];
+    for (const r of records) {
+        const i = Math.floor(r.sentAtMs / 1000 / bucketS);
+        while (buckets.length <= i) {
+            buckets.push({ t: buckets.length * bucketS, versions: {}, failed: 0 });
+        }
+        if (r.error === undefined) {
+            const v = r.version ?? "unknown";
+            buckets[i].versions[v] = (buckets[i].versions[v] ?? 0) + 1;
+        } else {
+            buckets[i].failed++;
+        }
+    }
+    return buckets;
+}
