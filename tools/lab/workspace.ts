@@ -25,10 +25,13 @@ export interface LabStack {
     scratchDir: string;
 }
 
-/** The environment every Pulumi command of the lab runs with: offline, local backend, no prompts. */
-export function labEnv(scratchDir: string, passphrase: string): Record<string, string> {
+/**
+ * The environment every Pulumi command of the lab runs with: offline, no prompts, and a local backend in
+ * `scratchDir` (without one, the project's own Pulumi.yaml backend: file://./.pulumi).
+ */
+export function labEnv(scratchDir: string | undefined, passphrase: string): Record<string, string> {
     return {
-        PULUMI_BACKEND_URL: `file://${path.join(scratchDir, "state")}`,
+        ...(scratchDir === undefined ? {} : { PULUMI_BACKEND_URL: `file://${path.join(scratchDir, "state")}` }),
         PULUMI_CONFIG_PASSPHRASE: passphrase,
         PULUMI_SKIP_UPDATE_CHECK: "true",
         PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",

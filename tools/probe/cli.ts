@@ -21,8 +21,9 @@ function header(value: string, previous: Record<string, string>): Record<string,
     return { ...previous, [value.slice(0, i).trim()]: value.slice(i + 1).trim() };
 }
 
-const program = new Command()
-    .name("lab-probe")
+/** The probe's command: `npm run probe` runs it alone, `lab probe` as a subcommand. */
+export function probeCommand(name = "lab-probe"): Command {
+    return new Command(name)
     .description("Send a steady request rate at a URL and report the version mix, failures and the error window.")
     .argument("[url]", "where to send requests", "http://127.0.0.1:8080/")
     .option("-r, --rate <perSecond>", "requests per second", positive("rate", 5000), 50)
@@ -61,8 +62,13 @@ const program = new Command()
         const summary = await probe.run();
         process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
     });
+}
 
-program.parseAsync(process.argv).catch((e: unknown) => {
-    process.stderr.write(`lab-probe: ${(e as Error).message}\n`);
-    process.exit(1);
-});
+if (require.main === module) {
+    probeCommand()
+        .parseAsync(process.argv)
+        .catch((e: unknown) => {
+            process.stderr.write(`lab-probe: ${(e as Error).message}\n`);
+            process.exit(1);
+        });
+}

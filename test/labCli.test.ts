@@ -1,0 +1,86 @@
+import { strict as assert } from "assert";
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import { repoRoot } from "./support/pulumiHarness";
+import { tempDir } from "./support/localProcesses";
+
+// The `lab` command itself, run as a user runs it (ts-node, as `npm run lab`): help, the checked plans
+// it prints without an engine, and its refusals with their exit codes.
+
+function lab(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+    const r = spawnSync(process.execPath, [path.join(repoRoot, "node_modules", "ts-node", "dist", "bin.js"), "--transpile-only", path.join(repoRoot, "tools", "lab", "cli.ts"), ...args], {
+        encoding: "utf8",
+        cwd: repoRoot,
+        timeout: 60_000,
+    });
+    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe("lab CLI", function () {
+    this.timeout(120_000);
+
+    it("--help lists every subcommand", () => {
+        const r = lab("--help");
+        assert.equal(r.status, 0);
+        for (const c of ["stacks", "up <stack>", "preview <stack>", "down <stack>", "probe", "rollout [options] <stack>", "compare", "report", "config <stack>"]) {
+            assert.ok(r.stdout.includes(c), c);
+        }
+        assert.match(lab("rollout", "--help").stdout, /--steps <list>[\s\S]*--wait <seconds>[\s\S]*--dry-run/);
+    });
+
+    it("rollout --dry-run prints the checked plan of a canary with --steps, and of blue/green", () => {
+        const r = lab("rollout", "swarm-canary", "--steps", "20,60,100", "--wait", "30", "--dry-run");
+        assert.equal(r.status, 0, r.stderr);
+        assert.match(r.stderr, /rollout of swarm-canary: canary on swarm\/haproxy, v1 -> v2/);
+        assert.match(r.stderr, /step 1\/3: weight 20% +\(rollout-lab:canary\.weight=20\), then 30 s of checks/);
+        assert.match(r.stderr, /rollback: weight 0% \(all to stable\)/);
+        assert.match(r.stderr, /error ratio <= 5\.0% and p95 <= 500 ms over >= 50 requests/);
+        assert.match(lab("rollout", "kind-bluegreen-linkerd", "--dry-run").stderr, /step 1\/1: switch to green/);
+    });
+
+    it("refuses, with exit code 2 and the key, the value and what is allowed", () => {
+        const cases: [string[], RegExp][] = [
+            [["rollout", "swarm-rolling", "--dry-run"], /rollout-lab:strategy: got "rolling"; allowed: canary, bluegreen/],
+            [["rollout", "swarm-canary", "--steps", "50,10"], /--steps: got "50,10"; allowed: a comma-separated list/],
+            [["rollout", "swarm-canary", "--wait", "5"], /wait: got "5"; allowed: a number from 10 to 3600/],
+            [["rollout", "nope", "--dry-run"], /stack: got "nope"; allowed: kind-abtest-istio, /],
+            [["compare", "--platform", "nomad"], /platform: got "nomad"; allowed: kind, kubernetes, swarm/],
+        ];
+        for (const [args, message] of cases) {
+            const r = lab(...args);
+            assert.equal(r.status, 2, `${args.join(" ")}: ${r.stderr}`);
+            assert.match(r.stderr, message, args.join(" "));
+        }
+    });
+
+    it("compare --dry-run shows each Swarm strategy's change", () => {
+        const r = lab("compare", "--platform", "swarm", "--dry-run");
+        assert.equal(r.status, 0, r.stderr);
+        const lines = r.stderr.trim().split("\n");
+        assert.deepEqual(lines.map((l) => l.split(":")[0]), ["swarm-recreate", "swarm-rolling", "swarm-bluegreen", "swarm-canary", "swarm-abtest", "swarm-shadow"]);
+        assert.match(r.stderr, /swarm-abtest: abtest: before \{"rollout-lab:abtest\.value":"on-off"\}; then rule on: X-Canary: on; settles at 50% v2/);
+    });
+
+    it("report draws a comparison's results.json again", async () => {
+        const dir = tempDir("lab-report");
+        const results = [
+            {
+                stack: "swarm-bluegreen", strategy: "bluegreen", platform: "swarm", traffic: "haproxy", stableVersion: "v1", candidateVersion: "v2", ratePerSecond: 10,
+                changeAtS: 1, settledAtS: 2,
+                probe: { url: "", ratePerSecond: 10, durationS: 3, requests: 30, ok: 30, failed: 0, failures: {}, errorWindow: null, versions: {}, latencyMs: { p50: 1, p95: 1, p99: 1, max: 1 }, change: null },
+                timeline: [0, 1, 2].map((t) => ({ t, versions: t < 1 ? { v1: 10 } : { v2: 10 }, failed: 0 })),
+                baselineReplicas: 3, peakReplicas: 6, extraReplicaSeconds: 6, peakCpuCores: 0.1, peakMemoryBytes: 1e8,
+                cost: { cpuCoreSeconds: 0.3, memoryGbSeconds: 0.3, cpuCost: 0, memoryCost: 0, total: 0.000004, currency: "USD" },
+                series: { replicas: { v1: [{ t: 0, value: 3 }], v2: [{ t: 0, value: 3 }] }, cpuCores: {}, memoryBytes: {} },
+            },
+        ];
+        fs.writeFileSync(path.join(dir, "results.json"), JSON.stringify(results));
+        const r = lab("report", path.join(dir, "results.json"));
+        assert.equal(r.status, 0, r.stderr);
+        assert.equal(r.stdout.trim(), path.join(dir, "report.md"));
+        assert.match(fs.readFileSync(path.join(dir, "report.md"), "utf8"), /\| bluegreen \| swarm-bluegreen \| 30 \| 0 \|/);
+        assert.ok(fs.statSync(path.join(dir, "plots", "resources.svg")).size > 1000);
+        fs.rmSync(dir, { recursive: true, force: true });
+    });
+});

@@ -1,0 +1,61 @@
+// The lab's stacks through the Pulumi Automation API: the repo's own project (Pulumi.yaml: stack files in
+// stacks/, state in ./.pulumi) for `lab up/down/preview/rollout`, or a scratch copy (workspace.ts) for
+// `lab compare`, which must not touch the stack files or state a user works with.
+import * as automation from "@pulumi/pulumi/automation";
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { labEnv } from "./workspace";
+import { repoRoot } from "./stackFile";
+import { ConfigChange } from "./stepPlan";
+
+/** The Pulumi CLI: on PATH, or the one scripts/toolchain.sh built (its cache is put on PATH). */
+export function ensurePulumiCli(): string {
+    const found = spawnSync("sh", ["-c", "command -v pulumi"], { encoding: "utf8" });
+    if (found.status === 0) {
+        return found.stdout.trim();
+    }
+    const cache = path.join(process.env.ROLLOUT_LAB_TOOLCHAIN_DIR ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), ".cache"), "rollout-lab", "toolchain"), "bin");
+    if (fs.existsSync(path.join(cache, "pulumi"))) {
+        process.env.PATH = `${cache}${path.delimiter}${process.env.PATH ?? ""}`;
+        return path.join(cache, "pulumi");
+    }
+    throw new Error("the Pulumi CLI is not on PATH: install it (https://www.pulumi.com/docs/install/) or run scripts/toolchain.sh");
+}
+
+/** A stack of the repo's project, created on first use, with the lab's offline local-backend settings. */
+export async function projectStack(stack: string): Promise<automation.Stack> {
+    ensurePulumiCli();
+    fs.mkdirSync(path.join(repoRoot, ".pulumi"), { recursive: true });
+    const env = labEnv(undefined, process.env.PULUMI_CONFIG_PASSPHRASE ?? "rollout-lab-local");
+    const workspace = await automation.LocalWorkspace.create({ workDir: repoRoot, envVars: env });
+    return automation.Stack.createOrSelect(stack, workspace);
+}
+
+/** Engine output to stderr, line by line with a prefix: the progress of a long `pulumi up`. */
+export function engineOutput(prefix: string, write: (s: string) => void = (s) => process.stderr.write(s)): (out: string) => void {
+    let partial = "";
+    return (out: string) => {
+        const lines = (partial + out).split("\n");
+        partial = lines.pop() ?? "";
+        for (const line of lines) {
+            if (line.trim() !== "") {
+                write(`${prefix}${line}\n`);
+            }
+        }
+    };
+}
+
+/** Sets path-style config values (canary.weight) and runs `pulumi up`; returns the outputs as plain values. */
+export async function applyChange(stack: automation.Stack, change: ConfigChange, label: string, quiet = false): Promise<Record<string, unknown>> {
+    if (Object.keys(change).length > 0) {
+        await stack.setAllConfig(Object.fromEntries(Object.entries(change).map(([k, value]) => [k, { value }])), true);
+    }
+    const result = await stack.up({ onOutput: quiet ? undefined : engineOutput(`  [${label}] `), color: "never" });
+    return Object.fromEntries(Object.entries(result.outputs).map(([k, v]) => [k, v.value]));
+}
+
+export async function stackOutputs(stack: automation.Stack): Promise<Record<string, unknown>> {
+    return Object.fromEntries(Object.entries(await stack.outputs()).map(([k, v]) => [k, v.value]));
+}
