@@ -3,6 +3,11 @@ import { execFileSync } from "child_process";
 import { Probe } from "../../tools/probe/probe";
 import { ProbeSummary } from "../../tools/probe/summary";
 import { LabStack, openLabStack } from "../../tools/lab/workspace";
+import { applyChange, stackOutputs } from "../../tools/lab/engine";
+import { PrometheusClient, readVersionHealth } from "../../tools/lab/prometheus";
+import { runRollout } from "../../tools/lab/rollout";
+import { loadStackConfig } from "../../tools/lab/stackFile";
+import { rolloutPlan } from "../../tools/lab/stepPlan";
 
 // End to end on the local Docker Swarm with the real Pulumi engine: `pulumi up` a stack, probe it,
 // change its weight or colour with `pulumi up`, and `pulumi destroy` it. Needs a running Docker engine,
@@ -134,4 +139,45 @@ describe("Swarm lab end to end (real engine, local Swarm)", function () {
             assert.deepEqual(await sample(100), { v2: 100 });
         });
     });
+
+    // lab rollout end to end: needs monitoring (Prometheus reads the candidate), so its images too.
+    for (const [what, candidate, outcome] of [
+        ["promotes a healthy candidate", {}, "promoted"],
+        ["rolls a bad candidate (30% errors) back on its own", { "rollout-lab:candidate.errorRate": "0.3" }, "rolled-back"],
+    ] as const) {
+        it(`lab rollout swarm-canary ${what}`, async () => {
+            const lab = await openLabStack({ stack: "swarm-canary", config: { ...overrides, "rollout-lab:monitoring.enabled": "true", ...candidate } });
+            try {
+                await up(lab, "weight 10");
+                const outputs = await stackOutputs(lab.stack);
+                const config = loadStackConfig("swarm-canary", undefined, candidate);
+                const plan = rolloutPlan(config, [10, 50, 100]);
+                const prom = new PrometheusClient(String(outputs.prometheusUrl));
+                const probe = new Probe({ url: entry, ratePerSecond: 40, durationS: 900, timeoutMs: 2000, maxInFlight: 200 });
+                const running = probe.run();
+                const result = await runRollout({
+                    plan,
+                    thresholds: { errorRatio: config.monitoring.alerts.errorRatio, p95LatencySeconds: config.monitoring.alerts.p95LatencySeconds, minRequests: 20 },
+                    stepWaitS: 30,
+                    pollS: 5,
+                    target: { apply: async (change, label) => void (await applyChange(lab.stack, change, label, true)) },
+                    health: (w) => readVersionHealth(prom, plan.candidateVersion, w),
+                });
+                probe.stop();
+                const summary = await running;
+                log(`rollout: ${result.outcome} ${result.reasons.join("; ")}; probe ${summary.requests} requests, ${summary.failed} failed ${JSON.stringify(summary.failures)}`);
+                assert.equal(result.outcome, outcome);
+                if (outcome === "rolled-back") {
+                    assert.equal(result.failedStep?.share, 10);
+                    assert.deepEqual(await sample(200), { v1: 200 }, "after the rollback every request goes to v1");
+                } else {
+                    assert.equal(summary.failed, 0);
+                    assert.deepEqual(await sample(200), { v2: 200 });
+                }
+            } finally {
+                await lab.stack.destroy({});
+            }
+        });
+    }
 });
+
