@@ -106,11 +106,20 @@ export function plotSpecs(results: StrategyResult[]): { versionShare: VegaLiteSp
     const x = { field: "since_change_s", type: "quantitative", title: "seconds since the change" };
     const color = { field: "strategy", type: "nominal", title: "strategy", sort: results.map((r) => r.strategy) };
     return {
+        // One row per strategy: six lines on one chart would hide each other where they agree.
         versionShare: {
-            ...base,
+            $schema: base.$schema,
+            data: base.data,
             title: "Share of answers from the new version",
+            width: 520,
+            height: 50,
             mark: { type: "line", interpolate: "step-after" },
-            encoding: { x, y: { field: "candidate_share", type: "quantitative", title: "v2 share of answers", scale: { domain: [0, 1] } }, color },
+            encoding: {
+                x,
+                y: { field: "candidate_share", type: "quantitative", title: "v2 share", scale: { domain: [0, 1] }, axis: { values: [0, 0.5, 1] } },
+                color: { ...color, legend: null },
+                row: { field: "strategy", type: "nominal", title: null, sort: results.map((r) => r.strategy), header: { labelAngle: 0, labelAlign: "left" } },
+            },
         },
         failures: {
             ...base,
