@@ -6,7 +6,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { labEnv } from "./workspace";
+import { labEnv, setPathConfig } from "./workspace";
 import { repoRoot } from "./stackFile";
 import { ConfigChange } from "./stepPlan";
 
@@ -28,8 +28,7 @@ export function ensurePulumiCli(): string {
 export async function projectStack(stack: string): Promise<automation.Stack> {
     ensurePulumiCli();
     fs.mkdirSync(path.join(repoRoot, ".pulumi"), { recursive: true });
-    const env = labEnv(undefined, process.env.PULUMI_CONFIG_PASSPHRASE ?? "rollout-lab-local");
-    const workspace = await automation.LocalWorkspace.create({ workDir: repoRoot, envVars: env });
+    const workspace = await automation.LocalWorkspace.create({ workDir: repoRoot, envVars: labEnv(undefined) });
     return automation.Stack.createOrSelect(stack, workspace);
 }
 
@@ -49,13 +48,15 @@ export function engineOutput(prefix: string, write: (s: string) => void = (s) =>
 
 /** Sets path-style config values (canary.weight) and runs `pulumi up`; returns the outputs as plain values. */
 export async function applyChange(stack: automation.Stack, change: ConfigChange, label: string, quiet = false): Promise<Record<string, unknown>> {
-    if (Object.keys(change).length > 0) {
-        await stack.setAllConfig(Object.fromEntries(Object.entries(change).map(([k, value]) => [k, { value }])), true);
-    }
+    await setPathConfig(stack, change);
     const result = await stack.up({ onOutput: quiet ? undefined : engineOutput(`  [${label}] `), color: "never" });
-    return Object.fromEntries(Object.entries(result.outputs).map(([k, v]) => [k, v.value]));
+    return plainOutputs(result.outputs);
 }
 
 export async function stackOutputs(stack: automation.Stack): Promise<Record<string, unknown>> {
-    return Object.fromEntries(Object.entries(await stack.outputs()).map(([k, v]) => [k, v.value]));
+    return plainOutputs(await stack.outputs());
+}
+
+function plainOutputs(outputs: automation.OutputMap): Record<string, unknown> {
+    return Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, v.value]));
 }

@@ -6,8 +6,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
-
-export const repoRoot = path.resolve(__dirname, "..", "..");
+import { repoRoot, stackFilePath } from "./stackFile";
 
 export interface LabStackOptions {
     /** A stack of stacks/ (e.g. swarm-canary). */
@@ -29,7 +28,7 @@ export interface LabStack {
  * The environment every Pulumi command of the lab runs with: offline, no prompts, and a local backend in
  * `scratchDir` (without one, the project's own Pulumi.yaml backend: file://./.pulumi).
  */
-export function labEnv(scratchDir: string | undefined, passphrase: string): Record<string, string> {
+export function labEnv(scratchDir: string | undefined, passphrase = process.env.PULUMI_CONFIG_PASSPHRASE ?? "rollout-lab-local"): Record<string, string> {
     return {
         ...(scratchDir === undefined ? {} : { PULUMI_BACKEND_URL: `file://${path.join(scratchDir, "state")}` }),
         PULUMI_CONFIG_PASSPHRASE: passphrase,
@@ -40,11 +39,7 @@ export function labEnv(scratchDir: string | undefined, passphrase: string): Reco
 }
 
 export async function openLabStack(options: LabStackOptions): Promise<LabStack> {
-    const source = path.join(repoRoot, "stacks", `Pulumi.${options.stack}.yaml`);
-    if (!fs.existsSync(source)) {
-        const known = fs.readdirSync(path.join(repoRoot, "stacks")).map((f) => f.replace(/^Pulumi\.|\.yaml$/g, ""));
-        throw new Error(`stack: got "${options.stack}"; allowed: ${known.join(", ")}`);
-    }
+    const source = stackFilePath(options.stack);
     const scratchDir = options.scratchDir ?? fs.mkdtempSync(path.join(os.tmpdir(), `rollout-lab-${options.stack}-`));
     fs.mkdirSync(path.join(scratchDir, "stacks"), { recursive: true });
     fs.mkdirSync(path.join(scratchDir, "state"), { recursive: true });
@@ -60,11 +55,15 @@ export async function openLabStack(options: LabStackOptions): Promise<LabStack> 
     if (!fs.existsSync(stackFile)) {
         fs.copyFileSync(source, stackFile);
     }
-    const passphrase = options.passphrase ?? process.env.PULUMI_CONFIG_PASSPHRASE ?? "rollout-lab-local";
-    const workspace = await automation.LocalWorkspace.create({ workDir: scratchDir, envVars: labEnv(scratchDir, passphrase) });
+    const workspace = await automation.LocalWorkspace.create({ workDir: scratchDir, envVars: labEnv(scratchDir, options.passphrase) });
     const stack = await automation.Stack.createOrSelect(options.stack, workspace);
-    for (const [key, value] of Object.entries(options.config ?? {})) {
-        await stack.setConfig(key, { value }, true);
-    }
+    await setPathConfig(stack, options.config ?? {});
     return { stack, scratchDir };
+}
+
+/** Sets config values by path ("rollout-lab:canary.weight"), as `pulumi config set --path` does. */
+export async function setPathConfig(stack: automation.Stack, change: Record<string, string>): Promise<void> {
+    if (Object.keys(change).length > 0) {
+        await stack.setAllConfig(Object.fromEntries(Object.entries(change).map(([k, value]) => [k, { value }])), true);
+    }
 }
