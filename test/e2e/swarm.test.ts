@@ -4,6 +4,7 @@ import { Probe } from "../../tools/probe/probe";
 import { ProbeSummary } from "../../tools/probe/summary";
 import { LabStack, openLabStack } from "../../tools/lab/workspace";
 import { applyChange, stackOutputs } from "../../tools/lab/engine";
+import { thresholdsFor } from "../../tools/lab/decision";
 import { PrometheusClient, readVersionHealth } from "../../tools/lab/prometheus";
 import { runRollout } from "../../tools/lab/rollout";
 import { loadStackConfig } from "../../tools/lab/stackFile";
@@ -157,7 +158,7 @@ describe("Swarm lab end to end (real engine, local Swarm)", function () {
                 const running = probe.run();
                 const result = await runRollout({
                     plan,
-                    thresholds: { errorRatio: config.monitoring.alerts.errorRatio, p95LatencySeconds: config.monitoring.alerts.p95LatencySeconds, minRequests: 20 },
+                    thresholds: thresholdsFor(config, 20),
                     stepWaitS: 30,
                     pollS: 5,
                     target: { apply: async (change, label) => void (await applyChange(lab.stack, change, label, true)) },

@@ -9,7 +9,7 @@ import { probeCommand } from "../probe/cli";
 import { Probe } from "../probe/probe";
 import { ProbeSummary } from "../probe/summary";
 import { StrategyResult, compareOne, comparisonStacks } from "./compare";
-import { Thresholds } from "./decision";
+import { Thresholds, thresholdsFor } from "./decision";
 import { applyChange, ensurePulumiCli, engineOutput, projectStack, stackOutputs } from "./engine";
 import { PrometheusClient, readVersionHealth } from "./prometheus";
 import { writeReport } from "./report";
@@ -50,10 +50,6 @@ function checkedPlan(stack: string, steps?: number[]): { config: LabConfig; plan
         loadStackConfig(stack, undefined, cumulative);
     }
     return { config, plan };
-}
-
-function thresholdsOf(config: LabConfig, minRequests?: number): Thresholds {
-    return { errorRatio: config.monitoring.alerts.errorRatio, p95LatencySeconds: config.monitoring.alerts.p95LatencySeconds, minRequests: minRequests ?? config.measure.minRequests };
 }
 
 function describePlan(stack: string, config: LabConfig, plan: RolloutPlan, t: Thresholds, waitS: number): string {
@@ -111,7 +107,7 @@ function stepReporter(waitS: number): (e: RolloutEvent) => void {
 
 async function rolloutAction(stack: string, opts: { steps?: number[]; wait?: number; poll: number; load?: number; minRequests?: number; prometheus?: string; url?: string; dryRun?: boolean; json?: boolean }): Promise<number> {
     const { config, plan } = checkedPlan(stack, opts.steps);
-    const thresholds = thresholdsOf(config, opts.minRequests);
+    const thresholds = thresholdsFor(config, opts.minRequests);
     const waitS = opts.wait ?? config.measure.stepWaitSeconds;
     err(`${describePlan(stack, config, plan, thresholds, waitS)}\n`);
     if (!config.monitoring.enabled && opts.prometheus === undefined) {

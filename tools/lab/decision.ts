@@ -1,5 +1,6 @@
 // The decision `lab rollout` takes after each step: promote, roll back, or wait for more data. The
 // thresholds are the candidate alerts' (monitoring.alerts), so the tool and Prometheus's alerts agree.
+import { LabConfig } from "../../components/config";
 
 /** One version's figures over a step's window, read from Prometheus. null: no series (no traffic). */
 export interface VersionHealth {
@@ -19,6 +20,11 @@ export interface Thresholds {
     p95LatencySeconds: number;
     /** measure.minRequests: fewer candidate requests than this is too little to promote on. */
     minRequests: number;
+}
+
+/** A stack's thresholds: its candidate alerts' and measure.minRequests (or the given minimum). */
+export function thresholdsFor(config: LabConfig, minRequests = config.measure.minRequests): Thresholds {
+    return { errorRatio: config.monitoring.alerts.errorRatio, p95LatencySeconds: config.monitoring.alerts.p95LatencySeconds, minRequests };
 }
 
 export type Action = "promote" | "rollback" | "wait";
