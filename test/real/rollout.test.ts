@@ -1,7 +1,7 @@
 import { strict as assert } from "assert";
 import * as fs from "fs";
 import { DemoApp } from "../../app/src/server";
-import { edgeApplyInput, routingStateFor } from "../../components/edge";
+import { routingStateFor } from "../../components/edge";
 import { Probe } from "../../tools/probe/probe";
 import { ProbeSummary } from "../../tools/probe/summary";
 import { PrometheusClient, readVersionHealth } from "../../tools/lab/prometheus";
@@ -74,7 +74,9 @@ describe("lab rollout on real components (HAProxy, Prometheus, demo apps, probe)
         const plan = rolloutPlan(loadStackConfig("swarm-canary", undefined, candidateChange), steps);
         assert.equal(plan.candidateVersion, version);
         let current: ConfigChange = { ...candidateChange, ...plan.rollback.change };
-        await edge.applyInput(edgeApplyInput(routingStateFor(loadStackConfig("swarm-canary", undefined, current))));
+        // What the Swarm program's edge-apply command is given for the stack at this config.
+        const applyCurrent = () => edge.apply(routingStateFor(loadStackConfig("swarm-canary", undefined, current)));
+        await applyCurrent();
 
         const probe = new Probe({ url: edge.url, ratePerSecond: rate, durationS: 120, timeoutMs: 2000, maxInFlight: 64 });
         const running = probe.run();
@@ -90,7 +92,7 @@ describe("lab rollout on real components (HAProxy, Prometheus, demo apps, probe)
                     apply: async (change, label) => {
                         current = { ...current, ...change };
                         applied.push(label);
-                        await edge.applyInput(edgeApplyInput(routingStateFor(loadStackConfig("swarm-canary", undefined, current))));
+                        await applyCurrent();
                     },
                 },
                 health: (windowS) => readVersionHealth(prom, version, windowS),

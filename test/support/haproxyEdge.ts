@@ -17,8 +17,6 @@ export interface HaproxyEdge {
     api(command: string): Promise<string>;
     /** edge-apply.sh with this routing state (what the program's edge-apply command feeds it). */
     apply(state: RoutingState): Promise<string>;
-    /** edge-apply.sh with a ready-made input. */
-    applyInput(input: string): Promise<string>;
     stop(): Promise<void>;
 }
 
@@ -53,14 +51,12 @@ export async function startHaproxyEdge(
     const program = new Program("haproxy", ["-W", "-db", "-f", cfg]);
     await waitForPort(port);
     const api = (command: string) => runWithInput("socat", ["-t", "5", "stdio", `unix-connect:${socket}`], `${command}\n`, {});
-    const applyInput = (input: string) => runWithInput(edgeApplyScript, [], input, { HAPROXY_SOCKET: socket, STATE_DIR: stateDir, WAIT_SECONDS: "5" });
     const edge: HaproxyEdge = {
         url: `http://127.0.0.1:${port}/`,
         dir,
         program,
         api,
-        applyInput,
-        apply: (state) => applyInput(edgeApplyInput(state)),
+        apply: (state) => runWithInput(edgeApplyScript, [], edgeApplyInput(state), { HAPROXY_SOCKET: socket, STATE_DIR: stateDir, WAIT_SECONDS: "5" }),
         stop: () => program.stop(),
     };
     // Every server UP before traffic: the health checks have passed once.

@@ -3,7 +3,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as fs from "fs";
 import * as path from "path";
-import { readStackConfig, toPulumiConfig } from "../../tools/lab/stackFile";
+import { readStackConfig, repoRoot, stacksDir, toPulumiConfig } from "../../tools/lab/stackFile";
 
 export interface CreatedResource {
     type: string;
@@ -17,8 +17,7 @@ export interface ProgramRun {
     outputs: Record<string, unknown>;
 }
 
-export const repoRoot = path.resolve(__dirname, "..", "..");
-export const stacksDir = path.join(repoRoot, "stacks");
+export { repoRoot, stacksDir };
 const programPath = path.join(repoRoot, "index.ts");
 
 let created: CreatedResource[] = [];

@@ -5,6 +5,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { stringify } from "csv-stringify/sync";
 import { StrategyResult } from "./compare";
+import { Point, sumSeries } from "./cost";
 
 export interface ReportFiles {
     markdown: string;
@@ -66,20 +67,15 @@ export function timelineRows(results: StrategyResult[]): { header: string[]; row
     const header = ["strategy", "t_s", "since_change_s", "answered", "candidate_share", "failed", "replicas", "cpu_cores", "memory_mib"];
     const rows: (string | number)[][] = [];
     for (const r of results) {
-        const at = (series: Record<string, { t: number; value: number }[]>, t: number) => {
-            let total: number | null = null;
-            for (const points of Object.values(series)) {
-                const p = points.find((x) => Math.round(x.t) === t);
-                if (p) {
-                    total = (total ?? 0) + p.value;
-                }
-            }
-            return total;
-        };
+        // Every version's copies, CPU and memory added up, by whole second since the probe started.
+        const bySecond = (series: Record<string, Point[]>) => new Map(sumSeries(Object.values(series)).map((p) => [Math.round(p.t), p.value]));
+        const replicas = bySecond(r.series.replicas);
+        const cpu = bySecond(r.series.cpuCores);
+        const memoryBytes = bySecond(r.series.memoryBytes);
         for (const b of r.timeline) {
             const answered = Object.values(b.versions).reduce((a, n) => a + n, 0);
             const share = answered === 0 ? "" : ((b.versions[r.candidateVersion] ?? 0) / answered).toFixed(3);
-            const memory = at(r.series.memoryBytes, b.t);
+            const memory = memoryBytes.get(b.t);
             rows.push([
                 r.strategy,
                 b.t,
@@ -87,9 +83,9 @@ export function timelineRows(results: StrategyResult[]): { header: string[]; row
                 answered,
                 share,
                 b.failed,
-                at(r.series.replicas, b.t) ?? "",
-                fixed(at(r.series.cpuCores, b.t), 4),
-                memory === null ? "" : (memory / 1024 ** 2).toFixed(1),
+                replicas.get(b.t) ?? "",
+                fixed(cpu.get(b.t), 4),
+                memory === undefined ? "" : (memory / 1024 ** 2).toFixed(1),
             ]);
         }
     }
