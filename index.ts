@@ -1,21 +1,11 @@
 // rollout-lab: one Pulumi program; the stack file (stacks/Pulumi.<stack>.yaml) picks the platform,
 // the strategy, the traffic provider and their parameters.
-import { createLab, loadLabConfig } from "./components/lab";
+import { LabOutputs, createLab, loadLabConfig } from "./components/lab";
 
-const lab = createLab(loadLabConfig());
+const lab: LabOutputs = createLab(loadLabConfig());
 
-/** Where to send traffic (the probe, curl, a browser). */
-export const entryUrl = lab.entryUrl;
-export const namespace = lab.namespace;
-/** Which Deployment gets which share of requests, and the Service selector in effect. */
-export const routing = lab.routing;
-/** The kind cluster's kubeconfig (secret): `pulumi stack output kubeconfig --show-secrets > kubeconfig`. */
-export const kubeconfig = lab.kubeconfig;
-/** Grafana (user admin) and Prometheus, on 127.0.0.1 unless rollout-lab:monitoring.listenAddress says otherwise. */
-export const grafanaUrl = lab.grafanaUrl;
-export const prometheusUrl = lab.prometheusUrl;
-/** traffic istio: Kiali (the mesh's graph) and Jaeger (traces), on 127.0.0.1 on kind. */
-export const kialiUrl = lab.kialiUrl;
-export const jaegerUrl = lab.jaegerUrl;
-/** `pulumi stack output grafanaAdminPassword --show-secrets` */
-export const grafanaAdminPassword = lab.grafanaAdminPassword;
+// The stack's outputs (what each one means: LabOutputs in components/lab.ts): entryUrl, namespace and
+// routing always; kubeconfig on kind; prometheusUrl, grafanaUrl and grafanaAdminPassword (secret) with
+// monitoring; kialiUrl and jaegerUrl with Istio. Only the ones this stack has are exported: an
+// undefined export makes the engine warn "Undefined value" on every run.
+export = Object.fromEntries(Object.entries(lab).filter(([, value]) => value !== undefined));

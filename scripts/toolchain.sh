@@ -10,13 +10,16 @@
 # Options:
 #   --print-path   print the bin directory instead of an `export PATH=` line
 #   --only a,b     only these binaries (pulumi, pulumi-language-nodejs,
-#                  pulumi-resource-kubernetes, -command, -kubernetes-ingress-nginx, -docker)
+#                  pulumi-resource-kubernetes, -command, -kubernetes-ingress-nginx, -docker,
+#                  -random, -tls)
 #   --force        rebuild / re-fetch even when the cache is current
 #   --exact        never use a stand-in (see toolchain/README.md); a binary whose
 #                  exact version cannot be had is then missing
 #   --strict       exit 1 if any binary is missing (default: only if pulumi or
 #                  pulumi-language-nodejs is missing)
 #   --no-download  skip the get.pulumi.com attempt
+#   --check        build nothing: exit 0 if every binary is in the cache, else 1
+#                  (the summary says which are not); CI uses it to plan its time
 #   -h, --help
 #
 # For each binary, in order: a matching one already installed (pulumi on PATH,
@@ -49,9 +52,15 @@ BIN="$CACHE/bin"
 SRC="$CACHE/src"
 LOGS="$CACHE/logs"
 GO_P="${TOOLCHAIN_GO_BUILD_P:-2}"
+# Source archives of the plugins and the language host (a build input on the
+# lab's build machine only; a laptop downloads the plugins and never reads it).
+SOURCES="${ROLLOUT_LAB_SOURCES:-$REPO_ROOT/../shared/sources}"
+# One Go build cache for every binary built here: the Pulumi SDK, the bridge and
+# gRPC are compiled once, not once per plugin.
+export GOCACHE="${TOOLCHAIN_GOCACHE:-$CACHE/go-build}"
 DL_TIMEOUT="${TOOLCHAIN_DOWNLOAD_TIMEOUT:-20}"
 
-PRINT_PATH=0 FORCE=0 EXACT=0 STRICT=0 NO_DOWNLOAD=0 ONLY=""
+PRINT_PATH=0 FORCE=0 EXACT=0 STRICT=0 NO_DOWNLOAD=0 CHECK=0 ONLY=""
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --print-path) PRINT_PATH=1 ;;
@@ -59,6 +68,7 @@ while [[ $# -gt 0 ]]; do
     --exact) EXACT=1 ;;
     --strict) STRICT=1 ;;
     --no-download) NO_DOWNLOAD=1 ;;
+    --check) CHECK=1 ;;
     --only) ONLY="${2:?--only needs a list}"; shift ;;
     --only=*) ONLY="${1#--only=}" ;;
     -h|--help) sed -n '2,/^$/p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
@@ -101,6 +111,8 @@ K8S_V="$(npm_version @pulumi/kubernetes version)"
 CMD_V="$(npm_version @pulumi/command version)"
 NGINX_V="$(npm_version @pulumi/kubernetes-ingress-nginx version)"
 DOCKER_V="$(npm_version @pulumi/docker version)"
+RANDOM_V="$(npm_version @pulumi/random version)"
+TLS_V="$(npm_version @pulumi/tls version)"
 
 case "$(uname -m)" in
   x86_64|amd64) CLI_ARCH=x64 PLUGIN_ARCH=amd64 ;;
@@ -131,7 +143,7 @@ write_stamp() { # write_stamp NAME WANT HOW SOURCE STANDIN(0/1) USES_TREE(0/1)
   printf 'want=%s\nhow=%s\nsource=%s\nstandin=%s\ntree=%s\ngo=%s\n' \
     "$2" "$3" "$4" "$5" "$tree" "$(go env GOVERSION 2>/dev/null || echo -)" >"$(stamp_file "$1")"
 }
-stamp_get() { sed -n "s/^$2=//p" "$(stamp_file "$1")" 2>/dev/null; }
+stamp_get() { sed -n "s/^$2=//p" "$(stamp_file "$1")" 2>/dev/null || true; }
 # A binary found unobtainable is not looked for again for a day (or --force),
 # so that warm runs stay fast.
 MISSING_TTL="${TOOLCHAIN_MISSING_TTL:-86400}"
@@ -236,6 +248,69 @@ go_build() { # go_build WORKDIR PACKAGE OUT LDFLAGS LOG
 
 elapsed() { echo "$(( $(now) - $1 ))s"; }
 
+# --- step 3 (before the module proxy): a source archive -------------------------
+# SOURCES/plugins/<repo>-v<version>.tgz holds a provider's `provider/` folder at
+# its release tag (upstream go.mod/go.sum unchanged); SOURCES/goproxy is a local
+# file proxy for the few modules the module proxy refuses in part. go.sum still
+# checks every module, so the result is the upstream release, built here.
+source_archive() { # source_archive KIND REPO VERSION -> prints the archive path
+  local f="$SOURCES/$1/$2-v$3.tgz"
+  [[ -f "$f" ]] || f="$SOURCES/$1/$2-v$3.src.tgz"
+  [[ -f "$f" ]] && printf '%s' "$f"
+}
+archive_goproxy() { # the GOPROXY value for archive builds
+  local usual; usual="$(go env GOPROXY)"
+  if [[ -d "$SOURCES/goproxy" ]]; then printf 'file://%s,%s' "$(cd "$SOURCES/goproxy" && pwd)" "$usual"
+  else printf '%s' "$usual"; fi
+}
+# build_from_archive NAME VERSION ARCHIVE TAGS -> builds BIN/NAME, 0 on success.
+# NAME is pulumi-resource-<x> (built in provider/, cmd/<NAME>, generate.go run
+# first when upstream has one) or pulumi-language-nodejs (built in the top folder).
+build_from_archive() {
+  local name="$1" ver="$2" archive="$3" tags="$4" work="$SRC/$1/archive-v$2" dir mod t
+  rm -rf "$work"; mkdir -p "$work"
+  tar -xzf "$archive" -C "$work" || { warn "$name: cannot unpack $archive"; return 1; }
+  chmod -R u+w "$work"
+  if [[ "$name" == pulumi-language-nodejs ]]; then
+    dir="$(dirname "$(find "$work" -maxdepth 2 -name main.go | head -n1)")"
+  else
+    dir="$(dirname "$(dirname "$(find "$work" -maxdepth 5 -path "*/provider/cmd/$name/main.go" | head -n1)")")"
+    dir="${dir%/cmd}"
+  fi
+  [[ -f "$dir/go.mod" ]] || { warn "$name: no go.mod found in $archive"; return 1; }
+  mod="$(cd "$dir" && go mod edit -json | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>process.stdout.write(JSON.parse(s).Module.Path))')"
+  local goproxy; goproxy="$(archive_goproxy)"
+  if [[ "$name" != pulumi-language-nodejs && -f "$dir/cmd/$name/generate.go" ]]; then
+    t=$(now)
+    log "$name v$ver: generating the schema (cmd/$name/generate.go) ..."
+    (cd "$dir/cmd/$name" && GOPROXY="$goproxy" CGO_ENABLED=0 VERSION="$ver" nice -n 10 go run generate.go) \
+      >"$LOGS/$name.generate.log" 2>&1 || { warn "$name: generate failed, see $LOGS/$name.generate.log"; return 1; }
+    log "$name v$ver: generated in $(elapsed "$t")"
+  fi
+  local pkg vervar
+  if [[ "$name" == pulumi-language-nodejs ]]; then
+    pkg=. vervar="github.com/pulumi/pulumi/sdk/v3/go/common/version.Version"
+  else
+    pkg="./cmd/$name" vervar="$mod/pkg/version.Version"
+  fi
+  t=$(now)
+  log "$name v$ver: go build $pkg in $(basename "$archive") (log: $LOGS/$name.build.log) ..."
+  (cd "$dir" && GOPROXY="$goproxy" CGO_ENABLED=0 nice -n 10 go build -p "$GO_P" -trimpath ${tags:+-tags "$tags"} \
+      -ldflags "-s -w -X $vervar=$ver" -o "$BIN/$name.tmp" "$pkg") >"$LOGS/$name.build.log" 2>&1 ||
+    { warn "$name: build failed after $(elapsed "$t"), see $LOGS/$name.build.log"; return 1; }
+  mv -f "$BIN/$name.tmp" "$BIN/$name"
+  log "$name v$ver: built in $(elapsed "$t")"
+}
+# try_archive NAME VERSION KIND REPO TAGS T0 -> 0 if built (stamp and summary written)
+try_archive() {
+  local name="$1" ver="$2" archive t0="$6"
+  archive="$(source_archive "$3" "$4" "$ver")" || { log "$name v$ver: no source archive in $SOURCES/$3"; return 1; }
+  [[ $HAVE_GO == 1 ]] || { warn "$name: go not found, cannot build $archive"; return 1; }
+  build_from_archive "$name" "$ver" "$archive" "$5" || return 1
+  write_stamp "$name" "v$ver" source-archive "$archive" 0 0
+  summary "$name" "v$ver" built "$(basename "$archive") ($(elapsed "$t0"))"
+}
+
 # --- the binaries ----------------------------------------------------------------
 wanted() { [[ -z "$ONLY" ]] || [[ ",$ONLY," == *",$1,"* ]]; }
 MISSING=()
@@ -245,6 +320,7 @@ do_pulumi() {
   local name=pulumi want="v$PULUMI_V" t0; t0=$(now)
   if stamp_ok "$name" "$want"; then
     summary "$name" "$want" cached "$(stamp_get $name how): $(stamp_get $name source)"; return; fi
+  if [[ $CHECK == 1 ]]; then MISSING+=("$name"); summary "$name" "$want" "NOT CACHED" "(--check)"; return; fi
   log "$name $want: looking for it ..."
   # 1. on PATH
   local p; p="$(PATH="$(printf '%s' "$PATH" | tr ':' '\n' | grep -vxF "$BIN" | paste -sd:)" command -v pulumi || true)"
@@ -291,6 +367,7 @@ do_language_host() {
   local name=pulumi-language-nodejs want="v$PULUMI_V" t0; t0=$(now)
   if stamp_ok "$name" "$want"; then
     summary "$name" "$want" cached "$(stamp_get $name how): $(stamp_get $name source)"; return; fi
+  if [[ $CHECK == 1 ]]; then MISSING+=("$name"); summary "$name" "$want" "NOT CACHED" "(--check)"; return; fi
   log "$name $want: looking for it ..."
   # 1./2. shipped next to a matching CLI (on PATH or in the downloaded tarball)
   local cli_src; cli_src="$(stamp_get pulumi source)"
@@ -314,8 +391,10 @@ do_language_host() {
       summary "$name" "$want" download "$url"; return
     fi
   fi
+  # 3a. the release's source from the archive (SOURCES/host)
+  try_archive "$name" "${want#v}" host "$name" "" "$t0" && return
   [[ $HAVE_GO == 1 ]] || { warn "$name: go not found, cannot build"; MISSING+=("$name"); return; }
-  # 3a. the upstream module, at the commit of the CLI's release tag
+  # 3b. the upstream module, at the commit of the CLI's release tag
   local mod=github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs/v3 pseudo updir work
   if pseudo="$(pseudo_from_tag "github.com/pulumi/pulumi/pkg/v3@$want" 3)" &&
      updir="$(go_module_available "$mod@$pseudo")"; then
@@ -335,16 +414,8 @@ do_language_host() {
   else
     log "$name: upstream $mod@${pseudo:-?} is not on the module proxy"
   fi
-  # 3b. stand-in: the small host in toolchain/pulumi-language-nodejs
-  if [[ $EXACT == 1 ]]; then warn "$name: no exact source and --exact given"; MISSING+=("$name"); return; fi
-  warn "$name: building the STAND-IN host from toolchain/$name (not upstream code; see toolchain/README.md)"
-  work="$(stage_wrapper "$name")"
-  if go_build "$work" . "$BIN/$name" "-s -w -X main.version=${want#v}+rollout-lab" "$LOGS/$name.build.log"; then
-    write_stamp "$name" "$want" go-build "toolchain/$name (stand-in)" 1 1
-    log "$name: stand-in built in $(elapsed "$t0")"; summary "$name" "$want" STAND-IN "toolchain/$name ($(elapsed "$t0"))"
-  else
-    warn "$name: build failed, see $LOGS/$name.build.log"; MISSING+=("$name")
-  fi
+  warn "$name $want: NOT AVAILABLE (no download, no source archive, not on the module proxy)"
+  MISSING+=("$name"); summary "$name" "$want" MISSING "no download, no source archive in $SOURCES/host"
 }
 
 # Provider plugins. Args: short name, wanted version, "candidates" (MODULE@VERSION
@@ -355,6 +426,7 @@ do_provider() {
   local name="pulumi-resource-$short" want="v$2" t0; t0=$(now)
   if stamp_ok "$name" "$want"; then
     summary "$name" "$want" cached "$(stamp_get $name how): $(stamp_get $name source)"; return; fi
+  if [[ $CHECK == 1 ]]; then MISSING+=("$name"); summary "$name" "$want" "NOT CACHED" "(--check)"; return; fi
   if missing_cached "$name" "$want"; then
     MISSING+=("$name"); summary "$name" "$want" MISSING "(checked $(date -r "$BIN/.$name.missing" +%F\ %T); --force to retry) $(sed -n 's/^why=//p' "$BIN/.$name.missing")"
     return
@@ -376,8 +448,12 @@ do_provider() {
       log "$name $want: downloaded ($(elapsed "$t0"))"; summary "$name" "$want" download "$url"; return
     fi
   fi
+  # 3. the release's source from the archive (SOURCES/plugins/pulumi-<short>-v<version>.tgz);
+  # docker is built without its compose support, as upstream's own build does
+  local tags=""; [[ "$short" == docker ]] && tags=no_compose
+  try_archive "$name" "$ver" plugins "pulumi-$short" "$tags" "$t0" && return
   [[ $HAVE_GO == 1 ]] || { warn "$name: go not found, cannot build"; MISSING+=("$name"); return; }
-  # 3a. the exact upstream module
+  # 4a. the exact upstream module
   local c mod mver updir="" work
   for c in $candidates; do
     mod="${c%%@*}" mver="${c#*@}"
@@ -398,7 +474,7 @@ do_provider() {
       log "$name $want: built in $(elapsed "$t0")"; summary "$name" "$want" built "$mod@$mver ($(elapsed "$t0"))"; return
     fi
   fi
-  # 3b. stand-in wrapper committed under toolchain/
+  # 4b. stand-in wrapper committed under toolchain/
   if [[ -n "$standin" && -f "$TC_DIR/$name/go.mod" && $EXACT == 0 ]]; then
     local smod="$standin" smver
     smver="$(pinned_version "$TC_DIR/$name" "$smod")"
@@ -450,33 +526,48 @@ build_provider_in() { # NAME WORK MODULE VERSION UPSTREAM_DIR CMDPKG VERVAR VERS
 
 T_ALL=$(now)
 log "cache: $CACHE"
-log "wanted: pulumi v$PULUMI_V, kubernetes v$K8S_V, command v$CMD_V, kubernetes-ingress-nginx v$NGINX_V, docker v$DOCKER_V"
+log "wanted: pulumi v$PULUMI_V, kubernetes v$K8S_V, command v$CMD_V, kubernetes-ingress-nginx v$NGINX_V, docker v$DOCKER_V, random v$RANDOM_V, tls v$TLS_V"
+log "sources: $SOURCES$([[ -d "$SOURCES" ]] || echo ' (absent: no source-archive builds)'); go build cache: $GOCACHE"
 wanted pulumi && do_pulumi
 wanted pulumi-language-nodejs && do_language_host
+# The Swarm lab needs command, docker and random; then tls and ingress-nginx (Kubernetes
+# routed stacks), the Kubernetes provider last.
 # Candidate sources of each provider: the provider module at the release tag,
 # then at the commit of the Go SDK module's tag of the same release (pseudo-version).
-K8S_MAJOR="${K8S_V%%.*}"
-wanted pulumi-resource-kubernetes && do_provider kubernetes "$K8S_V" \
-  "github.com/pulumi/pulumi-kubernetes/provider/v$K8S_MAJOR@v$K8S_V
-   github.com/pulumi/pulumi-kubernetes/provider/v$K8S_MAJOR@pseudo:github.com/pulumi/pulumi-kubernetes/sdk/v$K8S_MAJOR@v$K8S_V:$K8S_MAJOR" \
-  cmd/pulumi-resource-kubernetes pkg/version.Version "github.com/pulumi/pulumi-kubernetes/provider/v4"
 CMD_MAJOR="${CMD_V%%.*}"
 wanted pulumi-resource-command && do_provider command "$CMD_V" \
   "github.com/pulumi/pulumi-command/provider/v$CMD_MAJOR@v$CMD_V
    github.com/pulumi/pulumi-command/provider@pseudo:github.com/pulumi/pulumi-command/sdk/v$CMD_MAJOR@v$CMD_V:0" \
   cmd/pulumi-resource-command pkg/version.Version
-wanted pulumi-resource-kubernetes-ingress-nginx && do_provider kubernetes-ingress-nginx "$NGINX_V" \
-  "github.com/pulumi/pulumi-kubernetes-ingress-nginx/provider@v$NGINX_V
-   github.com/pulumi/pulumi-kubernetes-ingress-nginx/provider@pseudo:github.com/pulumi/pulumi-kubernetes-ingress-nginx/sdk@v$NGINX_V:0" \
-  cmd/pulumi-resource-kubernetes-ingress-nginx pkg/version.Version
 DOCKER_MAJOR="${DOCKER_V%%.*}"
 wanted pulumi-resource-docker && do_provider docker "$DOCKER_V" \
   "github.com/pulumi/pulumi-docker/provider/v$DOCKER_MAJOR@v$DOCKER_V
    github.com/pulumi/pulumi-docker/provider/v$DOCKER_MAJOR@pseudo:github.com/pulumi/pulumi-docker/sdk/v$DOCKER_MAJOR@v$DOCKER_V:$DOCKER_MAJOR" \
   cmd/pulumi-resource-docker pkg/version.Version
+RANDOM_MAJOR="${RANDOM_V%%.*}"
+wanted pulumi-resource-random && do_provider random "$RANDOM_V" \
+  "github.com/pulumi/pulumi-random/provider/v$RANDOM_MAJOR@v$RANDOM_V" \
+  cmd/pulumi-resource-random pkg/version.Version
+TLS_MAJOR="${TLS_V%%.*}"
+wanted pulumi-resource-tls && do_provider tls "$TLS_V" \
+  "github.com/pulumi/pulumi-tls/provider/v$TLS_MAJOR@v$TLS_V" \
+  cmd/pulumi-resource-tls pkg/version.Version
 
+wanted pulumi-resource-kubernetes-ingress-nginx && do_provider kubernetes-ingress-nginx "$NGINX_V" \
+  "github.com/pulumi/pulumi-kubernetes-ingress-nginx/provider@v$NGINX_V
+   github.com/pulumi/pulumi-kubernetes-ingress-nginx/provider@pseudo:github.com/pulumi/pulumi-kubernetes-ingress-nginx/sdk@v$NGINX_V:0" \
+  cmd/pulumi-resource-kubernetes-ingress-nginx pkg/version.Version
+K8S_MAJOR="${K8S_V%%.*}"
+wanted pulumi-resource-kubernetes && do_provider kubernetes "$K8S_V" \
+  "github.com/pulumi/pulumi-kubernetes/provider/v$K8S_MAJOR@v$K8S_V
+   github.com/pulumi/pulumi-kubernetes/provider/v$K8S_MAJOR@pseudo:github.com/pulumi/pulumi-kubernetes/sdk/v$K8S_MAJOR@v$K8S_V:$K8S_MAJOR" \
+  cmd/pulumi-resource-kubernetes pkg/version.Version "github.com/pulumi/pulumi-kubernetes/provider/v4"
 log "done in $(elapsed "$T_ALL"); bin: $BIN"
 for line in "${SUMMARY[@]}"; do log "  $line"; done
+if [[ $CHECK == 1 ]]; then
+  [[ ${#MISSING[@]} -eq 0 ]] && exit 0
+  log "not cached: ${MISSING[*]}"; exit 1
+fi
 if [[ ${#MISSING[@]} -gt 0 ]]; then
   warn "missing: ${MISSING[*]}"
   for m in "${MISSING[@]}"; do

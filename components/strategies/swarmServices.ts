@@ -99,15 +99,19 @@ export class SwarmServices extends pulumi.ComponentResource {
                             stopGracePeriod: "30s",
                             readOnly: true,
                             user: "10001:10001",
-                            labels: [{ label: "rollout-lab.version", value: w.release.version }],
+                            // No container labels: the provider replaces a Service whose container labels
+                            // change, so a release would delete and recreate it and skip its update
+                            // settings. cAdvisor reads the version from the VERSION variable instead.
                         },
-                        networksAdvanceds: [{ name: args.network.id }],
+                        networksAdvanceds: [{ id: args.network.id }],
                         placement: { constraints: placementFor(config, w) },
                         resources: {
                             limits: { nanoCpus: 500_000_000, memoryBytes: 128 * 1024 * 1024 },
                             reservation: { nanoCpus: 50_000_000, memoryBytes: 64 * 1024 * 1024 },
                         },
-                        restartPolicy: { condition: "any", delay: "2s" },
+                        // Written out in full as Swarm reports it back (window 0s = unbounded), so an
+                        // unchanged stack plans no update and no task is rolled.
+                        restartPolicy: { condition: "any", delay: "2s", maxAttempts: 0, window: "0s" },
                     },
                     mode: { replicated: { replicas: w.replicas } },
                     // No IPVS needed: clients (the edge) resolve tasks.<service> and reach each task directly.

@@ -64,7 +64,14 @@ export function describeSwarmStack(stack: string): void {
                 assert.equal(spec.env.DRAIN_DELAY_MS, "3000", "keeps answering while the edge's checks drop it");
                 assert.match(spec.healthcheck.tests.join(" "), /CMD node -e fetch\('http:\/\/127\.0\.0\.1:8080\/ready'\)/);
                 assert.deepEqual(s.inputs.taskSpec.resources.limits, { nanoCpus: 500000000, memoryBytes: 134217728 });
-                assert.ok(s.inputs.taskSpec.networksAdvanceds.length === 1);
+                assert.equal(s.inputs.taskSpec.networksAdvanceds.length, 1);
+                assert.deepEqual(Object.keys(s.inputs.taskSpec.networksAdvanceds[0]), ["id"], "the network by id: a name makes the provider replace the Service");
+                // Container labels are replace-on-change in the docker provider: a release would recreate
+                // the Service instead of updating it. The version travels in VERSION only.
+                assert.equal(spec.labels, undefined);
+                // Swarm reads the restart policy back with window 0s and maxAttempts 0; leaving them out
+                // made every `pulumi up` plan an update that rolled every task.
+                assert.deepEqual(s.inputs.taskSpec.restartPolicy, { condition: "any", delay: "2s", maxAttempts: 0, window: "0s" });
             }
             const candidateName = expected.length === 1 ? undefined : `${prefix}-${expected[1]}`;
             if (candidateName !== undefined) {

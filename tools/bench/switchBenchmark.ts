@@ -2,7 +2,10 @@
 //   lab:      `pulumi up` after setting bluegreen.activeColor (HAProxy's runtime API, no restart)
 //   original: the source lab's method: build a new HAProxy image with the green haproxy.cfg, then
 //             `docker service update --image` the proxy service
-// Prints, for each: seconds from command to done, failed requests, the error window, and the ratio.
+// Prints, for each: seconds from command to done (the command returned and the new colour answers), the
+// first new-colour and the last old-colour answer after the command, failed requests, the error window,
+// and the ratio; and how much of the lab's time is the engine and how much the edge change itself
+// (edge-apply run on its own inside the edge container, the same input `pulumi up` gives it).
 // Needs what the e2e test needs (Docker engine in Swarm mode or able to be, the Pulumi CLI and plugins,
 // the offline base image). Run: npm run bench:switch -- [--rate 100]
 import { execFileSync, spawnSync } from "child_process";
@@ -13,6 +16,8 @@ import * as path from "path";
 import { Probe } from "../probe/probe";
 import { ProbeSummary } from "../probe/summary";
 import { openLabStack } from "../lab/workspace";
+import { loadStackConfig } from "../lab/stackFile";
+import { edgeApplyInput, routingStateFor } from "../../components/edge";
 
 const originalPort = 8081;
 const originalService = "rollout-lab-orig-proxy";
@@ -100,14 +105,32 @@ async function underLoad(url: string, rate: number, change: () => Promise<void>)
     return { seconds, switched, summary: await running };
 }
 
+/** Seconds after the command started, from the probe's own clock. */
+function sinceCommand(s: ProbeSummary, atS: number | null | undefined): string {
+    return atS === null || atS === undefined || s.change === null ? "-" : `${(atS - s.change.markedAtS).toFixed(1)} s`;
+}
+
 function report(name: string, r: { seconds: number; switched: boolean; summary: ProbeSummary }): void {
     const s = r.summary;
     const done = r.switched ? `${r.seconds.toFixed(1).padStart(6)} s` : `not switched after ${r.seconds.toFixed(0)} s`;
     console.log(
-        `${name.padEnd(9)} command to done ${done}   failed ${String(s.failed).padStart(5)} of ${s.requests}` +
-            `   ${JSON.stringify(s.failures)}   error window ${s.errorWindow ? `${s.errorWindow.durationS} s` : "none"}` +
-            `   last old answer ${s.change?.timeToLastOldS ?? "-"} s after the command`,
+        `${name.padEnd(9)} command to done ${done}   first green answer ${sinceCommand(s, s.change?.firstNewVersionAtS).padStart(7)}` +
+            `   last blue answer ${sinceCommand(s, s.change?.lastOldVersionAtS).padStart(7)}` +
+            `   failed ${String(s.failed).padStart(5)} of ${s.requests} ${JSON.stringify(s.failures)}` +
+            `   error window ${s.errorWindow ? `${s.errorWindow.durationS} s` : "none"}`,
     );
+}
+
+/** edge-apply alone, `runs` times, with the input the program computes for green: the edge's own share. */
+function timeEdgeApply(runs: number): number[] {
+    const input = edgeApplyInput(routingStateFor(loadStackConfig("swarm-bluegreen", undefined, { "rollout-lab:bluegreen.activeColor": "green" })));
+    const times: number[] = [];
+    for (let i = 0; i < runs; i++) {
+        const t0 = process.hrtime.bigint();
+        docker(["exec", "-i", "rollout-lab-edge", "edge-apply"], input);
+        times.push(Number(process.hrtime.bigint() - t0) / 1e9);
+    }
+    return times.sort((a, b) => a - b);
 }
 
 async function main(): Promise<void> {
@@ -147,6 +170,8 @@ async function main(): Promise<void> {
             docker(["service", "update", "--detach=false", "-q", "--image", "rollout-lab/orig-proxy:green", originalService]);
         });
 
+        const edge = timeEdgeApply(5);
+        const edgeMedian = edge[Math.floor(edge.length / 2)];
         console.log("");
         report("lab", labRun);
         report("original", originalRun);
@@ -154,10 +179,16 @@ async function main(): Promise<void> {
             `ratio (original / lab): time ${(originalRun.seconds / labRun.seconds).toFixed(1)}x, ` +
                 `failed requests ${originalRun.summary.failed} vs ${labRun.summary.failed}`,
         );
+        console.log(
+            `lab's ${labRun.seconds.toFixed(1)} s: the edge change itself (edge-apply, median of ${edge.length}: ` +
+                `${edge.map((t) => t.toFixed(2)).join(", ")} s) ${edgeMedian.toFixed(2)} s; the engine and the rest of pulumi up ` +
+                `${(labRun.seconds - edgeMedian).toFixed(1)} s`,
+        );
     } finally {
         spawnSync("docker", ["service", "rm", originalService], { stdio: "ignore" });
         spawnSync("docker", ["image", "rm", "rollout-lab/orig-proxy:blue", "rollout-lab/orig-proxy:green"], { stdio: "ignore" });
         await lab.stack.destroy({});
+        lab.remove();
     }
 }
 

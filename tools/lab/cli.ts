@@ -33,6 +33,15 @@ function number(name: string, min: number, max: number) {
     };
 }
 
+/** `--config rollout-lab:a.b=value`, collected into one map; the schema checks the values later. */
+function configPair(pair: string, previous: Record<string, string>): Record<string, string> {
+    const eq = pair.indexOf("=");
+    if (eq <= 0 || !pair.startsWith("rollout-lab:")) {
+        throw new InvalidArgumentError(`config: got "${pair}"; allowed: rollout-lab:<key>=<value>, e.g. rollout-lab:canary.weight=25`);
+    }
+    return { ...previous, [pair.slice(0, eq)]: pair.slice(eq + 1) };
+}
+
 function stackArg(stack: string): string {
     if (!knownStacks().includes(stack)) {
         throw new LabUsageError("stack", `"${stack}"`, knownStacks().join(", "));
@@ -160,13 +169,24 @@ async function rolloutAction(stack: string, opts: { steps?: number[]; wait?: num
     return result.outcome === "promoted" ? exitCodes.ok : exitCodes.rolledBack;
 }
 
-async function compareAction(opts: { platform: string; stacks?: string; out: string; rate: number; pre: number; settle: number; settleWindow: number; keep?: boolean; dryRun?: boolean }): Promise<number> {
+async function compareAction(opts: {
+    platform: string;
+    stacks?: string;
+    out: string;
+    rate: number;
+    pre: number;
+    settle: number;
+    settleWindow: number;
+    config: Record<string, string>;
+    keep?: boolean;
+    dryRun?: boolean;
+}): Promise<number> {
     const stacks = opts.stacks ? opts.stacks.split(",").map((s) => stackArg(s.trim())) : comparisonStacks(opts.platform as LabConfig["platform"], knownStacks());
     const plans = stacks.map((stack) => {
-        const config = loadStackConfig(stack);
+        const config = loadStackConfig(stack, undefined, opts.config);
         const plan = comparisonPlan(config);
         for (const c of plan.changes) {
-            loadStackConfig(stack, undefined, { ...plan.before, ...c.change });
+            loadStackConfig(stack, undefined, { ...opts.config, ...plan.before, ...c.change });
         }
         return { stack, config, plan };
     });
@@ -181,7 +201,8 @@ async function compareAction(opts: { platform: string; stacks?: string; out: str
     for (const [i, p] of plans.entries()) {
         err(`[${i + 1}/${plans.length}] ${p.stack}\n`);
         // A scratch project per stack: the comparison never touches the stack files or state in the repo.
-        const { stack } = await openLabStack({ stack: p.stack });
+        const lab = await openLabStack({ stack: p.stack, config: opts.config });
+        const { stack } = lab;
         results.push(
             await compareOne({
                 stack: p.stack,
@@ -189,7 +210,10 @@ async function compareAction(opts: { platform: string; stacks?: string; out: str
                 plan: p.plan,
                 driver: {
                     up: (change, label) => applyChange(stack, change, `${p.stack} ${label}`),
-                    destroy: async () => void (await stack.destroy({ onOutput: engineOutput(`  [${p.stack} destroy] `), color: "never" })),
+                    destroy: async () => {
+                        await stack.destroy({ onOutput: engineOutput(`  [${p.stack} destroy] `), color: "never" });
+                        lab.remove();
+                    },
                 },
                 ratePerSecond: opts.rate,
                 preChangeS: opts.pre,
@@ -288,6 +312,12 @@ export function labProgram(): Command {
         .option("--pre <seconds>", "probing before the change", number("pre", 1, 600), 10)
         .option("--settle <seconds>", "at most this long after the last change", number("settle", 5, 1800), 120)
         .option("--settle-window <seconds>", "how long the end state must hold to count as settled", number("settle-window", 1, 120), 5)
+        .option(
+            "--config <key=value>",
+            "stack config set on every stack compared, by path (repeatable), e.g. rollout-lab:app.baseImage=rollout-lab/debian-base:bookworm",
+            configPair,
+            {},
+        )
         .option("--keep", "leave each stack up afterwards")
         .option("--dry-run", "print each stack's checked plan and stop")
         .action(async (opts) => {

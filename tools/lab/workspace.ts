@@ -22,6 +22,8 @@ export interface LabStackOptions {
 export interface LabStack {
     stack: automation.Stack;
     scratchDir: string;
+    /** Deletes the scratch folder (project, stack file, state) if this run made it; call after destroy. */
+    remove(): void;
 }
 
 /**
@@ -40,6 +42,7 @@ export function labEnv(scratchDir: string | undefined, passphrase = process.env.
 
 export async function openLabStack(options: LabStackOptions): Promise<LabStack> {
     const source = stackFilePath(options.stack);
+    const ownScratch = options.scratchDir === undefined;
     const scratchDir = options.scratchDir ?? fs.mkdtempSync(path.join(os.tmpdir(), `rollout-lab-${options.stack}-`));
     fs.mkdirSync(path.join(scratchDir, "stacks"), { recursive: true });
     fs.mkdirSync(path.join(scratchDir, "state"), { recursive: true });
@@ -58,7 +61,12 @@ export async function openLabStack(options: LabStackOptions): Promise<LabStack> 
     const workspace = await automation.LocalWorkspace.create({ workDir: scratchDir, envVars: labEnv(scratchDir, options.passphrase) });
     const stack = await automation.Stack.createOrSelect(options.stack, workspace);
     await setPathConfig(stack, options.config ?? {});
-    return { stack, scratchDir };
+    const remove = () => {
+        if (ownScratch) {
+            fs.rmSync(scratchDir, { recursive: true, force: true });
+        }
+    };
+    return { stack, scratchDir, remove };
 }
 
 /** Sets config values by path ("rollout-lab:canary.weight"), as `pulumi config set --path` does. */
