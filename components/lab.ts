@@ -11,9 +11,12 @@ import { trafficFor } from "./traffic";
 
 /** What `pulumi stack output` shows. */
 export interface LabOutputs {
+    /** Where to send traffic (the probe, curl, a browser). */
     entryUrl: string;
     namespace: pulumi.Output<string> | string;
+    /** Which workload gets which share of requests, and the selector or edge in effect. */
     routing: RoutingSummary;
+    /** The kind cluster's kubeconfig (secret): `pulumi stack output kubeconfig --show-secrets > kubeconfig`. */
     kubeconfig?: pulumi.Output<string>;
     /** Where Grafana and Prometheus answer, when monitoring is on. */
     grafanaUrl?: string;
@@ -25,18 +28,19 @@ export interface LabOutputs {
     grafanaAdminPassword?: pulumi.Output<string>;
 }
 
+/** Where Prometheus (and Grafana, unless `monitoring.grafana` is false) answer. */
 function monitoringUrls(config: LabConfig, reachable: boolean): Pick<LabOutputs, "grafanaUrl" | "prometheusUrl"> {
     const { monitoring } = config;
-    if (!reachable) {
-        return {
-            grafanaUrl: `kubectl -n ${config.namespace}-monitoring port-forward svc/grafana 3000`,
-            prometheusUrl: `kubectl -n ${config.namespace}-monitoring port-forward svc/prometheus 9090`,
-        };
-    }
-    return {
-        grafanaUrl: `http://${monitoring.listenAddress}:${monitoring.grafanaPort}`,
-        prometheusUrl: `http://${monitoring.listenAddress}:${monitoring.prometheusPort}`,
-    };
+    const urls = reachable
+        ? {
+              grafanaUrl: `http://${monitoring.listenAddress}:${monitoring.grafanaPort}`,
+              prometheusUrl: `http://${monitoring.listenAddress}:${monitoring.prometheusPort}`,
+          }
+        : {
+              grafanaUrl: `kubectl -n ${config.namespace}-monitoring port-forward svc/grafana 3000`,
+              prometheusUrl: `kubectl -n ${config.namespace}-monitoring port-forward svc/prometheus 9090`,
+          };
+    return monitoring.grafana ? urls : { prometheusUrl: urls.prometheusUrl };
 }
 
 /** Reads and validates the stack config; throws one error listing every problem, before any resource exists. */
@@ -89,7 +93,7 @@ export function createKubernetesLab(config: LabConfig): LabOutputs {
     };
     if (config.monitoring.enabled) {
         const monitoring = new KubernetesMonitoring("lab-monitoring", { config, nodePorts: isKind }, { providers: { kubernetes: platform.provider } });
-        Object.assign(outputs, urls, { grafanaAdminPassword: monitoring.grafanaAdminPassword });
+        Object.assign(outputs, urls, monitoring.grafanaAdminPassword && { grafanaAdminPassword: monitoring.grafanaAdminPassword });
     }
     return outputs;
 }
@@ -125,7 +129,7 @@ export function createSwarmLab(config: LabConfig): LabOutputs {
             appServices: services.workloads.map((w) => serviceName(config, w)),
             dependsOn: platform.ready,
         });
-        Object.assign(outputs, monitoringUrls(config, true), { grafanaAdminPassword: monitoring.grafanaAdminPassword });
+        Object.assign(outputs, monitoringUrls(config, true), monitoring.grafanaAdminPassword && { grafanaAdminPassword: monitoring.grafanaAdminPassword });
     }
     return outputs;
 }

@@ -20,9 +20,13 @@ export interface KubernetesMonitoringArgs {
     nodePorts: boolean;
 }
 
-/** Prometheus, Grafana, node-exporter and cAdvisor in their own namespace, all plain resources. */
+/**
+ * Prometheus, Grafana, node-exporter and cAdvisor in their own namespace, all plain resources. Grafana is
+ * optional (`monitoring.grafana: false`): where its image cannot be had, the rest works without it.
+ */
 export class KubernetesMonitoring extends pulumi.ComponentResource {
-    public readonly grafanaAdminPassword: pulumi.Output<string>;
+    /** Grafana's generated admin password (secret); undefined when `monitoring.grafana` is false. */
+    public readonly grafanaAdminPassword?: pulumi.Output<string>;
     public readonly namespace: pulumi.Output<string>;
 
     constructor(name: string, args: KubernetesMonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -67,20 +71,22 @@ export class KubernetesMonitoring extends pulumi.ComponentResource {
             inNs,
         );
 
-        const password = new random.RandomPassword(`${name}-grafana-password`, { length: 24, special: false }, child);
-        this.grafanaAdminPassword = pulumi.secret(password.result);
-        grafana(
-            `${name}-grafana`,
-            {
-                namespace: ns.metadata.name,
-                image: images.grafana,
-                provisioning: grafanaProvisioning({ prometheusUrl: `http://prometheus:${prometheusPort}`, scrapeInterval: monitoring.scrapeInterval }),
-                dashboards: files.dashboards,
-                adminPassword: this.grafanaAdminPassword,
-                nodePort: args.nodePorts ? monitoringNodePorts.grafana : undefined,
-            },
-            inNs,
-        );
+        if (monitoring.grafana) {
+            const password = new random.RandomPassword(`${name}-grafana-password`, { length: 24, special: false }, child);
+            this.grafanaAdminPassword = pulumi.secret(password.result);
+            grafana(
+                `${name}-grafana`,
+                {
+                    namespace: ns.metadata.name,
+                    image: images.grafana,
+                    provisioning: grafanaProvisioning({ prometheusUrl: `http://prometheus:${prometheusPort}`, scrapeInterval: monitoring.scrapeInterval }),
+                    dashboards: files.dashboards,
+                    adminPassword: this.grafanaAdminPassword,
+                    nodePort: args.nodePorts ? monitoringNodePorts.grafana : undefined,
+                },
+                inNs,
+            );
+        }
         this.registerOutputs({ namespace: this.namespace });
     }
 }

@@ -8,10 +8,12 @@
 //   same release config, so `version` is the release version on every platform.
 // - Node's process metrics (`process_cpu_seconds_total`, `process_resident_memory_bytes`) carry no
 //   version of their own: they are joined to `demo_app_info` on the scrape target (`instance`, `job`).
-// - cAdvisor knows containers, not releases. On Swarm the version is the container label
-//   `rollout-lab.version` (cAdvisor: `container_label_rollout_lab_version`); on Kubernetes the container
-//   runtime's labels name the pod (`container_label_io_kubernetes_pod_name`), which is joined to the
-//   pod's version through `demo_app_info` (whose `pod` and `version` come from the pod's metadata).
+// - cAdvisor knows containers, not releases. On Swarm the version is the task's `VERSION` variable, which
+//   cAdvisor exports when run with `--env_metadata_whitelist=VERSION` as `container_env_version` (it
+//   lowercases the variable's name); the app's tasks carry no version label, because changing a container
+//   label makes the docker provider replace the Service. On Kubernetes the container runtime's labels
+//   name the pod (`container_label_io_kubernetes_pod_name`), which is joined to the pod's version through
+//   `demo_app_info` (whose `pod` and `version` come from the pod's metadata).
 
 /** Scrape job names: the Prometheus config names its jobs with these, every query selects on them. */
 export const jobs = {
@@ -127,7 +129,7 @@ function cadvisorAppSelector(platform: MonitoringPlatform, namespace: string): s
     }
     return selector(job, [
         `container_label_com_docker_swarm_service_name=~${quote(`${escapeRegex(namespace)}-demo-.+`)}`,
-        'container_label_rollout_lab_version!=""',
+        'container_env_version!=""',
     ]);
 }
 
@@ -138,7 +140,7 @@ function cadvisorByVersion(platform: MonitoringPlatform, namespace: string, inne
         const withPod = `label_replace(${inner(sel)}, "pod", "$1", "container_label_io_kubernetes_pod_name", "(.+)")`;
         return `sum by (version) (${withPod} * on (pod) group_left (version) max by (pod, version) (demo_app_info${selector({ job: jobs.app })}))`;
     }
-    return `sum by (version) (label_replace(${inner(sel)}, "version", "$1", "container_label_rollout_lab_version", "(.+)"))`;
+    return `sum by (version) (label_replace(${inner(sel)}, "version", "$1", "container_env_version", "(.+)"))`;
 }
 
 export function containerCpuByVersionExpr(platform: MonitoringPlatform, namespace: string, window: string): string {

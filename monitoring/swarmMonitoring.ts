@@ -8,7 +8,8 @@ import { defaultRulesFile, prometheusArgs, renderPrometheusConfig } from "./prom
 
 // Monitoring on Swarm. node-exporter and cAdvisor run as global services (a task on every node), found by
 // Prometheus through DNS like the app. Prometheus and Grafana are containers on the attachable overlay
-// networks, like the edge, so that they can publish on 127.0.0.1 only.
+// networks, like the edge, so that they can publish on 127.0.0.1 only. Grafana is optional
+// (`monitoring.grafana: false`): where its image cannot be had, the rest works without it.
 
 export interface SwarmMonitoringArgs {
     config: LabConfig;
@@ -22,7 +23,8 @@ export interface SwarmMonitoringArgs {
 const hostMount = (source: string, target: string) => ({ type: "bind", source, target, readOnly: true });
 
 export class SwarmMonitoring extends pulumi.ComponentResource {
-    public readonly grafanaAdminPassword: pulumi.Output<string>;
+    /** Grafana's generated admin password (secret); undefined when `monitoring.grafana` is false. */
+    public readonly grafanaAdminPassword?: pulumi.Output<string>;
     public readonly network: docker.Network;
 
     constructor(name: string, args: SwarmMonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -36,7 +38,7 @@ export class SwarmMonitoring extends pulumi.ComponentResource {
             { name: `${ns}-monitoring`, driver: "overlay", attachable: true, labels: [{ label: "rollout-lab.network", value: "monitoring" }] },
             { parent: this, dependsOn: args.dependsOn },
         );
-        const onNetwork = [{ name: this.network.id }];
+        const onNetwork = [{ id: this.network.id }];
         const exporter = (service: string, image: string, commandArgs: string[], mounts: ReturnType<typeof hostMount>[]) =>
             new docker.Service(
                 `${name}-${service}`,
@@ -46,7 +48,8 @@ export class SwarmMonitoring extends pulumi.ComponentResource {
                         containerSpec: { image, args: commandArgs, mounts },
                         networksAdvanceds: onNetwork,
                         resources: { limits: { nanoCpus: 300_000_000, memoryBytes: 256 * 1024 * 1024 } },
-                        restartPolicy: { condition: "any", delay: "5s" },
+                        // In full, as Swarm reads it back: an unchanged stack then plans no update.
+                        restartPolicy: { condition: "any", delay: "5s", maxAttempts: 0, window: "0s" },
                     },
                     mode: { global: true },
                     endpointSpec: { mode: "dnsrr" },
@@ -59,10 +62,12 @@ export class SwarmMonitoring extends pulumi.ComponentResource {
             ["--path.procfs=/host/proc", "--path.sysfs=/host/sys", "--path.rootfs=/host/root"],
             [hostMount("/proc", "/host/proc"), hostMount("/sys", "/host/sys"), hostMount("/", "/host/root")],
         );
+        // The app's tasks carry their release as the VERSION variable, not as a container label (a label
+        // change makes the docker provider replace the Service): cAdvisor exports it as container_env_version.
         const cadvisor = exporter(
             "cadvisor",
             monitoring.images.cadvisor,
-            ["--housekeeping_interval=5s", "--docker_only=true", "--store_container_labels=true"],
+            ["--housekeeping_interval=5s", "--docker_only=true", "--store_container_labels=true", "--env_metadata_whitelist=VERSION"],
             [
                 hostMount("/", "/rootfs"),
                 hostMount("/var/run", "/var/run"),
@@ -104,33 +109,52 @@ export class SwarmMonitoring extends pulumi.ComponentResource {
             { parent: this, dependsOn: [nodeExporter, cadvisor, ...args.dependsOn] },
         );
 
-        const password = new random.RandomPassword(`${name}-grafana-password`, { length: 24, special: false }, child);
-        this.grafanaAdminPassword = pulumi.secret(password.result);
-        const provisioning = grafanaProvisioning({ prometheusUrl: `http://${ns}-prometheus:9090`, scrapeInterval: monitoring.scrapeInterval });
-        new docker.Container(
-            `${name}-grafana`,
-            {
-                name: `${ns}-grafana`,
-                image: monitoring.images.grafana,
-                envs: [
-                    pulumi.interpolate`GF_SECURITY_ADMIN_PASSWORD=${this.grafanaAdminPassword}`,
-                    "GF_SECURITY_ADMIN_USER=admin",
-                    "GF_USERS_ALLOW_SIGN_UP=false",
-                    "GF_ANALYTICS_REPORTING_ENABLED=false",
-                    "GF_ANALYTICS_CHECK_FOR_UPDATES=false",
-                    `GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH=${provisioning.dashboardsPath}/rollout-lab-overview.json`,
-                ],
-                uploads: [
-                    { file: "/etc/grafana/provisioning/datasources/rollout-lab.yml", content: provisioning.datasourcesYaml },
-                    { file: "/etc/grafana/provisioning/dashboards/rollout-lab.yml", content: provisioning.dashboardProvidersYaml },
-                    ...files.dashboards.map((d) => ({ file: `${provisioning.dashboardsPath}/${d.uid}.json`, content: d.json })),
-                ],
-                networksAdvanced: [{ name: this.network.name }],
-                ports: [{ internal: 3000, external: monitoring.grafanaPort, ip: monitoring.listenAddress }],
-                restart: "unless-stopped",
-            },
-            child,
-        );
+        if (monitoring.grafana) {
+            this.grafanaAdminPassword = swarmGrafana(name, { config, files, network: this.network }, this);
+        }
         this.registerOutputs({ network: this.network.name });
     }
+}
+
+interface SwarmGrafanaArgs {
+    config: LabConfig;
+    /** The generated dashboards Grafana provisions. */
+    files: ReturnType<typeof monitoringFiles>;
+    /** The monitoring network, where Grafana reaches Prometheus by its container name. */
+    network: docker.Network;
+}
+
+/** Grafana as a container next to Prometheus, with its datasource and dashboards uploaded; returns its admin password (secret). */
+function swarmGrafana(name: string, args: SwarmGrafanaArgs, parent: pulumi.Resource): pulumi.Output<string> {
+    const { config, files } = args;
+    const { monitoring } = config;
+    const ns = config.namespace;
+    const password = new random.RandomPassword(`${name}-grafana-password`, { length: 24, special: false }, { parent });
+    const adminPassword = pulumi.secret(password.result);
+    const provisioning = grafanaProvisioning({ prometheusUrl: `http://${ns}-prometheus:9090`, scrapeInterval: monitoring.scrapeInterval });
+    new docker.Container(
+        `${name}-grafana`,
+        {
+            name: `${ns}-grafana`,
+            image: monitoring.images.grafana,
+            envs: [
+                pulumi.interpolate`GF_SECURITY_ADMIN_PASSWORD=${adminPassword}`,
+                "GF_SECURITY_ADMIN_USER=admin",
+                "GF_USERS_ALLOW_SIGN_UP=false",
+                "GF_ANALYTICS_REPORTING_ENABLED=false",
+                "GF_ANALYTICS_CHECK_FOR_UPDATES=false",
+                `GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH=${provisioning.dashboardsPath}/rollout-lab-overview.json`,
+            ],
+            uploads: [
+                { file: "/etc/grafana/provisioning/datasources/rollout-lab.yml", content: provisioning.datasourcesYaml },
+                { file: "/etc/grafana/provisioning/dashboards/rollout-lab.yml", content: provisioning.dashboardProvidersYaml },
+                ...files.dashboards.map((d) => ({ file: `${provisioning.dashboardsPath}/${d.uid}.json`, content: d.json })),
+            ],
+            networksAdvanced: [{ name: args.network.name }],
+            ports: [{ internal: 3000, external: monitoring.grafanaPort, ip: monitoring.listenAddress }],
+            restart: "unless-stopped",
+        },
+        { parent },
+    );
+    return adminPassword;
 }

@@ -45,6 +45,21 @@ describe("stack config", () => {
         assert.throws(() => parseLabConfig({ candidate: { version: "v2" }, canary: { weight: "fifty" } }), /canary\.weight: got "fifty"; allowed: a number/);
     });
 
+    it("keeps Grafana on by default; monitoring.grafana false or \"false\" turns off only Grafana", () => {
+        const monitoring = (value: unknown) => parseLabConfig({ candidate: { version: "v2" }, monitoring: value }).monitoring;
+        assert.equal(parseLabConfig({ candidate: { version: "v2" } }).monitoring.grafana, true);
+        assert.equal(monitoring("true").grafana, true);
+        assert.deepEqual([monitoring({ grafana: "false" }).enabled, monitoring({ grafana: "false" }).grafana], [true, false]);
+        assert.deepEqual([monitoring({ grafana: false }).enabled, monitoring({ grafana: false }).grafana], [true, false]);
+        assert.equal(monitoring({ grafana: "true" }).grafana, true);
+    });
+
+    it("refuses a monitoring.grafana that is not a boolean", () =>
+        assertRefused(
+            { ...base, "rollout-lab:monitoring": { grafana: "off" } },
+            'Invalid rollout-lab stack config (1 problem):\n  - rollout-lab:monitoring.grafana: got "off"; allowed: a boolean',
+        ));
+
     it("refuses an unknown strategy", () =>
         assertRefused(
             { ...base, "rollout-lab:strategy": "blue-green" },
@@ -112,7 +127,7 @@ describe("stack config", () => {
                 "  - rollout-lab:stable.replicas: got -1; allowed: at least 0\n" +
                 "  - rollout-lab:candidate.version: got nothing (missing); allowed: required (string)\n" +
                 "  - rollout-lab:canary.weight: got 120; allowed: at most 100\n" +
-                '  - rollout-lab:monitoring: got "yes"; allowed: true, false, or an object with keys enabled, scrapeInterval, retention, listenAddress, grafanaPort, prometheusPort, alerts, images\n' +
+                '  - rollout-lab:monitoring: got "yes"; allowed: true, false, or an object with keys enabled, grafana, scrapeInterval, retention, listenAddress, grafanaPort, prometheusPort, alerts, images\n' +
                 '  - rollout-lab:traffic: got "native"; allowed: for strategy "shadow" on kind: nginx, istio\n' +
                 "  - rollout-lab:hpa.minReplicas: got 5; allowed: at most hpa.maxReplicas (2)",
         ));

@@ -259,10 +259,10 @@ describe("monitoring: queries", () => {
         assert.match(q.processMemory.expr, /process_resident_memory_bytes\{job="demo-app"\}/);
     });
 
-    it("takes the version of cAdvisor's containers from the container label on Swarm, through the pod on Kubernetes", () => {
+    it("takes the version of cAdvisor's containers from the task's VERSION variable on Swarm, through the pod on Kubernetes", () => {
         assert.equal(
             q.containerCpu.expr,
-            'sum by (version) (label_replace(rate(container_cpu_usage_seconds_total{job="cadvisor", container_label_com_docker_swarm_service_name=~"rollout-lab-demo-.+", container_label_rollout_lab_version!=""}[1m]), "version", "$1", "container_label_rollout_lab_version", "(.+)"))',
+            'sum by (version) (label_replace(rate(container_cpu_usage_seconds_total{job="cadvisor", container_label_com_docker_swarm_service_name=~"rollout-lab-demo-.+", container_env_version!=""}[1m]), "version", "$1", "container_env_version", "(.+)"))',
         );
         const k = versionQueries({ platform: "kubernetes", namespace: "lab-ns" });
         assert.equal(

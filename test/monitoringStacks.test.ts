@@ -65,3 +65,80 @@ describe("monitoring in a Kubernetes stack (on by default)", () => {
         assert.equal(off.resources.filter((r) => r.name.startsWith("lab-monitoring")).length, 0);
     });
 });
+
+describe("monitoring.grafana: false (where no Grafana image can be had): Prometheus and the exporters without Grafana", () => {
+    const RANDOM_PASSWORD = "random:index/randomPassword:RandomPassword";
+    const monitoringResources = (run: ProgramRun) =>
+        run.resources
+            .filter((r) => r.name.startsWith("lab-monitoring"))
+            .map((r) => `${r.type} ${r.name}`)
+            .sort();
+
+    it("swarm-canary (grafana: \"false\", a string): no Grafana container, no password, no Grafana outputs", async () => {
+        const run = await runProgram({ ...stackConfig("swarm-canary"), ...toPulumiConfig({ "rollout-lab:monitoring": { grafana: "false" } }) });
+        assert.deepEqual(monitoringResources(run), [
+            "docker:index/container:Container lab-monitoring-prometheus",
+            "docker:index/network:Network lab-monitoring-net",
+            "docker:index/service:Service lab-monitoring-cadvisor",
+            "docker:index/service:Service lab-monitoring-node-exporter",
+            "docker:index/volume:Volume lab-monitoring-prometheus-data",
+            "rollout-lab:monitoring:SwarmMonitoring lab-monitoring",
+        ]);
+        assert.deepEqual(run.resources.filter((r) => /grafana/i.test(r.name)), []);
+        assert.deepEqual(findResources(run, RANDOM_PASSWORD), []);
+        const prometheus = findResource(run, "docker:index/container:Container", "lab-monitoring-prometheus");
+        assert.deepEqual(prometheus.inputs.ports, [{ internal: 9090, external: 9090, ip: "127.0.0.1" }]);
+        assert.deepEqual(
+            prometheus.inputs.uploads.map((u: { file: string }) => u.file),
+            ["/etc/prometheus/prometheus.yml", "/etc/prometheus/rules/rollout-lab.rules.yml"],
+        );
+        assert.deepEqual(Object.keys(run.outputs).sort(), ["entryUrl", "namespace", "prometheusUrl", "routing"]);
+        assert.equal(run.outputs.prometheusUrl, "http://127.0.0.1:9090");
+    });
+
+    it("kind-canary (grafana: false, a boolean): no Grafana Deployment, Service, ConfigMaps or Secret, no password, no Grafana outputs", async () => {
+        const run = await runProgram({ ...stackConfig("kind-canary"), ...toPulumiConfig({ "rollout-lab:monitoring": { grafana: false } }) });
+        assert.deepEqual(monitoringResources(run), [
+            "kubernetes:apps/v1:DaemonSet lab-monitoring-cadvisor",
+            "kubernetes:apps/v1:DaemonSet lab-monitoring-node-exporter",
+            "kubernetes:apps/v1:Deployment lab-monitoring-prometheus-deployment",
+            "kubernetes:core/v1:ConfigMap lab-monitoring-prometheus-config",
+            "kubernetes:core/v1:Namespace lab-monitoring-ns",
+            "kubernetes:core/v1:Service lab-monitoring-prometheus-svc",
+            "kubernetes:core/v1:ServiceAccount lab-monitoring-prometheus-sa",
+            "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole lab-monitoring-prometheus-role",
+            "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding lab-monitoring-prometheus-binding",
+            "rollout-lab:monitoring:KubernetesMonitoring lab-monitoring",
+        ]);
+        assert.deepEqual(run.resources.filter((r) => /grafana/i.test(r.name)), []);
+        assert.deepEqual(findResources(run, RANDOM_PASSWORD), []);
+        const rules = YAML.parse(findResource(run, CONFIGMAP, "lab-monitoring-prometheus-config").inputs.data["rollout-lab.rules.yml"]);
+        assert.deepEqual(rules.groups[0].rules.map((r: any) => r.alert), ["CandidateErrorRatioHigh", "CandidateLatencyHigh"]);
+        assert.deepEqual(Object.keys(run.outputs).sort(), ["entryUrl", "kubeconfig", "namespace", "prometheusUrl", "routing"]);
+        assert.equal(run.outputs.prometheusUrl, "http://127.0.0.1:9090");
+    });
+    it("kind-canary-istio with grafana off: Kiali gets no Grafana links (grafana with Grafana on is linked)", async () => {
+        const kiali = (run: ProgramRun) => findResources(run, "kubernetes:helm.sh/v3:Release").find((r) => r.inputs.chart === "kiali-server")!;
+        const off = await runProgram({ ...stackConfig("kind-canary-istio"), ...toPulumiConfig({ "rollout-lab:monitoring": { grafana: false } }) });
+        assert.deepEqual(kiali(off).inputs.values.external_services.grafana, { enabled: false });
+        const on = await runProgram(stackConfig("kind-canary-istio"));
+        assert.deepEqual(kiali(on).inputs.values.external_services.grafana, {
+            enabled: true,
+            internal_url: "http://grafana.rollout-lab-monitoring:3000",
+            external_url: "http://127.0.0.1:3000",
+        });
+    });
+});
+
+describe("cAdvisor on Swarm", () => {
+    it("exports the tasks' VERSION variable (container_env_version), which the cAdvisor queries read the version from", async () => {
+        const run = await runProgram(stackConfig("swarm-canary"));
+        const cadvisor = findResource(run, "docker:index/service:Service", "lab-monitoring-cadvisor");
+        assert.deepEqual(cadvisor.inputs.taskSpec.containerSpec.args, [
+            "--housekeeping_interval=5s",
+            "--docker_only=true",
+            "--store_container_labels=true",
+            "--env_metadata_whitelist=VERSION",
+        ]);
+    });
+});

@@ -120,6 +120,8 @@ export const labConfigSchema = z
                 z
                     .object({
                         enabled: bool(z.boolean()).default(true),
+                        /** `false` leaves Grafana out (where its image cannot be had); Prometheus, its alerts and the exporters stay. */
+                        grafana: bool(z.boolean()).default(true),
                         scrapeInterval: z.string().regex(promDuration, { message: "a Prometheus duration such as 5s" }).default("5s"),
                         retention: z.string().regex(promDuration, { message: "a Prometheus duration such as 2d" }).default("2d"),
                         /** Address Grafana and Prometheus publish on; 0.0.0.0 opens them to the network. */

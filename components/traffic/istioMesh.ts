@@ -64,7 +64,10 @@ export function kialiValues(args: Pick<IstioMeshArgs, "prometheusUrl" | "grafana
         server: { port: kialiPort, web_root: "/kiali" },
         external_services: {
             prometheus: { url: args.prometheusUrl },
-            grafana: { enabled: true, internal_url: args.grafana.inClusterUrl, external_url: args.grafana.externalUrl },
+            // With monitoring.grafana off there is no Grafana for Kiali's links to point at.
+            grafana: args.config.monitoring.grafana
+                ? { enabled: true, internal_url: args.grafana.inClusterUrl, external_url: args.grafana.externalUrl }
+                : { enabled: false },
             tracing: {
                 enabled: true,
                 provider: "jaeger",

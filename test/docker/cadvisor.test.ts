@@ -6,14 +6,16 @@ import { containerCpuByVersionExpr, containerMemoryByVersionExpr, containerQueri
 import { DemoApp } from "../../app/src/server";
 import { Program, freePort, startApp, tempDir, waitForPort } from "../support/localProcesses";
 
-// The cAdvisor panels against a real cAdvisor watching real containers: two containers labelled as the
-// Swarm lab labels its tasks (rollout-lab.version, the Swarm service name), a real cAdvisor
-// (scripts/cadvisor.sh) and a real Prometheus scraping it on 127.0.0.1. Needs a running Docker engine,
-// Debian's busybox-static and prometheus, and CADVISOR_BIN; `.ci/run` provides them.
+// The cAdvisor panels against a real cAdvisor watching real containers: two containers set up as the
+// Swarm lab's tasks are (the VERSION variable, Swarm's service-name label), a real cAdvisor
+// (scripts/cadvisor.sh) run with the Swarm lab's flags and a real Prometheus scraping it on 127.0.0.1.
+// Needs a running Docker engine, Debian's busybox-static and prometheus, and CADVISOR_BIN; `.ci/run`
+// provides them.
 
 const image = "rollout-lab/busybox:test";
-// Labelled as Swarm labels the lab's tasks, and as the kubelet labels a pod's containers (cAdvisor
-// exposes Docker labels as container_label_*), so both platforms' queries can be checked.
+// With the variable and label a Swarm task of the lab has, and labelled as the kubelet labels a pod's
+// containers (cAdvisor exposes Docker labels as container_label_*, whitelisted variables as
+// container_env_*), so both platforms' queries can be checked.
 const containers = [
     { name: "rollout-lab-test-v1", version: "v1", service: "rollout-lab-demo-stable", pod: "demo-stable-7d9f-abcde" },
     { name: "rollout-lab-test-v2", version: "v2", service: "rollout-lab-demo-canary", pod: "demo-canary-5c8b-fghij" },
@@ -62,7 +64,7 @@ describe("cAdvisor queries against a real cAdvisor and real containers", functio
             execFileSync("docker", ["rm", "-f", c.name], { stdio: "ignore" });
             docker(
                 "run", "-d", "--name", c.name, "--cpus", "0.2",
-                "--label", `rollout-lab.version=${c.version}`, "--label", `com.docker.swarm.service.name=${c.service}`,
+                "--env", `VERSION=${c.version}`, "--label", `com.docker.swarm.service.name=${c.service}`,
                 "--label", "io.kubernetes.pod.namespace=rollout-lab", "--label", `io.kubernetes.pod.name=${c.pod}`,
                 "--label", "io.kubernetes.container.name=app",
                 image, "sh", "-c", "while :; do :; done",
@@ -71,7 +73,15 @@ describe("cAdvisor queries against a real cAdvisor and real containers", functio
         const dir = tempDir("cadvisor");
         const cadvisorPort = await freePort();
         programs.push(
-            new Program(cadvisorBin!, [`--listen_ip=127.0.0.1`, `--port=${cadvisorPort}`, "--docker_only=true", "--store_container_labels=true", "--housekeeping_interval=1s"]),
+            // The Swarm lab's flags (monitoring/swarmMonitoring.ts), with a shorter housekeeping interval.
+            new Program(cadvisorBin!, [
+                `--listen_ip=127.0.0.1`,
+                `--port=${cadvisorPort}`,
+                "--docker_only=true",
+                "--store_container_labels=true",
+                "--env_metadata_whitelist=VERSION",
+                "--housekeeping_interval=1s",
+            ]),
         );
         await waitForPort(cadvisorPort, 30000);
         const promPort = await freePort();
