@@ -1,5 +1,7 @@
 import { strict as assert } from "assert";
 import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
 import { Probe } from "../../tools/probe/probe";
 import { ProbeSummary } from "../../tools/probe/summary";
 import { LabStack, openLabStack } from "../../tools/lab/workspace";
@@ -10,24 +12,31 @@ import { runRollout } from "../../tools/lab/rollout";
 import { loadStackConfig } from "../../tools/lab/stackFile";
 import { rolloutPlan } from "../../tools/lab/stepPlan";
 
-// End to end on the local Docker Swarm with the real Pulumi engine: `pulumi up` a stack, probe it,
-// change its weight or colour with `pulumi up`, and `pulumi destroy` it. Needs a running Docker engine,
-// the Pulumi CLI and plugins on PATH (scripts/toolchain.sh) and the offline base image
-// (scripts/base-image.sh); `.ci/run` provides all three. Images are built FROM E2E_BASE_IMAGE.
+// End to end on the local Docker Swarm with the real Pulumi engine, for every swarm stack: `pulumi up`,
+// probe at 100 requests/s, the stack's change with `pulumi up` under that load, a second `pulumi up`
+// with no edit (must change nothing), `pulumi destroy` (must leave nothing). Then `lab rollout` with
+// monitoring on. Needs a running Docker engine, the Pulumi CLI and plugins on PATH
+// (scripts/toolchain.sh), the offline base image (scripts/base-image.sh) and, for the rollout cases,
+// the monitoring images (E2E_MONITORING_IMAGES: the `key=value` lines scripts/monitoring-images.sh
+// prints; empty means the upstream images, as on a laptop). `.ci/run` provides all of them.
+// Figures go to the test log and, as JSON, to E2E_RESULTS (when set).
 
 const baseImage = process.env.E2E_BASE_IMAGE ?? "rollout-lab/debian-base:bookworm";
 const entry = "http://127.0.0.1:8080/";
+const results: Record<string, unknown>[] = [];
 
 function docker(...args: string[]): string {
     return execFileSync("docker", args, { encoding: "utf8" }).trim();
 }
 
-/** Our services, networks, configs, volumes and edge container left in the engine. */
+/** Our services, networks, configs, volumes and containers left in the engine. */
 function leftovers(): string[] {
+    // Services and configs exist only in Swarm mode (the first `pulumi up` switches it on).
+    const swarm = docker("info", "--format", "{{.Swarm.LocalNodeState}}") === "active";
     return [
-        ...docker("service", "ls", "--format", "service {{.Name}}").split("\n"),
+        ...(swarm ? docker("service", "ls", "--format", "service {{.Name}}").split("\n") : []),
         ...docker("network", "ls", "--format", "network {{.Name}}").split("\n"),
-        ...docker("config", "ls", "--format", "config {{.Name}}").split("\n"),
+        ...(swarm ? docker("config", "ls", "--format", "config {{.Name}}").split("\n") : []),
         ...docker("volume", "ls", "--format", "volume {{.Name}}").split("\n"),
         ...docker("ps", "-a", "--format", "container {{.Names}}").split("\n"),
     ].filter((l) => l.includes("rollout-lab"));
@@ -37,128 +46,297 @@ function log(line: string): void {
     process.stdout.write(`        ${line}\n`);
 }
 
-async function up(lab: LabStack, what: string): Promise<number> {
-    const t0 = Date.now();
-    const result = await lab.stack.up({ onOutput: (o) => process.env.E2E_VERBOSE && process.stdout.write(o) });
-    const took = (Date.now() - t0) / 1000;
-    log(`pulumi up (${what}): ${result.summary.result} in ${took.toFixed(1)} s, ${JSON.stringify(result.summary.resourceChanges)}`);
-    assert.equal(result.summary.result, "succeeded");
-    return took;
+const seconds = (t0: number) => Math.round((Date.now() - t0) / 100) / 10;
+
+interface UpResult {
+    seconds: number;
+    changes: Record<string, number>;
 }
 
-/** Probes while `change` runs (marked when it starts), then a few seconds more. */
-async function probeAround(change: () => Promise<unknown>, seconds = 60, headers?: Record<string, string>): Promise<ProbeSummary> {
-    const probe = new Probe({ url: entry, ratePerSecond: 100, durationS: seconds, timeoutMs: 2000, maxInFlight: 200, headers });
+async function up(lab: LabStack, what: string): Promise<UpResult> {
+    const t0 = Date.now();
+    const result = await lab.stack.up({ onOutput: (o) => process.env.E2E_VERBOSE && process.stdout.write(o), color: "never" });
+    const took = seconds(t0);
+    const changes = (result.summary.resourceChanges ?? {}) as Record<string, number>;
+    log(`pulumi up (${what}): ${result.summary.result} in ${took} s, ${JSON.stringify(changes)}`);
+    assert.equal(result.summary.result, "succeeded");
+    for (const line of result.stderr.split("\n").filter((l) => /warning/i.test(l))) {
+        log(`  engine: ${line.trim()}`);
+    }
+    return { seconds: took, changes };
+}
+
+/** A second `pulumi up` with no edit: every resource the same, nothing created, updated or replaced. */
+async function upUnchanged(lab: LabStack): Promise<UpResult> {
+    const r = await up(lab, "no edit");
+    assert.deepEqual(Object.keys(r.changes), ["same"], `a no-change up changed something: ${JSON.stringify(r.changes)}`);
+    return r;
+}
+
+/** Probes while `change` runs (marked when it starts), then `tailS` seconds more. */
+async function probeAround(
+    change: () => Promise<unknown>,
+    options: { maxS?: number; tailS?: number; headers?: Record<string, string>; headerShare?: number; oldVersion?: string } = {},
+): Promise<ProbeSummary> {
+    const probe = new Probe({
+        url: entry,
+        ratePerSecond: 100,
+        durationS: options.maxS ?? 180,
+        timeoutMs: 2000,
+        maxInFlight: 200,
+        headers: options.headers,
+        headerShare: options.headerShare,
+        oldVersion: options.oldVersion,
+    });
     const running = probe.run();
     await new Promise((r) => setTimeout(r, 3000));
     probe.mark();
     await change();
-    await new Promise((r) => setTimeout(r, 4000));
+    await new Promise((r) => setTimeout(r, (options.tailS ?? 4) * 1000));
     probe.stop();
     const summary = await running;
-    log(`probe: ${summary.requests} requests, ${summary.failed} failed ${JSON.stringify(summary.failures)}, versions ${JSON.stringify(summary.versions)}, change ${JSON.stringify(summary.change)}`);
+    log(
+        `probe: ${summary.requests} requests, ${summary.failed} failed ${JSON.stringify(summary.failures)}, ` +
+            `error window ${JSON.stringify(summary.errorWindow)}, versions ${JSON.stringify(summary.versions)}, change ${JSON.stringify(summary.change)}`,
+    );
     return summary;
 }
 
-async function sample(count: number): Promise<Record<string, number>> {
+/** `count` requests one after another: which version answered, or the status. */
+async function sample(count: number, headers?: Record<string, string>): Promise<Record<string, number>> {
     const counts: Record<string, number> = {};
     for (let i = 0; i < count; i++) {
-        const res = await fetch(entry);
+        const res = await fetch(entry, { headers, signal: AbortSignal.timeout(5000) });
         const key = res.status === 200 ? ((await res.json()) as { version: string }).version : `status ${res.status}`;
         counts[key] = (counts[key] ?? 0) + 1;
     }
     return counts;
 }
 
+/** Requests to `/` that the tasks of one Swarm service have answered, read inside each task. */
+function servedByService(service: string): number {
+    const ids = docker("ps", "-q", "--filter", `label=com.docker.swarm.service.name=${service}`).split("\n").filter(Boolean);
+    assert.ok(ids.length > 0, `no running task of ${service}`);
+    const script =
+        "fetch('http://127.0.0.1:8080/metrics').then(r => r.text()).then(t => { let n = 0; " +
+        "for (const l of t.split('\\n')) if (l.startsWith('http_requests_total{')) n += Number(l.split(' ').pop()); console.log(n); })";
+    return ids.reduce((sum, id) => sum + Number(docker("exec", id, "node", "-e", script)), 0);
+}
+
 describe("Swarm lab end to end (real engine, local Swarm)", function () {
     this.timeout(20 * 60 * 1000);
-    // Monitoring's images (Prometheus, Grafana, cAdvisor) come from registries this machine cannot reach;
-    // the real Prometheus is covered by test/real/prometheus.test.ts instead.
+    const monitoringImages = Object.fromEntries(
+        (process.env.E2E_MONITORING_IMAGES ?? "")
+            .split(/\s+/)
+            .filter((l) => l.includes("="))
+            .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
+    );
     const overrides = {
         "rollout-lab:app.baseImage": baseImage,
         "rollout-lab:swarm.edgeBaseImage": baseImage,
-        "rollout-lab:monitoring.enabled": process.env.E2E_MONITORING ?? "false",
+        // The app cases measure the app and its edge; the rollout cases below turn monitoring on.
+        "rollout-lab:monitoring.enabled": "false",
     };
 
     before(() => {
         assert.deepEqual(leftovers(), [], "start from an engine with nothing of the lab's");
     });
 
-    async function withStack(stack: string, body: (lab: LabStack) => Promise<void>): Promise<void> {
-        const lab = await openLabStack({ stack, config: overrides });
+    after(() => {
+        if (process.env.E2E_RESULTS) {
+            fs.mkdirSync(path.dirname(process.env.E2E_RESULTS), { recursive: true });
+            fs.writeFileSync(process.env.E2E_RESULTS, JSON.stringify(results, null, 2));
+        }
+    });
+
+    /** up -> body (the change) -> an unchanged up -> destroy, with the figures recorded. */
+    async function withStack(
+        name: string,
+        stack: string,
+        config: Record<string, string>,
+        body: (lab: LabStack, record: Record<string, unknown>) => Promise<void>,
+    ): Promise<void> {
+        const lab = await openLabStack({ stack, config: { ...overrides, ...config } });
+        const record: Record<string, unknown> = { case: name, stack };
         try {
-            await body(lab);
+            record.up = await up(lab, "first");
+            await body(lab, record);
+            record.unchangedUp = await upUnchanged(lab);
         } finally {
             const t0 = Date.now();
-            const result = await lab.stack.destroy({});
-            log(`pulumi destroy: ${result.summary.result} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+            const result = await lab.stack.destroy({ color: "never" });
+            record.destroyS = seconds(t0);
+            log(`pulumi destroy: ${result.summary.result} in ${record.destroyS} s`);
+            results.push(record);
+            lab.remove();
             assert.deepEqual(leftovers(), [], "pulumi destroy leaves no service, network, config, volume or container");
         }
     }
 
+    function recordProbe(record: Record<string, unknown>, summary: ProbeSummary): void {
+        record.probe = {
+            requests: summary.requests,
+            failed: summary.failed,
+            failures: summary.failures,
+            errorWindowS: summary.errorWindow?.durationS ?? 0,
+            timeToLastOldS: summary.change?.timeToLastOldS ?? null,
+            versions: Object.fromEntries(Object.entries(summary.versions).map(([v, x]) => [v, x.count])),
+        };
+    }
+
     it("swarm-canary: a weight change with `pulumi up` loses no request and is live when up returns", async () => {
-        await withStack("swarm-canary", async (lab) => {
-            await up(lab, "weight 10");
+        await withStack("canary 10 -> 50", "swarm-canary", {}, async (lab, record) => {
             const at10 = await sample(1000);
             log(`weight 10: ${JSON.stringify(at10)}`);
             assert.ok(Math.abs((at10.v2 ?? 0) / 10 - 10) <= 3, JSON.stringify(at10));
-            let upTook = 0;
             const summary = await probeAround(async () => {
                 await lab.stack.setConfig("rollout-lab:canary.weight", { value: "50" }, true);
-                upTook = await up(lab, "weight 10 -> 50");
+                record.change = await up(lab, "weight 10 -> 50");
             });
+            recordProbe(record, summary);
             assert.equal(summary.failed, 0, JSON.stringify(summary.failures));
             const at50 = await sample(1000);
-            log(`weight 50 right after up: ${JSON.stringify(at50)} (up took ${upTook.toFixed(1)} s)`);
+            log(`weight 50 right after up: ${JSON.stringify(at50)}`);
             assert.ok(Math.abs((at50.v2 ?? 0) / 10 - 50) <= 5, JSON.stringify(at50));
         });
     });
 
     it("swarm-bluegreen: a colour switch with `pulumi up` loses no request; no v1 answer after up returns", async () => {
-        await withStack("swarm-bluegreen", async (lab) => {
-            await up(lab, "blue live");
+        await withStack("bluegreen blue -> green", "swarm-bluegreen", {}, async (lab, record) => {
             assert.deepEqual(await sample(200), { v1: 200 });
             const summary = await probeAround(async () => {
                 await lab.stack.setConfig("rollout-lab:bluegreen.activeColor", { value: "green" }, true);
-                await up(lab, "blue -> green");
+                record.change = await up(lab, "blue -> green");
             });
+            recordProbe(record, summary);
             assert.equal(summary.failed, 0, JSON.stringify(summary.failures));
             assert.deepEqual(await sample(200), { v2: 200 });
-            assert.ok(summary.change?.timeToLastOldS !== null);
+            assert.notEqual(summary.change?.timeToLastOldS ?? null, null);
+        });
+    });
+
+    it("swarm-abtest (header): requests with the header reach v2, others v1; changing the value loses no request", async () => {
+        await withStack("abtest header on -> beta", "swarm-abtest", {}, async (lab, record) => {
+            assert.deepEqual(await sample(100, { "X-Canary": "on" }), { v2: 100 });
+            assert.deepEqual(await sample(100), { v1: 100 });
+            const summary = await probeAround(
+                async () => {
+                    await lab.stack.setConfig("rollout-lab:abtest.value", { value: "beta" }, true);
+                    record.change = await up(lab, 'value "on" -> "beta"');
+                },
+                { headers: { "X-Canary": "beta" }, headerShare: 0.5 },
+            );
+            recordProbe(record, summary);
+            assert.equal(summary.failed, 0, JSON.stringify(summary.failures));
+            assert.deepEqual(await sample(100, { "X-Canary": "beta" }), { v2: 100 });
+            assert.deepEqual(await sample(100, { "X-Canary": "on" }), { v1: 100 }, "the old value no longer matches");
+            assert.deepEqual(await sample(100), { v1: 100 });
+        });
+    });
+
+    it("swarm-abtest (cookie): requests with the cookie set to `always` reach v2; renaming the cookie loses no request", async () => {
+        await withStack("abtest cookie", "swarm-abtest", { "rollout-lab:abtest.cookie": "lab_beta" }, async (lab, record) => {
+            assert.deepEqual(await sample(100, { Cookie: "lab_beta=always" }), { v2: 100 });
+            assert.deepEqual(await sample(100, { Cookie: "lab_beta=never" }), { v1: 100 });
+            assert.deepEqual(await sample(100), { v1: 100 });
+            const summary = await probeAround(
+                async () => {
+                    await lab.stack.setConfig("rollout-lab:abtest.cookie", { value: "lab_gamma" }, true);
+                    record.change = await up(lab, "cookie lab_beta -> lab_gamma");
+                },
+                { headers: { Cookie: "lab_gamma=always" }, headerShare: 0.5 },
+            );
+            recordProbe(record, summary);
+            assert.equal(summary.failed, 0, JSON.stringify(summary.failures));
+            assert.deepEqual(await sample(100, { Cookie: "lab_gamma=always" }), { v2: 100 });
+            assert.deepEqual(await sample(100, { Cookie: "lab_beta=always" }), { v1: 100 });
+        });
+    });
+
+    it("swarm-shadow: v1 answers every request, v2 gets the copies; lowering the percent loses no request", async () => {
+        await withStack("shadow 100 -> 25", "swarm-shadow", {}, async (lab, record) => {
+            const v2Before = servedByService("rollout-lab-demo-canary");
+            assert.deepEqual(await sample(400), { v1: 400 });
+            await new Promise((r) => setTimeout(r, 1000));
+            const copiesAt100 = servedByService("rollout-lab-demo-canary") - v2Before;
+            log(`shadow 100%: v2 served ${copiesAt100} copies of 400 requests`);
+            assert.ok(copiesAt100 >= 396 && copiesAt100 <= 400, `copies at 100%: ${copiesAt100}`);
+            const summary = await probeAround(async () => {
+                await lab.stack.setConfig("rollout-lab:shadow.percent", { value: "25" }, true);
+                record.change = await up(lab, "percent 100 -> 25");
+            });
+            recordProbe(record, summary);
+            assert.equal(summary.failed, 0, JSON.stringify(summary.failures));
+            assert.deepEqual(Object.keys(summary.versions), ["v1"], "only v1 ever answers");
+            const before25 = servedByService("rollout-lab-demo-canary");
+            assert.deepEqual(await sample(1000), { v1: 1000 });
+            await new Promise((r) => setTimeout(r, 1000));
+            const copiesAt25 = servedByService("rollout-lab-demo-canary") - before25;
+            log(`shadow 25%: v2 served ${copiesAt25} copies of 1000 requests`);
+            record.copies = { at100: `${copiesAt100}/400`, at25: `${copiesAt25}/1000` };
+            assert.ok(copiesAt25 >= 200 && copiesAt25 <= 300, `copies at 25%: ${copiesAt25}`);
+        });
+    });
+
+    it("swarm-rolling: releasing the candidate one task at a time loses no request", async () => {
+        await withStack("rolling v1 -> v2", "swarm-rolling", {}, async (lab, record) => {
+            assert.deepEqual(await sample(100), { v1: 100 });
+            const summary = await probeAround(
+                async () => {
+                    await lab.stack.setConfig("rollout-lab:release", { value: "candidate" });
+                    record.change = await up(lab, "rolling v1 -> v2");
+                },
+                { tailS: 6 },
+            );
+            recordProbe(record, summary);
+            assert.equal(summary.failed, 0, JSON.stringify(summary.failures));
+            assert.ok((summary.versions.v1?.count ?? 0) > 0 && (summary.versions.v2?.count ?? 0) > 0, "both versions answered during the update");
+            assert.deepEqual(await sample(200), { v2: 200 }, "every task runs v2 once up returns");
         });
     });
 
     it("swarm-recreate: releasing the candidate drops requests (the downtime window)", async () => {
-        await withStack("swarm-recreate", async (lab) => {
-            await up(lab, "v1");
-            const summary = await probeAround(async () => {
-                await lab.stack.setConfig("rollout-lab:release", { value: "candidate" });
-                await up(lab, "recreate v1 -> v2");
-            }, 120);
+        await withStack("recreate v1 -> v2", "swarm-recreate", {}, async (lab, record) => {
+            const summary = await probeAround(
+                async () => {
+                    await lab.stack.setConfig("rollout-lab:release", { value: "candidate" });
+                    record.change = await up(lab, "recreate v1 -> v2");
+                },
+                { tailS: 6 },
+            );
+            recordProbe(record, summary);
             assert.ok(summary.failed > 0, "recreate has a window with no task");
-            log(`recreate error window: ${JSON.stringify(summary.errorWindow)}`);
+            assert.ok((summary.errorWindow?.durationS ?? 0) > 0);
             assert.deepEqual(await sample(100), { v2: 100 });
         });
     });
 
-    // lab rollout end to end: needs monitoring (Prometheus reads the candidate), so its images too.
+    // lab rollout end to end: Prometheus reads the candidate's figures, so monitoring is on (Grafana off:
+    // it cannot be had on the build machine, and the rollout does not need it).
     for (const [what, candidate, outcome] of [
         ["promotes a healthy candidate", {}, "promoted"],
         ["rolls a bad candidate (30% errors) back on its own", { "rollout-lab:candidate.errorRate": "0.3" }, "rolled-back"],
     ] as const) {
         it(`lab rollout swarm-canary ${what}`, async () => {
-            const lab = await openLabStack({ stack: "swarm-canary", config: { ...overrides, "rollout-lab:monitoring.enabled": "true", ...candidate } });
-            try {
-                await up(lab, "weight 10");
+            const config = {
+                ...overrides,
+                "rollout-lab:monitoring.enabled": "true",
+                "rollout-lab:monitoring.grafana": process.env.E2E_GRAFANA ?? "false",
+                "rollout-lab:monitoring.scrapeInterval": "2s",
+                ...monitoringImages,
+                ...candidate,
+            };
+            await withStack(`rollout ${outcome}`, "swarm-canary", config, async (lab, record) => {
                 const outputs = await stackOutputs(lab.stack);
-                const config = loadStackConfig("swarm-canary", undefined, candidate);
-                const plan = rolloutPlan(config, [10, 50, 100]);
+                const stackConfig = loadStackConfig("swarm-canary", undefined, config);
+                const plan = rolloutPlan(stackConfig, [10, 50, 100]);
                 const prom = new PrometheusClient(String(outputs.prometheusUrl));
                 const probe = new Probe({ url: entry, ratePerSecond: 40, durationS: 900, timeoutMs: 2000, maxInFlight: 200 });
                 const running = probe.run();
+                const t0 = Date.now();
                 const result = await runRollout({
                     plan,
-                    thresholds: thresholdsFor(config, 20),
+                    thresholds: thresholdsFor(stackConfig, 20),
                     stepWaitS: 30,
                     pollS: 5,
                     target: { apply: async (change, label) => void (await applyChange(lab.stack, change, label, true)) },
@@ -166,7 +344,10 @@ describe("Swarm lab end to end (real engine, local Swarm)", function () {
                 });
                 probe.stop();
                 const summary = await running;
-                log(`rollout: ${result.outcome} ${result.reasons.join("; ")}; probe ${summary.requests} requests, ${summary.failed} failed ${JSON.stringify(summary.failures)}`);
+                record.rollout = { outcome: result.outcome, seconds: seconds(t0), reasons: result.reasons, failedStep: result.failedStep?.share ?? null };
+                recordProbe(record, summary);
+                log(`rollout: ${result.outcome} in ${seconds(t0)} s: ${result.reasons.join("; ")}`);
+                log(`probe: ${summary.requests} requests, ${summary.failed} failed ${JSON.stringify(summary.failures)}`);
                 assert.equal(result.outcome, outcome);
                 if (outcome === "rolled-back") {
                     assert.equal(result.failedStep?.share, 10);
@@ -175,10 +356,7 @@ describe("Swarm lab end to end (real engine, local Swarm)", function () {
                     assert.equal(summary.failed, 0);
                     assert.deepEqual(await sample(200), { v2: 200 });
                 }
-            } finally {
-                await lab.stack.destroy({});
-            }
+            });
         });
     }
 });
-

@@ -62,7 +62,14 @@ export function describeSwarmStack(stack: string): void {
                 assert.equal(spec.user, "10001:10001");
                 assert.equal(spec.stopGracePeriod, "30s");
                 assert.equal(spec.env.DRAIN_DELAY_MS, "3000", "keeps answering while the edge's checks drop it");
-                assert.match(spec.healthcheck.tests.join(" "), /CMD node -e fetch\('http:\/\/127\.0\.0\.1:8080\/ready'\)/);
+                // A cheap check (bash's /dev/tcp, no Node.js start-up) with room for a busy machine.
+                assert.deepEqual(spec.healthcheck, {
+                    tests: ["CMD", "bash", "-c", `exec 3<>/dev/tcp/127.0.0.1/8080 && printf 'GET /ready HTTP/1.0\\r\\n\\r\\n' >&3 && read -r _ code _ <&3 && [ "$code" = 200 ]`],
+                    interval: "2s",
+                    timeout: "3s",
+                    retries: 3,
+                    startPeriod: "2s",
+                });
                 assert.deepEqual(s.inputs.taskSpec.resources.limits, { nanoCpus: 500000000, memoryBytes: 134217728 });
                 assert.equal(s.inputs.taskSpec.networksAdvanceds.length, 1);
                 assert.deepEqual(Object.keys(s.inputs.taskSpec.networksAdvanceds[0]), ["id"], "the network by id: a name makes the provider replace the Service");
