@@ -125,6 +125,13 @@ describe("lab compare: the report", function () {
         assert.match(svg, /recreate/);
         assert.match(svg, /bluegreen/);
         assert.match(fs.readFileSync(files.plots.resources, "utf8"), /copies running/);
+        // Each plot also as PNG (resvg), twice the SVG's size: the PNG signature and its width in the IHDR chunk.
+        for (const key of ["versionShare", "failures", "resources"] as const) {
+            const png = fs.readFileSync(files.plots[key].replace(/\.svg$/, ".png"));
+            assert.equal(png.subarray(0, 8).toString("hex"), "89504e470d0a1a0a", key);
+            const svgWidth = Number(/^<svg[^>]* width="(\d+)"/.exec(fs.readFileSync(files.plots[key], "utf8"))![1]);
+            assert.equal(png.readUInt32BE(16), 2 * svgWidth, `${key}: PNG width`);
+        }
         // A line per strategy in the share plot.
         assert.ok((svg.match(/<path [^>]*class="[^"]*"[^>]*d="M/g) ?? svg.match(/<path[^>]* d="M/g) ?? []).length >= 2, "lines drawn");
 

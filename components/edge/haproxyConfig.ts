@@ -51,8 +51,9 @@ export function routingStateFor(config: LabConfig): RoutingState {
         case "canary":
             return { candidatePercent: config.canary.weight };
         case "abtest":
-            // By header: the configured value. By cookie: "always", as ingress-nginx's canary-by-cookie.
-            return { matchValues: [config.abtest?.value ?? "always"] };
+            // The header's value is what a lesson changes; a cookie rule's value is fixed ("always", as
+            // ingress-nginx's canary-by-cookie), so it lives in the configuration, not in a map.
+            return config.abtest?.header !== undefined && config.abtest.value !== undefined ? { matchValues: [config.abtest.value] } : {};
         default:
             return {};
     }
@@ -109,10 +110,19 @@ function frontendRouting(spec: HaproxySpec): string[] {
                 "    default_backend be_stable",
             ];
         case "abtest": {
-            const sample = spec.match?.header !== undefined ? `req.hdr(${spec.match.header})` : `req.cook(${spec.match?.cookie})`;
+            // Header and cookie rules both send to the candidate, as the Kubernetes routers do with both set.
+            const { header, cookie } = spec.match ?? {};
+            if (header === undefined && cookie === undefined) {
+                throw new Error('strategy "abtest" needs a header or a cookie to match');
+            }
             return [
-                `    http-request set-var(txn.ab_match) ${sample},map_str_int(${map(abMapFile)},0)`,
-                "    use_backend be_candidate if { var(txn.ab_match) -m int 1 }",
+                ...(header === undefined
+                    ? []
+                    : [
+                          `    http-request set-var(txn.ab_match) req.hdr(${header}),map_str_int(${map(abMapFile)},0)`,
+                          "    use_backend be_candidate if { var(txn.ab_match) -m int 1 }",
+                      ]),
+                ...(cookie === undefined ? [] : [`    use_backend be_candidate if { req.cook(${cookie}) -m str always }`]),
                 "    default_backend be_stable",
             ];
         }

@@ -4,6 +4,7 @@ import { LabConfig } from "../config";
 import { RoutingSummary } from "./args";
 import { blueGreenWorkloads } from "./blueGreen";
 import { singleReleaseWorkload } from "./singleRelease";
+import { waitForRollout } from "./swarmRolloutWait";
 import { Workload, appPort } from "./workload";
 
 export interface SwarmServicesArgs {
@@ -67,6 +68,8 @@ function placementFor(config: LabConfig, w: Workload): string[] {
 /** One replicated Swarm service per workload, on the app network, found through DNS (dnsrr). */
 export class SwarmServices extends pulumi.ComponentResource {
     public readonly services: Record<string, docker.Service>;
+    /** Done once Swarm has finished rolling each service's tasks to its current spec. */
+    public readonly rollouts: Record<string, pulumi.Resource>;
     public readonly workloads: Workload[];
     public readonly summary: RoutingSummary;
 
@@ -75,8 +78,18 @@ export class SwarmServices extends pulumi.ComponentResource {
         const { config } = args;
         this.workloads = swarmWorkloads(config, args.images);
         this.services = {};
+        this.rollouts = {};
         for (const w of this.workloads) {
-            this.services[w.name] = new docker.Service(
+            const env = {
+                VERSION: w.release.version,
+                COLOR: w.color,
+                PORT: String(appPort),
+                READY_DELAY_MS: String(w.release.readyDelayMs),
+                ERROR_RATE: String(w.release.errorRate),
+                LATENCY_MS: String(w.release.latencyMs),
+                DRAIN_DELAY_MS: String(config.swarm.drainDelayMs),
+            };
+            const service = new docker.Service(
                 w.name,
                 {
                     name: serviceName(config, w),
@@ -88,15 +101,7 @@ export class SwarmServices extends pulumi.ComponentResource {
                     taskSpec: {
                         containerSpec: {
                             image: w.image,
-                            env: {
-                                VERSION: w.release.version,
-                                COLOR: w.color,
-                                PORT: String(appPort),
-                                READY_DELAY_MS: String(w.release.readyDelayMs),
-                                ERROR_RATE: String(w.release.errorRate),
-                                LATENCY_MS: String(w.release.latencyMs),
-                                DRAIN_DELAY_MS: String(config.swarm.drainDelayMs),
-                            },
+                            env,
                             healthcheck: { tests: ["CMD", "bash", "-c", readyCheck], interval: "2s", timeout: "3s", retries: 3, startPeriod: "2s" },
                             stopGracePeriod: "30s",
                             readOnly: true,
@@ -124,6 +129,8 @@ export class SwarmServices extends pulumi.ComponentResource {
                 },
                 { parent: this, dependsOn: args.dependsOn },
             );
+            this.services[w.name] = service;
+            this.rollouts[w.name] = waitForRollout(`${w.name}-rollout`, service, serviceName(config, w), [w.image, JSON.stringify(env), String(w.replicas)], this);
         }
         this.summary = {
             strategy: config.strategy,

@@ -234,22 +234,26 @@ describe("Swarm lab end to end (real engine, local Swarm)", function () {
         });
     });
 
-    it("swarm-abtest (cookie): requests with the cookie set to `always` reach v2; renaming the cookie loses no request", async () => {
-        await withStack("abtest cookie", "swarm-abtest", { "rollout-lab:abtest.cookie": "lab_beta" }, async (lab, record) => {
+    it("swarm-abtest (header and cookie): a cookie set to `always` reaches v2 too, through a header value change with no request lost", async () => {
+        await withStack("abtest cookie + header", "swarm-abtest", { "rollout-lab:abtest.cookie": "lab_beta" }, async (lab, record) => {
             assert.deepEqual(await sample(100, { Cookie: "lab_beta=always" }), { v2: 100 });
+            assert.deepEqual(await sample(100, { "X-Canary": "on" }), { v2: 100 });
             assert.deepEqual(await sample(100, { Cookie: "lab_beta=never" }), { v1: 100 });
             assert.deepEqual(await sample(100), { v1: 100 });
             const summary = await probeAround(
                 async () => {
-                    await lab.stack.setConfig("rollout-lab:abtest.cookie", { value: "lab_gamma" }, true);
-                    record.change = await up(lab, "cookie lab_beta -> lab_gamma");
+                    await lab.stack.setConfig("rollout-lab:abtest.value", { value: "beta" }, true);
+                    record.change = await up(lab, 'header value "on" -> "beta", cookie unchanged');
                 },
-                { headers: { Cookie: "lab_gamma=always" }, headerShare: 0.5 },
+                { headers: { Cookie: "lab_beta=always" }, headerShare: 0.5 },
             );
             recordProbe(record, summary);
             assert.equal(summary.failed, 0, JSON.stringify(summary.failures));
-            assert.deepEqual(await sample(100, { Cookie: "lab_gamma=always" }), { v2: 100 });
-            assert.deepEqual(await sample(100, { Cookie: "lab_beta=always" }), { v1: 100 });
+            const cookieAnswers = summary.versions.v2?.count ?? 0;
+            assert.ok(Math.abs(cookieAnswers / summary.requests - 0.5) < 0.02, `the cookie half went to v2 throughout: ${cookieAnswers} of ${summary.requests}`);
+            assert.deepEqual(await sample(100, { Cookie: "lab_beta=always" }), { v2: 100 });
+            assert.deepEqual(await sample(100, { "X-Canary": "beta" }), { v2: 100 });
+            assert.deepEqual(await sample(100, { "X-Canary": "on" }), { v1: 100 });
         });
     });
 

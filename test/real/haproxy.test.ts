@@ -117,11 +117,23 @@ describe("HAProxy edge (real haproxy on 127.0.0.1)", function () {
         assert.deepEqual(await tally(url, 100, { "X-Canary": "beta" }), { v2: 100 });
     });
 
-    it("A/B by cookie", async () => {
+    it("A/B by cookie: `always` goes to the candidate (a fixed value: nothing to apply)", async () => {
         await startEdge("abtest", { cookie: "canary" });
-        await apply({ matchValues: ["always"] });
         assert.deepEqual(await tally(url, 200, { cookie: "session=1; canary=always" }), { v2: 200 });
         assert.deepEqual(await tally(url, 200, { cookie: "canary=never" }), { v1: 200 });
+        assert.deepEqual(await tally(url, 100), { v1: 100 });
+    });
+
+    it("A/B by header and cookie together: either one sends to the candidate, as on Kubernetes", async () => {
+        await startEdge("abtest", { header: "X-Canary", cookie: "canary" });
+        await apply({ matchValues: ["on"] });
+        assert.deepEqual(await tally(url, 100, { "X-Canary": "on" }), { v2: 100 });
+        assert.deepEqual(await tally(url, 100, { cookie: "canary=always" }), { v2: 100 });
+        assert.deepEqual(await tally(url, 100, { "X-Canary": "off", cookie: "canary=never" }), { v1: 100 });
+        assert.deepEqual(await tally(url, 100), { v1: 100 });
+        await apply({ matchValues: ["beta"] });
+        assert.deepEqual(await tally(url, 100, { "X-Canary": "on" }), { v1: 100 });
+        assert.deepEqual(await tally(url, 100, { cookie: "canary=always" }), { v2: 100 }, "the cookie rule survives a header value change");
     });
 
     it("a stable server shutting down mid-load loses no request", async () => {

@@ -87,6 +87,18 @@ export function describeSwarmStack(stack: string): void {
             }
         });
 
+        it("waits, after each service, until Swarm has rolled every task to the new spec", () => {
+            for (const s of appServices(run)) {
+                const wait = findResource(run, COMMAND, `${s.name}-rollout`);
+                assert.ok(wait.inputs.create.includes(`docker service inspect --format '{{if .UpdateStatus}}{{.UpdateStatus.State}}{{end}}' ${s.inputs.name}`));
+                assert.ok(wait.inputs.create.includes("deadline=$(( $(date +%s) + 600 ))"));
+                // Run again only when what the tasks run changes: image, environment, replicas.
+                const e = s.inputs.taskSpec.containerSpec.env;
+                const env = `{"VERSION":"${e.VERSION}","COLOR":"${e.COLOR}","PORT":"8080","READY_DELAY_MS":"${e.READY_DELAY_MS}","ERROR_RATE":"${e.ERROR_RATE}","LATENCY_MS":"${e.LATENCY_MS}","DRAIN_DELAY_MS":"3000"}`;
+                assert.deepEqual(wait.inputs.triggers, [s.inputs.taskSpec.containerSpec.image, env, String(s.inputs.mode.replicated.replicas)]);
+            }
+        });
+
         it("replaces tasks the way its strategy says", () => {
             for (const s of appServices(run)) {
                 if (strategy === "recreate") {
@@ -171,9 +183,9 @@ export function describeSwarmStack(stack: string): void {
                     assert.equal(input, `=== routing.map\ncandidate_percent ${config.canary.weight}\n`);
                     break;
                 case "abtest": {
-                    const sample = config.abtest.header ? `req.hdr(${config.abtest.header})` : `req.cook(${config.abtest.cookie})`;
-                    assert.ok(file.includes(`http-request set-var(txn.ab_match) ${sample},map_str_int(/var/lib/haproxy/state/ab.map,0)`));
-                    assert.equal(input, `=== ab.map\n${config.abtest.value ?? "always"} 1\n`);
+                    // swarm-abtest: by header X-Canary: on (the value in a map the runtime API updates).
+                    assert.ok(file.includes("http-request set-var(txn.ab_match) req.hdr(X-Canary),map_str_int(/var/lib/haproxy/state/ab.map,0)"));
+                    assert.equal(input, "=== ab.map\non 1\n");
                     break;
                 }
                 case "shadow": {

@@ -149,6 +149,13 @@ export async function renderSvg(spec: VegaLiteSpec): Promise<string> {
     }
 }
 
+/** An SVG plot as PNG, drawn by resvg with the machine's fonts (for viewers and pages that show no SVG). */
+export async function svgToPng(svg: string): Promise<Buffer> {
+    const { Resvg } = await import("@resvg/resvg-js");
+    const resvg = new Resvg(svg, { background: "white", fitTo: { mode: "zoom", value: 2 }, font: { loadSystemFonts: true, defaultFontFamily: "DejaVu Sans" } });
+    return resvg.render().asPng();
+}
+
 function markdownTable(header: string[], rows: string[][]): string {
     const esc = (c: string) => c.replace(/\|/g, "\\|");
     return [`| ${header.map(esc).join(" | ")} |`, `|${header.map(() => "---").join("|")}|`, ...rows.map((r) => `| ${r.map(esc).join(" | ")} |`)].join("\n");
@@ -195,7 +202,9 @@ export async function writeReport(results: StrategyResult[], outDir: string, met
     fs.writeFileSync(files.results, `${JSON.stringify(results, null, 2)}\n`);
     const specs = plotSpecs(results);
     for (const key of Object.keys(specs) as (keyof typeof specs)[]) {
-        fs.writeFileSync(files.plots[key], await renderSvg(specs[key]));
+        const svg = await renderSvg(specs[key]);
+        fs.writeFileSync(files.plots[key], svg);
+        fs.writeFileSync(files.plots[key].replace(/\.svg$/, ".png"), await svgToPng(svg));
     }
     const words = describePlots(results);
     const r0 = results[0];
