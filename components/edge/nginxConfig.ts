@@ -49,7 +49,9 @@ export function renderNginxShadowConfig(spec: NginxShadowSpec): string {
         "worker_processes 1;",
         `pid ${spec.runDir}/nginx.pid;`,
         "error_log stderr notice;",
-        "events { worker_connections 1024; }",
+        // A live request holds its client and stable connections until its copy is done too; room for a
+        // slow candidate's backlog, so it cannot use up the connections live requests need.
+        "events { worker_connections 8192; }",
         "http {",
         "    access_log off;",
         `    client_body_temp_path ${spec.runDir}/body;`,
@@ -85,8 +87,11 @@ export function renderNginxShadowConfig(spec: NginxShadowSpec): string {
         "            proxy_http_version 1.1;",
         '            proxy_set_header Connection "";',
         '            proxy_set_header X-Shadow-Copy "1";',
-        "            proxy_connect_timeout 1s;",
-        "            proxy_read_timeout 5s;",
+        // A copy the candidate has not answered within a second is dropped: a slow shadow must not hold
+        // connections, and so the live path, hostage (seen under load with 5 s: copies piled up).
+        "            proxy_connect_timeout 500ms;",
+        "            proxy_send_timeout 1s;",
+        "            proxy_read_timeout 1s;",
         "        }",
         "    }",
         "    server {",
