@@ -92,7 +92,11 @@ async function waitForVersion(url: string, version: string, timeoutS: number): P
  * (a command can return before its change serves: e.g. a proxy task that cannot bind its port yet).
  */
 async function underLoad(url: string, rate: number, change: () => Promise<void>): Promise<{ seconds: number; switched: boolean; summary: ProbeSummary }> {
-    const probe = new Probe({ url, ratePerSecond: rate, durationS: 600, timeoutMs: 2000, maxInFlight: 400 });
+    // Both sides must be serving blue before the measurement starts, or the figures mean nothing.
+    if (!(await waitForVersion(url, "v1", 120))) {
+        throw new Error(`${url} does not answer v1 (blue) after 120 s: cannot measure its switch`);
+    }
+    const probe = new Probe({ url, ratePerSecond: rate, durationS: 600, timeoutMs: 2000, maxInFlight: 400, oldVersion: "v1" });
     const running = probe.run();
     await new Promise((r) => setTimeout(r, 3000));
     probe.mark();

@@ -48,7 +48,12 @@ export function summaryRows(results: StrategyResult[]): { header: string[]; rows
             .map(([k, n]) => `${k}:${n}`)
             .join(" "),
         fixed(r.probe.errorWindow?.durationS, 1),
-        r.probe.change !== null && r.probe.change.timeToLastOldS === null ? "before the change" : fixed(r.probe.change?.timeToLastOldS, 1),
+        // A/B and shadow keep v1 answering by design: its "last answer" is only the probe's end.
+        r.strategy === "abtest" || r.strategy === "shadow"
+            ? "n/a (v1 stays)"
+            : r.probe.change !== null && r.probe.change.timeToLastOldS === null
+              ? "before the change"
+              : fixed(r.probe.change?.timeToLastOldS, 1),
         r.settledAtS === null ? "not settled" : fixed(r.settledAtS - r.changeAtS, 1),
         fixed(r.peakReplicas, 0),
         String(r.baselineReplicas),
@@ -128,7 +133,13 @@ export function plotSpecs(results: StrategyResult[]): { versionShare: VegaLiteSp
             data: base.data,
             title: "Resource use over the change",
             vconcat: [
-                { width: 520, height: 140, mark: "line", encoding: { x, y: { field: "replicas", type: "quantitative", title: "copies running" }, color } },
+                // One row per strategy: lines at the same count would hide each other.
+                {
+                    width: 520,
+                    height: 50,
+                    mark: "line",
+                    encoding: { x, y: { field: "replicas", type: "quantitative", title: "copies" }, color, row: { field: "strategy", type: "nominal", title: "copies running", sort: null } },
+                },
                 { width: 520, height: 140, mark: "line", encoding: { x, y: { field: "cpu_cores", type: "quantitative", title: "CPU cores (cAdvisor)" }, color } },
                 { width: 520, height: 140, mark: "line", encoding: { x, y: { field: "memory_mib", type: "quantitative", title: "memory MiB (cAdvisor)" }, color } },
             ],
