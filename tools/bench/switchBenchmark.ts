@@ -8,7 +8,8 @@
 // (edge-apply run on its own inside the edge container, the same input `pulumi up` gives it).
 // Needs what the e2e test needs (Docker engine in Swarm mode or able to be, the Pulumi CLI and plugins,
 // the offline base image). Run: npm run bench:switch -- [--rate 100]
-import { execFileSync, spawnSync } from "child_process";
+import { execFile, execFileSync, spawnSync } from "child_process";
+import { promisify } from "util";
 import { Command } from "commander";
 import * as fs from "fs";
 import * as os from "os";
@@ -49,7 +50,12 @@ function originalConfig(color: "blue" | "green"): string {
     ].join("\n");
 }
 
-function buildOriginalImage(color: "blue" | "green", baseImage: string): void {
+/** docker, without blocking the event loop: the probe must keep its schedule while the seed's steps run. */
+async function dockerAsync(args: string[]): Promise<void> {
+    await promisify(execFile)("docker", args, { maxBuffer: 64 * 1024 * 1024 });
+}
+
+async function buildOriginalImage(color: "blue" | "green", baseImage: string): Promise<void> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rollout-lab-orig-"));
     fs.writeFileSync(path.join(dir, "haproxy.cfg"), originalConfig(color));
     fs.writeFileSync(
@@ -63,10 +69,12 @@ function buildOriginalImage(color: "blue" | "green", baseImage: string): void {
         ].join("\n"),
     );
     // --no-cache: the source lab rebuilt its proxy image from scratch for every change.
-    const r = spawnSync("docker", ["build", "--no-cache", "-q", "-t", `rollout-lab/orig-proxy:${color}`, dir], { encoding: "utf8" });
-    fs.rmSync(dir, { recursive: true, force: true });
-    if (r.status !== 0) {
-        throw new Error(`docker build of the original proxy failed: ${r.stderr}`);
+    try {
+        await dockerAsync(["build", "--no-cache", "-q", "-t", `rollout-lab/orig-proxy:${color}`, dir]);
+    } catch (e) {
+        throw new Error(`docker build of the original proxy failed: ${(e as { stderr?: string }).stderr ?? String(e)}`);
+    } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
     }
 }
 
@@ -96,7 +104,7 @@ async function underLoad(url: string, rate: number, change: () => Promise<void>)
     if (!(await waitForVersion(url, "v1", 120))) {
         throw new Error(`${url} does not answer v1 (blue) after 120 s: cannot measure its switch`);
     }
-    const probe = new Probe({ url, ratePerSecond: rate, durationS: 600, timeoutMs: 2000, maxInFlight: 400, oldVersion: "v1" });
+    const probe = new Probe({ url, ratePerSecond: rate, durationS: 600, timeoutMs: 2000, maxInFlight: 400, oldVersion: "v1", onSecond: process.env.BENCH_VERBOSE ? (l) => console.log(`  ${url} ${l}`) : undefined });
     const running = probe.run();
     await new Promise((r) => setTimeout(r, 3000));
     probe.mark();
@@ -157,7 +165,7 @@ async function main(): Promise<void> {
     try {
         await lab.stack.up({});
         console.log(`starting the original proxy service on :${originalPort} (blue)...`);
-        buildOriginalImage("blue", opts.baseImage);
+        await buildOriginalImage("blue", opts.baseImage);
         docker([
             "service", "create", "--name", originalService, "--network", "rollout-lab-app",
             "--publish", `mode=host,published=${originalPort},target=80`, "--endpoint-mode", "dnsrr",
@@ -170,8 +178,8 @@ async function main(): Promise<void> {
             await lab.stack.up({});
         });
         const originalRun = await underLoad(`http://127.0.0.1:${originalPort}/`, opts.rate, async () => {
-            buildOriginalImage("green", opts.baseImage);
-            docker(["service", "update", "--detach=false", "-q", "--image", "rollout-lab/orig-proxy:green", originalService]);
+            await buildOriginalImage("green", opts.baseImage);
+            await dockerAsync(["service", "update", "--detach=false", "-q", "--image", "rollout-lab/orig-proxy:green", originalService]);
         });
 
         const edge = timeEdgeApply(5);
