@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { LabConfig, parseLabConfig, rawConfigFromPulumi } from "./config";
+import { LabConfig, parseLabConfig, rawConfigFromPulumi, withEnvironmentDefaults } from "./config";
 import { KubernetesMonitoring, grafanaPort, prometheusPort } from "../monitoring/kubernetesMonitoring";
 import { SwarmMonitoring } from "../monitoring/swarmMonitoring";
 import { createSwarmEdge } from "./edge";
@@ -45,7 +45,7 @@ function monitoringUrls(config: LabConfig, reachable: boolean): Pick<LabOutputs,
 
 /** Reads and validates the stack config; throws one error listing every problem, before any resource exists. */
 export function loadLabConfig(): LabConfig {
-    return parseLabConfig(rawConfigFromPulumi(pulumi.runtime.allConfig()));
+    return parseLabConfig(withEnvironmentDefaults(rawConfigFromPulumi(pulumi.runtime.allConfig()), process.env));
 }
 
 /** Wires platform -> traffic provider (ingress or mesh) -> app and its routing -> monitoring for a Kubernetes stack. */
@@ -92,7 +92,12 @@ export function createKubernetesLab(config: LabConfig): LabOutputs {
         ...routed.urls,
     };
     if (config.monitoring.enabled) {
-        const monitoring = new KubernetesMonitoring("lab-monitoring", { config, nodePorts: isKind }, { providers: { kubernetes: platform.provider } });
+        const monitoring = new KubernetesMonitoring(
+            "lab-monitoring",
+            { config, nodePorts: isKind },
+            // Images kind.loadImages names (monitoring images no registry serves) are in the nodes first.
+            { providers: { kubernetes: platform.provider }, dependsOn: platform.cluster?.extraImages ?? [] },
+        );
         Object.assign(outputs, urls, monitoring.grafanaAdminPassword && { grafanaAdminPassword: monitoring.grafanaAdminPassword });
     }
     return outputs;

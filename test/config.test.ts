@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import { LabConfigError, parseLabConfig } from "../components/config";
+import { LabConfigError, parseLabConfig, withEnvironmentDefaults } from "../components/config";
 import { lastCreated, runProgram, toPulumiConfig } from "./support/pulumiHarness";
 
 const base = { "rollout-lab:candidate": { version: "v2" } };
@@ -53,6 +53,31 @@ describe("stack config", () => {
         assert.deepEqual([monitoring({ grafana: false }).enabled, monitoring({ grafana: false }).grafana], [true, false]);
         assert.equal(monitoring({ grafana: "true" }).grafana, true);
     });
+
+    it("kind: the machine's node image and no-privilege mode come from the environment unless the stack file says", () => {
+        const env = { ROLLOUT_LAB_KIND_NODE_IMAGE: "rollout-lab/kind-node:v1.37.2", KIND_EXPERIMENTAL_NO_SYS_RESOURCE: "1" };
+        const fromEnv = parseLabConfig(withEnvironmentDefaults({ candidate: { version: "v2" } }, env)).kind;
+        assert.equal(fromEnv.nodeImage, "rollout-lab/kind-node:v1.37.2");
+        assert.equal(fromEnv.privileged, false);
+        assert.equal(fromEnv.workers, 1);
+        assert.equal(fromEnv.allowCgroupV1, true);
+        assert.deepEqual(fromEnv.loadImages, []);
+        const stackWins = parseLabConfig(withEnvironmentDefaults({ candidate: { version: "v2" }, kind: { nodeImage: "kindest/node:v1.36.0", privileged: "true" } }, env)).kind;
+        assert.equal(stackWins.nodeImage, "kindest/node:v1.36.0");
+        assert.equal(stackWins.privileged, true);
+        const laptop = parseLabConfig(withEnvironmentDefaults({ candidate: { version: "v2" } }, {})).kind;
+        assert.equal(laptop.nodeImage, undefined);
+        assert.equal(laptop.privileged, true);
+        assert.equal(parseLabConfig(withEnvironmentDefaults({ candidate: { version: "v2" } }, { KIND_EXPERIMENTAL_NO_SYS_RESOURCE: "0" })).kind.privileged, true);
+    });
+
+    it("refuses a kind.privileged that is not a boolean and a kind.loadImages entry that is not an image", () =>
+        assertRefused(
+            { ...base, "rollout-lab:kind": { privileged: "no", loadImages: ["Not An Image"] } },
+            "Invalid rollout-lab stack config (2 problems):\n" +
+                '  - rollout-lab:kind.privileged: got "no"; allowed: a boolean\n' +
+                '  - rollout-lab:kind.loadImages.0: got "Not An Image"; allowed: an image reference',
+        ));
 
     it("refuses a monitoring.grafana that is not a boolean", () =>
         assertRefused(

@@ -104,6 +104,25 @@ describe("traffic probe: against real servers on 127.0.0.1", function () {
         assert.throws(() => new Probe({ url: "http://127.0.0.1:1/", ratePerSecond: 1, durationS: 1, timeoutMs: 1, maxInFlight: 1, headerShare: 2 }), /header share: got 2; allowed: a number from 0 to 1/);
     });
 
+    it("opens a new connection per request when asked (a per-connection balancer then sees every request), else reuses them", async () => {
+        const connections = { count: 0 };
+        const server = http.createServer((_req, res) => res.end(JSON.stringify({ version: "v1" })));
+        server.on("connection", () => connections.count++);
+        await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+        try {
+            const url = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}/`;
+            const fresh = await new Probe({ url, ratePerSecond: 50, durationS: 1, timeoutMs: 1000, maxInFlight: 4, newConnections: true }).run();
+            assert.equal(fresh.ok, 50);
+            assert.equal(connections.count, 50);
+            connections.count = 0;
+            const reused = await new Probe({ url, ratePerSecond: 50, durationS: 1, timeoutMs: 1000, maxInFlight: 4 }).run();
+            assert.equal(reused.ok, 50);
+            assert.ok(connections.count <= 4, `kept-alive: ${connections.count} connections for 50 requests`);
+        } finally {
+            server.close();
+        }
+    });
+
     it("refuses a rate it cannot bound", () => {
         assert.throws(() => new Probe({ url: "http://127.0.0.1:1/", ratePerSecond: 0, durationS: 1, timeoutMs: 1, maxInFlight: 1 }), /rate: got 0/);
     });

@@ -166,6 +166,33 @@ describe("platforms", () => {
         assert.equal(run.outputs.entryUrl, "http://127.0.0.1:9090");
     });
 
+    it("kind: a cgroup v1 host is allowed by default; unprivileged nodes and extra images reach every kind command", async () => {
+        const plain = kindClusterConfig({ clusterName: "lab", workers: 1, hostPort: 8080, entryNodePort: 30080, allowCgroupV1: true }) as any;
+        assert.deepEqual(plain.kubeadmConfigPatches, ["kind: KubeletConfiguration\nfailCgroupV1: false\n"]);
+        const old = kindClusterConfig({ clusterName: "lab", workers: 1, hostPort: 8080, entryNodePort: 30080, allowCgroupV1: false }) as any;
+        assert.equal(old.kubeadmConfigPatches, undefined);
+
+        const run = await runProgram(
+            withConfig("kind-canary", {
+                "rollout-lab:kind": { privileged: false, nodeImage: "rollout-lab/kind-node:v1.37.2", loadImages: ["rollout-lab/prometheus:abc", "rollout-lab/cadvisor:def"] },
+            }),
+        );
+        const cluster = findResource(run, COMMAND, "lab-kind-cluster");
+        assert.deepEqual(cluster.inputs.environment, { KIND_EXPERIMENTAL_NO_SYS_RESOURCE: "1" });
+        assert.equal((cluster.inputs.stdin.match(/role: worker/g) ?? []).length, 1, "one worker by default");
+        assert.match(cluster.inputs.stdin, /failCgroupV1: false/);
+        const extra = findResource(run, COMMAND, "lab-kind-load-images");
+        assert.equal(extra.inputs.create, "kind load docker-image rollout-lab/prometheus:abc rollout-lab/cadvisor:def --name rollout-lab");
+        assert.deepEqual(extra.inputs.environment, { KIND_EXPERIMENTAL_NO_SYS_RESOURCE: "1" });
+        for (const load of findResources(run, COMMAND).filter((r) => /kind load/.test(r.inputs.create))) {
+            assert.deepEqual(load.inputs.environment, { KIND_EXPERIMENTAL_NO_SYS_RESOURCE: "1" }, load.name);
+        }
+
+        const privileged = await runProgram(withConfig("kind-canary", {}));
+        assert.deepEqual(findResource(privileged, COMMAND, "lab-kind-cluster").inputs.environment ?? {}, {});
+        assert.equal(findResources(privileged, COMMAND).filter((r) => r.name === "lab-kind-load-images").length, 0);
+    });
+
     it("kind: the app's pods wait for the images loaded into the cluster", () => {
         const platform = new KubernetesPlatform("lab", { config: parseLabConfig({ candidate: { version: "v2" } }) });
         assert.equal(platform.imagesReady.length, 2);

@@ -54,6 +54,26 @@ function parseJsonOrKeep(value: string): unknown {
     }
 }
 
+/**
+ * Settings a machine, not a stack, decides, taken from the environment where the stack file is silent:
+ * ROLLOUT_LAB_KIND_NODE_IMAGE sets kind.nodeImage; KIND_EXPERIMENTAL_NO_SYS_RESOURCE=1 (the patched
+ * kind's own switch) sets kind.privileged to false. Stack config always wins.
+ */
+export function withEnvironmentDefaults(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): Record<string, unknown> {
+    const kind = raw.kind;
+    if (kind !== undefined && (kind === null || typeof kind !== "object" || Array.isArray(kind))) {
+        return raw; // the schema reports it
+    }
+    const merged: Record<string, unknown> = { ...((kind as Record<string, unknown> | undefined) ?? {}) };
+    if (merged.nodeImage === undefined && env.ROLLOUT_LAB_KIND_NODE_IMAGE) {
+        merged.nodeImage = env.ROLLOUT_LAB_KIND_NODE_IMAGE;
+    }
+    if (merged.privileged === undefined && env.KIND_EXPERIMENTAL_NO_SYS_RESOURCE === "1") {
+        merged.privileged = false;
+    }
+    return Object.keys(merged).length === 0 && kind === undefined ? raw : { ...raw, kind: merged };
+}
+
 /** Validates the raw config and returns the typed config, or throws one LabConfigError listing every problem. */
 export function parseLabConfig(raw: Record<string, unknown>): LabConfig {
     const result = labConfigSchema.safeParse(raw);

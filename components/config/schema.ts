@@ -208,11 +208,28 @@ export const labConfigSchema = z
         kind: z
             .object({
                 clusterName: z.string().regex(dnsLabel, { message: "a DNS label" }).default("rollout-lab"),
-                workers: num(z.number().int().min(1).max(5)).default(3),
+                /**
+                 * Worker nodes beside the control plane. One is enough to show pods leaving the control
+                 * plane; each idle node costs about 630 MiB and a share of two cores (README: sizing).
+                 */
+                workers: num(z.number().int().min(1).max(5)).default(1),
                 /** Host port on 127.0.0.1 that reaches the lab's entry point. */
                 hostPort: num(z.number().int().min(1024).max(65535)).default(8080),
-                /** kindest/node image, to pin the Kubernetes version. */
+                /**
+                 * Node image, to pin the Kubernetes version (kind's default kindest/node when unset). On a
+                 * machine with no registry: scripts/kind-node.sh builds one; env ROLLOUT_LAB_KIND_NODE_IMAGE.
+                 */
                 nodeImage: z.string().min(1).optional(),
+                /**
+                 * Start nodes with --privileged (kind's way). false: every capability but CAP_SYS_RESOURCE,
+                 * for hosts whose bounding set lacks it (docker then fails "unable to apply caps"); needs
+                 * the kind and node image scripts/kind-node.sh builds. Env KIND_EXPERIMENTAL_NO_SYS_RESOURCE=1.
+                 */
+                privileged: bool(z.boolean()).default(true),
+                /** Let kubelet (1.35 and later refuse by default) run on a cgroup v1 host. false for node images before 1.31. */
+                allowCgroupV1: bool(z.boolean()).default(true),
+                /** Local Docker images to load into every node, e.g. monitoring images no registry serves. */
+                loadImages: z.array(z.string().regex(/^[a-z0-9][a-z0-9._/:@-]*$/, { message: "an image reference" })).max(20).default([]),
             })
             .strict()
             .prefault({}),

@@ -13,6 +13,12 @@ export interface KindClusterArgs {
     entryNodePort: number;
     /** kindest/node image, to pin the Kubernetes version; kind's default when unset. */
     nodeImage?: string;
+    /** false: nodes without --privileged (KIND_EXPERIMENTAL_NO_SYS_RESOURCE, the lab's patched kind). */
+    privileged?: boolean;
+    /** Tell kubelet a cgroup v1 host is fine (1.35+ refuses it otherwise). */
+    allowCgroupV1?: boolean;
+    /** Local Docker images loaded into every node once the cluster exists. */
+    loadImages?: string[];
     /** More NodePorts to map to the host (Grafana, Prometheus), always mapped so toggling monitoring keeps the cluster. */
     extraPorts?: { nodePort: number; hostPort: number; listenAddress: string }[];
 }
@@ -47,7 +53,15 @@ export function kindClusterConfig(args: KindClusterArgs): object {
             },
             ...workers,
         ],
+        // kubelet 1.35 and later refuse to start on a cgroup v1 host unless told otherwise. The
+        // KubeletConfiguration patch reaches every node: kubeadm join reads the cluster's copy.
+        ...(args.allowCgroupV1 ? { kubeadmConfigPatches: ["kind: KubeletConfiguration\nfailCgroupV1: false\n"] } : {}),
     };
+}
+
+/** Environment of every kind command: the patched kind's switch when nodes run unprivileged. */
+export function kindEnvironment(args: Pick<KindClusterArgs, "privileged">): Record<string, string> {
+    return args.privileged === false ? { KIND_EXPERIMENTAL_NO_SYS_RESOURCE: "1" } : {};
 }
 
 /** A local kind cluster, created by `pulumi up` and deleted by `pulumi destroy`. */
@@ -57,6 +71,9 @@ export class KindCluster extends pulumi.ComponentResource {
     public readonly clusterName: string;
     /** The command resource that owns the cluster; image loads depend on it. */
     public readonly cluster: command.local.Command;
+    /** Loads kind.loadImages into the nodes (none when the list is empty); pods using them wait for it. */
+    public readonly extraImages: command.local.Command[];
+    private readonly environment: Record<string, string>;
 
     constructor(name: string, args: KindClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("rollout-lab:platform:KindCluster", name, {}, opts);
@@ -69,6 +86,7 @@ export class KindCluster extends pulumi.ComponentResource {
                 create: `kind create cluster --name ${args.clusterName} --config - --wait 180s 1>&2 && kind get kubeconfig --name ${args.clusterName}`,
                 stdin: configYaml,
                 delete: `kind delete cluster --name ${args.clusterName}`,
+                environment: kindEnvironment(args),
             },
             {
                 parent: this,
@@ -80,6 +98,22 @@ export class KindCluster extends pulumi.ComponentResource {
             },
         );
         this.kubeconfig = pulumi.secret(this.cluster.stdout);
+        this.environment = kindEnvironment(args);
+        const extra = args.loadImages ?? [];
+        this.extraImages =
+            extra.length === 0
+                ? []
+                : [
+                      new command.local.Command(
+                          `${name}-load-images`,
+                          {
+                              create: `kind load docker-image ${extra.join(" ")} --name ${args.clusterName}`,
+                              environment: this.environment,
+                              triggers: [...extra],
+                          },
+                          { parent: this, dependsOn: [this.cluster] },
+                      ),
+                  ];
         this.registerOutputs({ kubeconfig: this.kubeconfig });
     }
 
@@ -89,6 +123,7 @@ export class KindCluster extends pulumi.ComponentResource {
             name,
             {
                 create: pulumi.interpolate`kind load docker-image ${image.imageName} --name ${this.clusterName}`,
+                environment: this.environment,
                 triggers: [image.repoDigest],
             },
             { parent: this, dependsOn: [this.cluster, ...dependsOn] },

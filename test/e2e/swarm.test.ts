@@ -3,7 +3,6 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { Probe } from "../../tools/probe/probe";
-import { ProbeSummary } from "../../tools/probe/summary";
 import { LabStack, openLabStack } from "../../tools/lab/workspace";
 import { applyChange, stackOutputs } from "../../tools/lab/engine";
 import { thresholdsFor } from "../../tools/lab/decision";
@@ -11,6 +10,7 @@ import { PrometheusClient, readVersionHealth } from "../../tools/lab/prometheus"
 import { runRollout } from "../../tools/lab/rollout";
 import { loadStackConfig } from "../../tools/lab/stackFile";
 import { rolloutPlan } from "../../tools/lab/stepPlan";
+import { log, probeAround as probeAt, recordProbe, sample as sampleAt, seconds, up, upUnchanged, ProbeAroundOptions } from "./support";
 
 // End to end on the local Docker Swarm with the real Pulumi engine, for every swarm stack: `pulumi up`,
 // probe at 100 requests/s, the stack's change with `pulumi up` under that load, a second `pulumi up`
@@ -24,6 +24,8 @@ import { rolloutPlan } from "../../tools/lab/stepPlan";
 const baseImage = process.env.E2E_BASE_IMAGE ?? "rollout-lab/debian-base:bookworm";
 const entry = "http://127.0.0.1:8080/";
 const results: Record<string, unknown>[] = [];
+const probeAround = (change: () => Promise<unknown>, options?: ProbeAroundOptions) => probeAt(entry, change, options);
+const sample = (count: number, headers?: Record<string, string>) => sampleAt(entry, count, headers);
 
 function docker(...args: string[]): string {
     return execFileSync("docker", args, { encoding: "utf8" }).trim();
@@ -40,77 +42,6 @@ function leftovers(): string[] {
         ...docker("volume", "ls", "--format", "volume {{.Name}}").split("\n"),
         ...docker("ps", "-a", "--format", "container {{.Names}}").split("\n"),
     ].filter((l) => l.includes("rollout-lab"));
-}
-
-function log(line: string): void {
-    process.stdout.write(`        ${line}\n`);
-}
-
-const seconds = (t0: number) => Math.round((Date.now() - t0) / 100) / 10;
-
-interface UpResult {
-    seconds: number;
-    changes: Record<string, number>;
-}
-
-async function up(lab: LabStack, what: string): Promise<UpResult> {
-    const t0 = Date.now();
-    const result = await lab.stack.up({ onOutput: (o) => process.env.E2E_VERBOSE && process.stdout.write(o), color: "never" });
-    const took = seconds(t0);
-    const changes = (result.summary.resourceChanges ?? {}) as Record<string, number>;
-    log(`pulumi up (${what}): ${result.summary.result} in ${took} s, ${JSON.stringify(changes)}`);
-    assert.equal(result.summary.result, "succeeded");
-    for (const line of result.stderr.split("\n").filter((l) => /warning/i.test(l))) {
-        log(`  engine: ${line.trim()}`);
-    }
-    return { seconds: took, changes };
-}
-
-/** A second `pulumi up` with no edit: every resource the same, nothing created, updated or replaced. */
-async function upUnchanged(lab: LabStack): Promise<UpResult> {
-    const r = await up(lab, "no edit");
-    assert.deepEqual(Object.keys(r.changes), ["same"], `a no-change up changed something: ${JSON.stringify(r.changes)}`);
-    return r;
-}
-
-/** Probes while `change` runs (marked when it starts), then `tailS` seconds more. */
-async function probeAround(
-    change: () => Promise<unknown>,
-    options: { maxS?: number; tailS?: number; headers?: Record<string, string>; headerShare?: number; oldVersion?: string } = {},
-): Promise<ProbeSummary> {
-    const probe = new Probe({
-        url: entry,
-        ratePerSecond: 100,
-        durationS: options.maxS ?? 180,
-        timeoutMs: 2000,
-        maxInFlight: 200,
-        headers: options.headers,
-        headerShare: options.headerShare,
-        oldVersion: options.oldVersion,
-    });
-    const running = probe.run();
-    await new Promise((r) => setTimeout(r, 3000));
-    probe.mark();
-    await change();
-    await new Promise((r) => setTimeout(r, (options.tailS ?? 4) * 1000));
-    probe.stop();
-    const summary = await running;
-    log(
-        `probe: ${summary.requests} requests, ${summary.failed} failed ${JSON.stringify(summary.failures)}, ` +
-            `error window ${JSON.stringify(summary.errorWindow)}, versions ${JSON.stringify(summary.versions)}, change ${JSON.stringify(summary.change)}`,
-    );
-    return summary;
-}
-
-/** `count` requests one after another: which version answered, or the status. */
-async function sample(count: number, headers?: Record<string, string>): Promise<Record<string, number>> {
-    const counts: Record<string, number> = {};
-    for (let i = 0; i < count; i++) {
-        const res = await fetch(entry, { headers, signal: AbortSignal.timeout(5000) });
-        const key = res.status === 200 ? ((await res.json()) as { version: string }).version : `status ${res.status}`;
-        counts[key] = (counts[key] ?? 0) + 1;
-    }
-    return counts;
 }
 
 /** Requests to `/` that the tasks of one Swarm service have answered, read inside each task. */
@@ -171,17 +102,6 @@ describe("Swarm lab end to end (real engine, local Swarm)", function () {
             lab.remove();
             assert.deepEqual(leftovers(), [], "pulumi destroy leaves no service, network, config, volume or container");
         }
-    }
-
-    function recordProbe(record: Record<string, unknown>, summary: ProbeSummary): void {
-        record.probe = {
-            requests: summary.requests,
-            failed: summary.failed,
-            failures: summary.failures,
-            errorWindowS: summary.errorWindow?.durationS ?? 0,
-            timeToLastOldS: summary.change?.timeToLastOldS ?? null,
-            versions: Object.fromEntries(Object.entries(summary.versions).map(([v, x]) => [v, x.count])),
-        };
     }
 
     it("swarm-canary: a weight change with `pulumi up` loses no request and is live when up returns", async () => {

@@ -3,7 +3,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
-import { LabConfig, parseLabConfig, rawConfigFromPulumi } from "../../components/config";
+import { LabConfig, parseLabConfig, rawConfigFromPulumi, withEnvironmentDefaults } from "../../components/config";
 
 export const repoRoot = path.resolve(__dirname, "..", "..");
 export const stacksDir = path.join(repoRoot, "stacks");
@@ -37,7 +37,7 @@ export function readStackConfig(stack: string, dir = stacksDir): Record<string, 
 
 /** The stack's typed config, with path-style changes on top; a bad result throws the program's own LabConfigError. */
 export function loadStackConfig(stack: string, dir = stacksDir, change: Record<string, string> = {}): LabConfig {
-    return parseLabConfig(rawConfigFromPulumi(withChange(readStackConfig(stack, dir), change)));
+    return parseLabConfig(withEnvironmentDefaults(rawConfigFromPulumi(withChange(readStackConfig(stack, dir), change)), process.env));
 }
 
 /**

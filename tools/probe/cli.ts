@@ -33,6 +33,7 @@ export function probeCommand(name = "lab-probe"): Command {
     .option("-H, --header <header>", 'extra request header, "Name: value" (repeatable)', header, {})
     .option("--mark-after <seconds>", "mark a change this many seconds in", positive("mark-after", 3600))
     .option("--old-version <version>", "the version a marked change moves away from (default: the one answering most before the mark)")
+    .option("--new-connections", "a new TCP connection per request (to measure a per-connection balancer such as kube-proxy)")
     .option("-q, --quiet", "no per-second lines")
     .action(async (url: string, opts) => {
         const probe = new Probe({
@@ -43,6 +44,7 @@ export function probeCommand(name = "lab-probe"): Command {
             maxInFlight: opts.maxInFlight,
             headers: opts.header,
             oldVersion: opts.oldVersion,
+            newConnections: opts.newConnections === true,
             onSecond: opts.quiet ? undefined : (line) => process.stderr.write(`${line}\n`),
         });
         process.on("SIGUSR1", () => {

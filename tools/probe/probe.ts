@@ -18,6 +18,12 @@ export interface ProbeOptions {
     oldVersion?: string;
     /** Called with one line per second. */
     onSecond?: (line: string) => void;
+    /**
+     * A new TCP connection per request (`Connection: close`) instead of kept-alive ones. A balancer that
+     * picks a backend per connection, as kube-proxy does for a NodePort, then spreads requests, not
+     * connections: the way to measure a replica-ratio split.
+     */
+    newConnections?: boolean;
 }
 
 /** Which kind of failure a socket error is. */
@@ -57,7 +63,7 @@ export class Probe {
         if (options.headerShare !== undefined && !(options.headerShare >= 0 && options.headerShare <= 1)) {
             throw new Error(`header share: got ${options.headerShare}; allowed: a number from 0 to 1`);
         }
-        this.agent = new http.Agent({ keepAlive: true, maxSockets: options.maxInFlight });
+        this.agent = new http.Agent({ keepAlive: !options.newConnections, maxSockets: options.maxInFlight });
     }
 
     /** Marks the moment of a change (a `pulumi up`, a colour switch) for the time-to-last-old figure. */
@@ -141,7 +147,8 @@ export class Probe {
                     resolve();
                 }
             };
-            const req = http.get(this.options.url, { agent: this.agent, headers, timeout: this.options.timeoutMs }, (res) => {
+            const sent = this.options.newConnections ? { ...headers, Connection: "close" } : headers;
+            const req = http.get(this.options.url, { agent: this.agent, headers: sent, timeout: this.options.timeoutMs }, (res) => {
                 let body = "";
                 res.setEncoding("utf8");
                 res.on("data", (chunk: string) => (body += chunk));

@@ -1,0 +1,287 @@
+import { strict as assert } from "assert";
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import { containerCpuByVersionExpr, containerMemoryByVersionExpr, requestsPerSecondExpr } from "../../monitoring/queries";
+import { Probe } from "../../tools/probe/probe";
+import { thresholdsFor } from "../../tools/lab/decision";
+import { applyChange, stackOutputs } from "../../tools/lab/engine";
+import { PrometheusClient, readVersionHealth } from "../../tools/lab/prometheus";
+import { runRollout } from "../../tools/lab/rollout";
+import { loadStackConfig } from "../../tools/lab/stackFile";
+import { rolloutPlan } from "../../tools/lab/stepPlan";
+import { LabStack, openLabStack } from "../../tools/lab/workspace";
+import { log, probeAround, recordProbe, sampleNewConnections, seconds, up, upUnchanged } from "./support";
+
+// End to end on a real kind cluster with the real Pulumi engine, for the native kind stacks: the first
+// `pulumi up` creates the cluster, loads the images and deploys; the probe sends 100 requests/s, each on
+// a new connection (kube-proxy picks a pod per connection), to 127.0.0.1 while the stack's change runs
+// through `pulumi up`; a second `pulumi up` with no edit must change nothing; `pulumi destroy` must
+// delete the cluster and leave no node container or volume. Then `lab rollout` on kind-canary with
+// monitoring on.
+//
+// Needs a Docker engine, kind and the Pulumi toolchain on PATH. On a machine with no registry, the
+// node image and the patched kind come from scripts/kind-node.sh and the monitoring images from
+// scripts/monitoring-images.sh; `.ci/run` provides them. Environment:
+//   E2E_KIND_NODE_IMAGE        kind.nodeImage (empty: kind's default kindest/node, as on a laptop)
+//   E2E_KIND_PRIVILEGED        kind.privileged, "true" or "false" (default true)
+//   E2E_MONITORING_IMAGES      the `key=value` lines scripts/monitoring-images.sh prints; they are also
+//                              loaded into the cluster (kind.loadImages)
+//   E2E_RESULTS                a JSON file for the figures; E2E_VERBOSE=1 shows the engine's output
+
+const baseImage = process.env.E2E_BASE_IMAGE ?? "rollout-lab/debian-base:bookworm";
+const entry = "http://127.0.0.1:8080/";
+const clusterName = "rollout-lab";
+const results: Record<string, unknown>[] = [];
+
+function docker(...args: string[]): string {
+    return execFileSync("docker", args, { encoding: "utf8" }).trim();
+}
+
+const volumes = (): string[] => docker("volume", "ls", "--format", "{{.Name}}").split("\n").filter(Boolean);
+
+/** The lab cluster's node containers, and volumes that were not there before (`volumesBefore`), left in the engine. */
+function leftovers(volumesBefore: string[] = volumes()): string[] {
+    const nodes = docker("ps", "-a", "--filter", `label=io.x-k8s.kind.cluster=${clusterName}`, "--format", "container {{.Names}}");
+    const newVolumes = volumes().filter((v) => !volumesBefore.includes(v));
+    return [...nodes.split("\n").filter(Boolean), ...newVolumes.map((v) => `volume ${v}`)];
+}
+
+/** Memory of each of the cluster's node containers, MiB, as docker stats reports it. */
+function nodeMemoryMiB(): Record<string, number> {
+    const lines = docker("stats", "--no-stream", "--format", "{{.Name}} {{.MemUsage}}").split("\n");
+    const out: Record<string, number> = {};
+    for (const line of lines.filter((l) => l.startsWith(`${clusterName}-`))) {
+        const [name, used] = line.split(" ");
+        const m = /^([\d.]+)([KMG]i?B)$/.exec(used);
+        if (m) {
+            const factor = { KiB: 1 / 1024, KB: 1 / 1024, MiB: 1, MB: 1, GiB: 1024, GB: 1024 }[m[2]] ?? 1;
+            out[name] = Math.round(Number(m[1]) * factor);
+        }
+    }
+    return out;
+}
+
+const sample = (count: number) => sampleNewConnections(entry, count);
+const share = (counts: Record<string, number>, version: string) =>
+    (100 * (counts[version] ?? 0)) / Object.values(counts).reduce((a, b) => a + b, 0);
+
+describe("kind lab end to end (real engine, real kind cluster)", function () {
+    this.timeout(20 * 60 * 1000);
+    const monitoringImages = Object.fromEntries(
+        (process.env.E2E_MONITORING_IMAGES ?? "")
+            .split(/\s+/)
+            .filter((l) => l.includes("="))
+            .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
+    );
+    const kindConfig: Record<string, string> = {
+        ...(process.env.E2E_KIND_NODE_IMAGE ? { "rollout-lab:kind.nodeImage": process.env.E2E_KIND_NODE_IMAGE } : {}),
+        ...(process.env.E2E_KIND_PRIVILEGED ? { "rollout-lab:kind.privileged": process.env.E2E_KIND_PRIVILEGED } : {}),
+    };
+    const overrides = {
+        "rollout-lab:app.baseImage": baseImage,
+        ...kindConfig,
+        // The app cases measure the app; the rollout cases below turn monitoring on.
+        "rollout-lab:monitoring.enabled": "false",
+    };
+
+    before(() => {
+        assert.deepEqual(leftovers(), [], `start from an engine with no ${clusterName} cluster`);
+    });
+
+    after(() => {
+        if (process.env.E2E_RESULTS) {
+            fs.mkdirSync(path.dirname(process.env.E2E_RESULTS), { recursive: true });
+            fs.writeFileSync(process.env.E2E_RESULTS, JSON.stringify(results, null, 2));
+        }
+    });
+
+    /** up (creates the cluster) -> body (the change) -> an unchanged up -> destroy, with the figures recorded. */
+    async function withStack(
+        name: string,
+        stack: string,
+        config: Record<string, string>,
+        body: (lab: LabStack, record: Record<string, unknown>) => Promise<void>,
+    ): Promise<void> {
+        const volumesBefore = volumes();
+        const lab = await openLabStack({ stack, config: { ...overrides, ...config } });
+        const record: Record<string, unknown> = { case: name, stack };
+        try {
+            record.up = await up(lab, "first: cluster, images, app");
+            record.nodeMemoryMiB = nodeMemoryMiB();
+            log(`node memory (MiB): ${JSON.stringify(record.nodeMemoryMiB)}`);
+            await body(lab, record);
+            record.unchangedUp = await upUnchanged(lab);
+        } finally {
+            const t0 = Date.now();
+            const result = await lab.stack.destroy({ color: "never" });
+            record.destroyS = seconds(t0);
+            log(`pulumi destroy: ${result.summary.result} in ${record.destroyS} s`);
+            results.push(record);
+            lab.remove();
+            assert.deepEqual(leftovers(volumesBefore), [], "pulumi destroy deletes the cluster: no node container or volume left");
+        }
+    }
+
+    it("kind-rolling: releasing the candidate pod by pod loses no request; every pod runs v2 when up returns", async () => {
+        await withStack("rolling v1 -> v2", "kind-rolling", {}, async (lab, record) => {
+            assert.deepEqual(await sample(100), { v1: 100 });
+            const summary = await probeAround(
+                entry,
+                async () => {
+                    await lab.stack.setConfig("rollout-lab:release", { value: "candidate" });
+                    record.change = await up(lab, "rolling v1 -> v2");
+                },
+                { newConnections: true, tailS: 6 },
+            );
+            recordProbe(record, summary);
+            assert.equal(summary.failed, 0, JSON.stringify(summary.failures));
+            assert.ok((summary.versions.v1?.count ?? 0) > 0 && (summary.versions.v2?.count ?? 0) > 0, "both versions answered during the update");
+            assert.deepEqual(await sample(200), { v2: 200 });
+        });
+    });
+
+    it("kind-recreate: releasing the candidate has a window with no pod (requests fail), then only v2", async () => {
+        await withStack("recreate v1 -> v2", "kind-recreate", {}, async (lab, record) => {
+            assert.deepEqual(await sample(100), { v1: 100 });
+            const summary = await probeAround(
+                entry,
+                async () => {
+                    await lab.stack.setConfig("rollout-lab:release", { value: "candidate" });
+                    record.change = await up(lab, "recreate v1 -> v2");
+                },
+                { newConnections: true, tailS: 6 },
+            );
+            recordProbe(record, summary);
+            assert.ok(summary.failed > 0, "recreate stops every v1 pod before a v2 pod is ready");
+            assert.ok((summary.errorWindow?.durationS ?? 0) > 0);
+            assert.deepEqual(await sample(100), { v2: 100 });
+        });
+    });
+
+    it("kind-bluegreen: the Service's switch to green loses no request; no v1 answer after up returns", async () => {
+        await withStack("bluegreen blue -> green", "kind-bluegreen", {}, async (lab, record) => {
+            assert.deepEqual(await sample(200), { v1: 200 });
+            const summary = await probeAround(
+                entry,
+                async () => {
+                    await lab.stack.setConfig("rollout-lab:bluegreen.activeColor", { value: "green" }, true);
+                    record.change = await up(lab, "blue -> green");
+                },
+                { newConnections: true },
+            );
+            recordProbe(record, summary);
+            assert.equal(summary.failed, 0, JSON.stringify(summary.failures));
+            assert.notEqual(summary.change?.timeToLastOldS ?? null, null);
+            assert.deepEqual(await sample(200), { v2: 200 });
+        });
+    });
+
+    it("kind-canary: the replica-ratio split is the weight (±3 points over 2,000 requests), before and right after a change under load with none lost", async () => {
+        await withStack("canary 10 -> 50", "kind-canary", {}, async (lab, record) => {
+            const at10 = await sample(2000);
+            log(`weight 10: ${JSON.stringify(at10)} (${share(at10, "v2").toFixed(1)}% v2)`);
+            assert.ok(Math.abs(share(at10, "v2") - 10) <= 3, JSON.stringify(at10));
+            assert.equal((at10.v1 ?? 0) + (at10.v2 ?? 0), 2000, "every request answered");
+            const summary = await probeAround(
+                entry,
+                async () => {
+                    await lab.stack.setConfig("rollout-lab:canary.weight", { value: "50" }, true);
+                    record.change = await up(lab, "weight 10 -> 50");
+                },
+                { newConnections: true },
+            );
+            recordProbe(record, summary);
+            assert.equal(summary.failed, 0, JSON.stringify(summary.failures));
+            const at50 = await sample(2000);
+            log(`weight 50 right after up: ${JSON.stringify(at50)} (${share(at50, "v2").toFixed(1)}% v2)`);
+            record.split = { at10: share(at10, "v2"), at50: share(at50, "v2") };
+            assert.ok(Math.abs(share(at50, "v2") - 50) <= 3, JSON.stringify(at50));
+            assert.equal((at50.v1 ?? 0) + (at50.v2 ?? 0), 2000, "every request answered");
+        });
+    });
+
+    // lab rollout on kind-canary: Prometheus reads the candidate's figures, so monitoring is on (Grafana
+    // off: it cannot be had on the build machine, and the rollout does not need it).
+    for (const [what, candidate, outcome] of [
+        ["promotes a healthy candidate (Prometheus and cAdvisor see both versions)", {}, "promoted"],
+        ["rolls a bad candidate (30% errors) back on its own", { "rollout-lab:candidate.errorRate": "0.3" }, "rolled-back"],
+    ] as const) {
+        it(`lab rollout kind-canary ${what}`, async () => {
+            const loaded = Object.values(monitoringImages);
+            const config: Record<string, string> = {
+                ...overrides,
+                "rollout-lab:monitoring.enabled": "true",
+                "rollout-lab:monitoring.grafana": process.env.E2E_GRAFANA ?? "false",
+                "rollout-lab:monitoring.scrapeInterval": "2s",
+                ...monitoringImages,
+                ...Object.fromEntries(loaded.map((image, i) => [`rollout-lab:kind.loadImages[${i}]`, image])),
+                ...candidate,
+            };
+            await withStack(`rollout ${outcome}`, "kind-canary", config, async (lab, record) => {
+                const outputs = await stackOutputs(lab.stack);
+                const stackConfig = loadStackConfig("kind-canary", undefined, config);
+                const plan = rolloutPlan(stackConfig, [10, 50, 100]);
+                const prom = new PrometheusClient(String(outputs.prometheusUrl));
+                const probe = new Probe({ url: entry, ratePerSecond: 40, durationS: 900, timeoutMs: 2000, maxInFlight: 200, newConnections: true });
+                const running = probe.run();
+                if (outcome === "promoted") {
+                    record.monitoring = await bothVersionsSeen(prom, stackConfig.namespace);
+                }
+                const t0 = Date.now();
+                const result = await runRollout({
+                    plan,
+                    thresholds: thresholdsFor(stackConfig, 20),
+                    stepWaitS: 30,
+                    pollS: 5,
+                    target: { apply: async (change, label) => void (await applyChange(lab.stack, change, label, true)) },
+                    health: (w) => readVersionHealth(prom, plan.candidateVersion, w),
+                });
+                probe.stop();
+                const summary = await running;
+                record.rollout = { outcome: result.outcome, seconds: seconds(t0), reasons: result.reasons, failedStep: result.failedStep?.share ?? null };
+                recordProbe(record, summary);
+                log(`rollout: ${result.outcome} in ${seconds(t0)} s: ${result.reasons.join("; ")}`);
+                log(`probe: ${summary.requests} requests, ${summary.failed} failed ${JSON.stringify(summary.failures)}`);
+                assert.equal(result.outcome, outcome);
+                if (outcome === "rolled-back") {
+                    assert.equal(result.failedStep?.share, 10);
+                    assert.deepEqual(await sample(200), { v1: 200 }, "after the rollback every request goes to v1");
+                } else {
+                    assert.equal(summary.failed, 0);
+                    assert.deepEqual(await sample(200), { v2: 200 });
+                }
+            });
+        });
+    }
+});
+
+/**
+ * Waits (at most 90 s) until Prometheus has the app's request rate and the cAdvisor panels' CPU and
+ * memory for both v1 and v2: the queries the dashboards use, not a hand-written one.
+ */
+async function bothVersionsSeen(prom: PrometheusClient, namespace: string): Promise<Record<string, string[]>> {
+    const queries = {
+        requests: requestsPerSecondExpr("30s"),
+        containerCpu: containerCpuByVersionExpr("kubernetes", namespace, "30s"),
+        containerMemory: containerMemoryByVersionExpr("kubernetes", namespace),
+    };
+    const deadline = Date.now() + 90_000;
+    let seen: Record<string, string[]> = {};
+    for (;;) {
+        seen = {};
+        for (const [name, expr] of Object.entries(queries)) {
+            const rows = await prom.instant(expr);
+            seen[name] = rows.filter((r) => r.value !== null && r.value > 0).map((r) => r.metric.version ?? "?").sort();
+        }
+        if (Object.values(seen).every((v) => v.includes("v1") && v.includes("v2")) || Date.now() > deadline) {
+            break;
+        }
+        await new Promise((r) => setTimeout(r, 5000));
+    }
+    log(`Prometheus by version: ${JSON.stringify(seen)}`);
+    for (const [name, versions] of Object.entries(seen)) {
+        assert.ok(versions.includes("v1") && versions.includes("v2"), `${name}: Prometheus has data for v1 and v2 (got ${JSON.stringify(versions)})`);
+    }
+    return seen;
+}
