@@ -3,7 +3,7 @@ import { LabConfigError, parseLabConfig } from "../components/config";
 import { integrate, replicaFigures, resourceCost, sumSeries } from "../tools/lab/cost";
 import { Thresholds, VersionHealth, decide } from "../tools/lab/decision";
 import { Clock, RolloutEvent, runRollout } from "../tools/lab/rollout";
-import { loadStackConfig, knownStacks, withChange } from "../tools/lab/stackFile";
+import { balancesPerConnection, loadStackConfig, knownStacks, withChange } from "../tools/lab/stackFile";
 import { comparisonPlan, parseSteps, rolloutPlan } from "../tools/lab/stepPlan";
 
 const thresholds: Thresholds = { errorRatio: 0.05, p95LatencySeconds: 0.5, minRequests: 50 };
@@ -277,5 +277,15 @@ describe("lab: rollout loop (fake engine, fake Prometheus)", () => {
             health: async (w) => (windows.push(w), healthy()),
         });
         assert.deepEqual(windows, [15, 30, 40]);
+    });
+});
+
+describe("lab: how the probe connects", () => {
+    it("opens a new connection per request where kube-proxy balances connections (native kind), not behind a proxy", () => {
+        assert.equal(balancesPerConnection(loadStackConfig("kind-canary")), true);
+        assert.equal(balancesPerConnection(loadStackConfig("kind-rolling")), true);
+        assert.equal(balancesPerConnection(loadStackConfig("kind-canary-nginx")), false);
+        assert.equal(balancesPerConnection(loadStackConfig("kind-canary-istio")), false);
+        assert.equal(balancesPerConnection(loadStackConfig("swarm-canary")), false);
     });
 });

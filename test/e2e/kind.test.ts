@@ -3,15 +3,9 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { containerCpuByVersionExpr, containerMemoryByVersionExpr, requestsPerSecondExpr } from "../../monitoring/queries";
-import { Probe } from "../../tools/probe/probe";
-import { thresholdsFor } from "../../tools/lab/decision";
-import { applyChange, stackOutputs } from "../../tools/lab/engine";
-import { PrometheusClient, readVersionHealth } from "../../tools/lab/prometheus";
-import { runRollout } from "../../tools/lab/rollout";
-import { loadStackConfig } from "../../tools/lab/stackFile";
-import { rolloutPlan } from "../../tools/lab/stepPlan";
+import { PrometheusClient } from "../../tools/lab/prometheus";
 import { LabStack, openLabStack } from "../../tools/lab/workspace";
-import { log, probeAround, recordProbe, sampleNewConnections, seconds, up, upUnchanged } from "./support";
+import { log, monitoringImagesFromEnv, probeAround, recordProbe, rolloutCase, sampleNewConnections, seconds, up, upUnchanged } from "./support";
 
 // End to end on a real kind cluster with the real Pulumi engine, for the native kind stacks: the first
 // `pulumi up` creates the cluster, loads the images and deploys; the probe sends 100 requests/s, each on
@@ -68,12 +62,7 @@ const share = (counts: Record<string, number>, version: string) =>
 
 describe("kind lab end to end (real engine, real kind cluster)", function () {
     this.timeout(20 * 60 * 1000);
-    const monitoringImages = Object.fromEntries(
-        (process.env.E2E_MONITORING_IMAGES ?? "")
-            .split(/\s+/)
-            .filter((l) => l.includes("="))
-            .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
-    );
+    const monitoringImages = monitoringImagesFromEnv();
     const kindConfig: Record<string, string> = {
         ...(process.env.E2E_KIND_NODE_IMAGE ? { "rollout-lab:kind.nodeImage": process.env.E2E_KIND_NODE_IMAGE } : {}),
         ...(process.env.E2E_KIND_PRIVILEGED ? { "rollout-lab:kind.privileged": process.env.E2E_KIND_PRIVILEGED } : {}),
@@ -218,43 +207,26 @@ describe("kind lab end to end (real engine, real kind cluster)", function () {
                 ...Object.fromEntries(loaded.map((image, i) => [`rollout-lab:kind.loadImages[${i}]`, image])),
                 ...candidate,
             };
-            await withStack(`rollout ${outcome}`, "kind-canary", config, async (lab, record) => {
-                const outputs = await stackOutputs(lab.stack);
-                const stackConfig = loadStackConfig("kind-canary", undefined, config);
-                const plan = rolloutPlan(stackConfig, [10, 50, 100]);
-                const prom = new PrometheusClient(String(outputs.prometheusUrl));
-                const probe = new Probe({ url: entry, ratePerSecond: 40, durationS: 900, timeoutMs: 2000, maxInFlight: 200, newConnections: true });
-                const running = probe.run();
-                if (outcome === "promoted") {
-                    record.monitoring = await bothVersionsSeen(prom, stackConfig.namespace);
-                }
-                const t0 = Date.now();
-                const result = await runRollout({
-                    plan,
-                    thresholds: thresholdsFor(stackConfig, 20),
-                    stepWaitS: 30,
-                    pollS: 5,
-                    target: { apply: async (change, label) => void (await applyChange(lab.stack, change, label, true)) },
-                    health: (w) => readVersionHealth(prom, plan.candidateVersion, w),
-                });
-                probe.stop();
-                const summary = await running;
-                record.rollout = { outcome: result.outcome, seconds: seconds(t0), reasons: result.reasons, failedStep: result.failedStep?.share ?? null };
-                recordProbe(record, summary);
-                log(`rollout: ${result.outcome} in ${seconds(t0)} s: ${result.reasons.join("; ")}`);
-                log(`probe: ${summary.requests} requests, ${summary.failed} failed ${JSON.stringify(summary.failures)}`);
-                assert.equal(result.outcome, outcome);
-                if (outcome === "rolled-back") {
-                    assert.equal(result.failedStep?.share, 10);
-                    assert.deepEqual(await sample(200), { v1: 200 }, "after the rollback every request goes to v1");
-                } else {
-                    assert.equal(summary.failed, 0);
-                    assert.deepEqual(await sample(200), { v2: 200 });
-                }
-            });
+            await withStack(`rollout ${outcome}`, "kind-canary", config, (lab, record) =>
+                rolloutCase({
+                    lab,
+                    stack: "kind-canary",
+                    config,
+                    entry,
+                    record,
+                    outcome,
+                    sample,
+                    newConnections: true,
+                    beforeRollout:
+                        outcome === "promoted"
+                            ? async (prom, stackConfig) => void (record.monitoring = await bothVersionsSeen(prom, stackConfig.namespace))
+                            : undefined,
+                }),
+            );
         });
     }
 });
+
 
 /**
  * Waits (at most 90 s) until Prometheus has the app's request rate and the cAdvisor panels' CPU and

@@ -1,7 +1,14 @@
 import { strict as assert } from "assert";
 import * as http from "http";
+import { LabConfig } from "../../components/config";
 import { Probe } from "../../tools/probe/probe";
 import { ProbeSummary } from "../../tools/probe/summary";
+import { thresholdsFor } from "../../tools/lab/decision";
+import { applyChange, stackOutputs } from "../../tools/lab/engine";
+import { PrometheusClient, readVersionHealth } from "../../tools/lab/prometheus";
+import { runRollout } from "../../tools/lab/rollout";
+import { loadStackConfig } from "../../tools/lab/stackFile";
+import { rolloutPlan } from "../../tools/lab/stepPlan";
 import { LabStack } from "../../tools/lab/workspace";
 
 // What the Swarm and kind end-to-end suites share: `pulumi up` with its checks, the probe around a
@@ -126,4 +133,66 @@ export async function sampleNewConnections(url: string, count: number): Promise<
         counts[key] = (counts[key] ?? 0) + 1;
     }
     return counts;
+}
+
+export interface RolloutCase {
+    lab: LabStack;
+    stack: string;
+    /** The config the stack was opened with (the rollout's plan is checked against it). */
+    config: Record<string, string>;
+    entry: string;
+    record: Record<string, unknown>;
+    outcome: "promoted" | "rolled-back";
+    sample: (count: number) => Promise<Record<string, number>>;
+    newConnections?: boolean;
+    /** Runs once Prometheus is reachable and the probe sends, before the first step. */
+    beforeRollout?: (prom: PrometheusClient, stackConfig: LabConfig) => Promise<void>;
+}
+
+/**
+ * `lab rollout` end to end: the plan 10 -> 50 -> 100, 30 s per step, judged on Prometheus's figures
+ * while the probe sends 40 requests/s. A healthy candidate must be promoted with no failed request; a
+ * bad one rolled back at the first step, after which v1 answers everything.
+ */
+export async function rolloutCase(c: RolloutCase): Promise<void> {
+    const outputs = await stackOutputs(c.lab.stack);
+    const stackConfig = loadStackConfig(c.stack, undefined, c.config);
+    const plan = rolloutPlan(stackConfig, [10, 50, 100]);
+    const prom = new PrometheusClient(String(outputs.prometheusUrl));
+    const probe = new Probe({ url: c.entry, ratePerSecond: 40, durationS: 900, timeoutMs: 2000, maxInFlight: 200, newConnections: c.newConnections });
+    const running = probe.run();
+    await c.beforeRollout?.(prom, stackConfig);
+    const t0 = Date.now();
+    const result = await runRollout({
+        plan,
+        thresholds: thresholdsFor(stackConfig, 20),
+        stepWaitS: 30,
+        pollS: 5,
+        target: { apply: async (change, label) => void (await applyChange(c.lab.stack, change, label, true)) },
+        health: (w) => readVersionHealth(prom, plan.candidateVersion, w),
+    });
+    probe.stop();
+    const summary = await running;
+    c.record.rollout = { outcome: result.outcome, seconds: seconds(t0), reasons: result.reasons, failedStep: result.failedStep?.share ?? null };
+    recordProbe(c.record, summary);
+    log(`rollout: ${result.outcome} in ${seconds(t0)} s: ${result.reasons.join("; ")}`);
+    log(`probe: ${summary.requests} requests, ${summary.failed} failed ${JSON.stringify(summary.failures)}`);
+    assert.equal(result.outcome, c.outcome);
+    if (c.outcome === "rolled-back") {
+        assert.equal(result.failedStep?.share, 10);
+        assert.deepEqual(await c.sample(200), { v1: 200 }, "after the rollback every request goes to v1");
+    } else {
+        assert.equal(summary.failed, 0);
+        assert.deepEqual(await c.sample(200), { v2: 200 });
+    }
+}
+
+/** The `key=value` lines of scripts/monitoring-images.sh (E2E_MONITORING_IMAGES) as stack config. */
+export function monitoringImagesFromEnv(): Record<string, string> {
+    return Object.fromEntries(
+        (process.env.E2E_MONITORING_IMAGES ?? "")
+            .split(/\s+/)
+            .filter((l) => l.includes("="))
+            .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
+    );
 }

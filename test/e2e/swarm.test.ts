@@ -2,15 +2,8 @@ import { strict as assert } from "assert";
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { Probe } from "../../tools/probe/probe";
 import { LabStack, openLabStack } from "../../tools/lab/workspace";
-import { applyChange, stackOutputs } from "../../tools/lab/engine";
-import { thresholdsFor } from "../../tools/lab/decision";
-import { PrometheusClient, readVersionHealth } from "../../tools/lab/prometheus";
-import { runRollout } from "../../tools/lab/rollout";
-import { loadStackConfig } from "../../tools/lab/stackFile";
-import { rolloutPlan } from "../../tools/lab/stepPlan";
-import { log, probeAround as probeAt, recordProbe, sample as sampleAt, seconds, up, upUnchanged, ProbeAroundOptions } from "./support";
+import { log, monitoringImagesFromEnv, probeAround as probeAt, recordProbe, rolloutCase, sample as sampleAt, seconds, up, upUnchanged, ProbeAroundOptions } from "./support";
 
 // End to end on the local Docker Swarm with the real Pulumi engine, for every swarm stack: `pulumi up`,
 // probe at 100 requests/s, the stack's change with `pulumi up` under that load, a second `pulumi up`
@@ -56,12 +49,7 @@ function servedByService(service: string): number {
 
 describe("Swarm lab end to end (real engine, local Swarm)", function () {
     this.timeout(20 * 60 * 1000);
-    const monitoringImages = Object.fromEntries(
-        (process.env.E2E_MONITORING_IMAGES ?? "")
-            .split(/\s+/)
-            .filter((l) => l.includes("="))
-            .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
-    );
+    const monitoringImages = monitoringImagesFromEnv();
     const overrides = {
         "rollout-lab:app.baseImage": baseImage,
         "rollout-lab:swarm.edgeBaseImage": baseImage,
@@ -250,37 +238,9 @@ describe("Swarm lab end to end (real engine, local Swarm)", function () {
                 ...monitoringImages,
                 ...candidate,
             };
-            await withStack(`rollout ${outcome}`, "swarm-canary", config, async (lab, record) => {
-                const outputs = await stackOutputs(lab.stack);
-                const stackConfig = loadStackConfig("swarm-canary", undefined, config);
-                const plan = rolloutPlan(stackConfig, [10, 50, 100]);
-                const prom = new PrometheusClient(String(outputs.prometheusUrl));
-                const probe = new Probe({ url: entry, ratePerSecond: 40, durationS: 900, timeoutMs: 2000, maxInFlight: 200 });
-                const running = probe.run();
-                const t0 = Date.now();
-                const result = await runRollout({
-                    plan,
-                    thresholds: thresholdsFor(stackConfig, 20),
-                    stepWaitS: 30,
-                    pollS: 5,
-                    target: { apply: async (change, label) => void (await applyChange(lab.stack, change, label, true)) },
-                    health: (w) => readVersionHealth(prom, plan.candidateVersion, w),
-                });
-                probe.stop();
-                const summary = await running;
-                record.rollout = { outcome: result.outcome, seconds: seconds(t0), reasons: result.reasons, failedStep: result.failedStep?.share ?? null };
-                recordProbe(record, summary);
-                log(`rollout: ${result.outcome} in ${seconds(t0)} s: ${result.reasons.join("; ")}`);
-                log(`probe: ${summary.requests} requests, ${summary.failed} failed ${JSON.stringify(summary.failures)}`);
-                assert.equal(result.outcome, outcome);
-                if (outcome === "rolled-back") {
-                    assert.equal(result.failedStep?.share, 10);
-                    assert.deepEqual(await sample(200), { v1: 200 }, "after the rollback every request goes to v1");
-                } else {
-                    assert.equal(summary.failed, 0);
-                    assert.deepEqual(await sample(200), { v2: 200 });
-                }
-            });
+            await withStack(`rollout ${outcome}`, "swarm-canary", config, (lab, record) =>
+                rolloutCase({ lab, stack: "swarm-canary", config, entry, record, outcome, sample: (n) => sample(n) }),
+            );
         });
     }
 });

@@ -14,7 +14,7 @@ import { applyChange, ensurePulumiCli, engineOutput, projectStack, stackOutputs 
 import { PrometheusClient, readVersionHealth } from "./prometheus";
 import { writeReport } from "./report";
 import { RolloutEvent, RolloutResult, runRollout } from "./rollout";
-import { knownStacks, loadStackConfig, repoRoot } from "./stackFile";
+import { balancesPerConnection, knownStacks, loadStackConfig, repoRoot } from "./stackFile";
 import { ConfigChange, LabUsageError, RolloutPlan, comparisonPlan, parseSteps, rolloutPlan } from "./stepPlan";
 import { openLabStack } from "./workspace";
 
@@ -136,7 +136,14 @@ async function rolloutAction(stack: string, opts: { steps?: number[]; wait?: num
     const load = opts.load ?? config.measure.loadRate;
     const probe =
         load > 0
-            ? new Probe({ url: entryUrl, ratePerSecond: load, durationS: Math.min(3600, plan.steps.length * (waitS + 300) + 300), timeoutMs: 2000, maxInFlight: 256 })
+            ? new Probe({
+                  url: entryUrl,
+                  ratePerSecond: load,
+                  durationS: Math.min(3600, plan.steps.length * (waitS + 300) + 300),
+                  timeoutMs: 2000,
+                  maxInFlight: 256,
+                  newConnections: balancesPerConnection(config),
+              })
             : undefined;
     const probing = probe?.run();
     if (probe) {

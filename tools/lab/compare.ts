@@ -7,6 +7,7 @@ import { MonitoringPlatform, containerCpuByVersionExpr, containerMemoryByVersion
 import { Point, Pricing, ResourceCost, peak, replicaFigures, resourceCost, sumSeries } from "./cost";
 import { PrometheusClient, Series, windowOf } from "./prometheus";
 import { ComparisonPlan, ConfigChange } from "./stepPlan";
+import { balancesPerConnection } from "./stackFile";
 import { Probe } from "../probe/probe";
 import { ProbeRecord, ProbeSummary, TimelineBucket, summarize, timeline } from "../probe/summary";
 
@@ -149,6 +150,7 @@ export async function compareOne(o: CompareRunOptions): Promise<StrategyResult> 
         maxInFlight: 256,
         headers: plan.probeHeaders?.headers,
         headerShare: plan.probeHeaders?.share,
+        newConnections: balancesPerConnection(config),
     });
     const startedAt = Date.now() / 1000;
     const running = probe.run();

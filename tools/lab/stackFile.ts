@@ -64,3 +64,12 @@ export function withChange(flat: Record<string, string>, change: Record<string, 
     }
     return out;
 }
+
+/**
+ * Whether the lab's entry point picks a backend per TCP connection rather than per request: kube-proxy
+ * behind a NodePort (native traffic on kind or Kubernetes). A probe must then open a new connection
+ * per request, or a few kept-alive connections would pin all its traffic to a few pods.
+ */
+export function balancesPerConnection(config: LabConfig): boolean {
+    return config.platform !== "swarm" && config.traffic === "native";
+}
