@@ -298,9 +298,10 @@ build_images() {
 
 # kind build node-image --type file takes a Kubernetes server tarball: the node binaries and four
 # image archives (apiserver, controller-manager, scheduler, kube-proxy). Every other image it would
-# fetch from a registry. kind reads an archive's tags from whichever of manifest.json and
-# repositories comes first in it, while containerd imports every image manifest.json lists: so
-# kube-proxy.tar carries all the add-on images, with a repositories file naming only kube-proxy first.
+# fetch from a registry unless an archive's tags name it. kind reads an archive's tags from whichever
+# of manifest.json and repositories comes first in it, while containerd imports every image
+# manifest.json lists: so kube-proxy.tar carries all the add-on images, with a repositories file first
+# that names every one of them by its full name.
 TARBALL="$WORK/kubernetes-server-linux-amd64.tar.gz"
 build_tarball() {
   local t="$WORK/tarball" bin name tags=()
@@ -321,14 +322,18 @@ build_tarball() {
 import json, os, sys
 folder, kube_proxy = sys.argv[1], sys.argv[2]
 manifest = json.load(open(os.path.join(folder, "manifest.json")))
+def full(tag):  # docker save writes docker.io/kindest/x as kindest/x; kind compares full names
+    return tag if "." in tag.split("/")[0] else "docker.io/" + tag
 manifest.sort(key=lambda entry: 0 if kube_proxy in entry.get("RepoTags", []) else 1)
+assert manifest and kube_proxy in manifest[0].get("RepoTags", []), f"{kube_proxy} not in the saved archive"
 json.dump(manifest, open(os.path.join(folder, "manifest.json"), "w"))
-entry = manifest[0]
-assert kube_proxy in entry["RepoTags"], f"{kube_proxy} not in the saved archive"
-repo, tag = kube_proxy.rsplit(":", 1)
-layer = entry["Layers"][-1].split("/")[0]
-json.dump({repo: {tag: layer}}, open(os.path.join(folder, "repositories"), "w"))
-print("kube-proxy.tar:", ", ".join(t for e in manifest for t in e["RepoTags"]))
+repositories = {}
+for entry in manifest:
+    for tag in entry["RepoTags"]:
+        repo, version = full(tag).rsplit(":", 1)
+        repositories.setdefault(repo, {})[version] = os.path.basename(entry["Config"]).split(".")[0]
+json.dump(repositories, open(os.path.join(folder, "repositories"), "w"))
+print("kube-proxy.tar:", ", ".join(f"{r}:{v}" for r, vs in repositories.items() for v in vs))
 EOF
   (cd "$t/kube-proxy" && tar -cf "$bin/kube-proxy.tar" repositories manifest.json $(ls | grep -v -x -e repositories -e manifest.json))
   rm -rf "$t/kube-proxy"
