@@ -5,6 +5,10 @@
 #   rollout-lab/node-exporter:<tag>  Debian's prometheus-node-exporter    (monitoring/images/node-exporter)
 #   rollout-lab/cadvisor:<tag>       the project's cAdvisor build         (monitoring/images/cadvisor,
 #                                    binary from scripts/cadvisor.sh)
+# With --kubernetes, Prometheus is instead
+#   rollout-lab/prometheus-kubernetes:<tag>  built from its Go module with Kubernetes service discovery
+#                                    (monitoring/images/prometheus-kubernetes, binary from
+#                                    scripts/prometheus.sh): Debian's package has no Kubernetes discovery
 # and prints on stdout the stack config that uses them, one `key=value` a line:
 #   rollout-lab:monitoring.images.prometheus=rollout-lab/prometheus:<tag>   (and nodeExporter, cadvisor)
 # e.g.  scripts/monitoring-images.sh | while IFS== read -r k v; do pulumi config set --path "$k" "$v"; done
@@ -18,20 +22,24 @@
 #                 it needs a working apt (Debian bookworm or newer)
 #   CADVISOR_BIN  a cAdvisor binary to use instead of building one with scripts/cadvisor.sh; it must be
 #                 statically linked (it runs in any image)
+#   PROMETHEUS_BIN  (--kubernetes) a static Prometheus binary to use instead of scripts/prometheus.sh's
 # Options:
+#   --kubernetes  the images for the lab's Kubernetes monitoring (kind): Prometheus from its Go module
 #   --force       rebuild every image, without Docker's build cache
 # Progress, with timings, goes to stderr; a failed build prints the end of its log.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 base="${BASE_IMAGE:-rollout-lab/debian-base:bookworm}"
-force=false
-case "${1:-}" in
-    "") ;;
-    --force) force=true ;;
-    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-    *) echo "monitoring-images: unknown option $1 (--force, --help)" >&2; exit 2 ;;
-esac
+force=false kubernetes=false
+for arg in "$@"; do
+    case "$arg" in
+        --force) force=true ;;
+        --kubernetes) kubernetes=true ;;
+        -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+        *) echo "monitoring-images: unknown option $arg (--kubernetes, --force, --help)" >&2; exit 2 ;;
+    esac
+done
 
 started=$(date +%s)
 log() { printf '[monitoring-images %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
@@ -61,6 +69,17 @@ if command -v file >/dev/null 2>&1 && ! file -L "$cadvisor_bin" | grep -q 'stati
     die "cadvisor: $cadvisor_bin is dynamically linked, it would need the build host's libc in the image (build it with CGO_ENABLED=0, as scripts/cadvisor.sh does)"
 fi
 
+if $kubernetes; then
+    if [[ -n "${PROMETHEUS_BIN:-}" ]]; then
+        prometheus_bin="$PROMETHEUS_BIN"
+    else
+        step=$(date +%s)
+        log "prometheus: scripts/prometheus.sh ..."
+        prometheus_bin="$("$root/scripts/prometheus.sh")"
+        log "prometheus: binary $prometheus_bin ($(( $(date +%s) - step ))s)"
+    fi
+    [[ -x "$prometheus_bin" ]] || die "prometheus: $prometheus_bin is not an executable"
+fi
 # build <name> <config key> <version command...>: builds monitoring/images/<name> (context in $work,
 # never in the repo) unless its tag exists, checks the binary runs in it, and records the override line.
 overrides=()
@@ -73,6 +92,10 @@ build() {
     if [[ "$name" == cadvisor ]]; then
         cp "$cadvisor_bin" "$context/cadvisor"
         chmod 0755 "$context/cadvisor"
+    fi
+    if [[ "$name" == prometheus-kubernetes ]]; then
+        cp "$prometheus_bin" "$context/prometheus"
+        chmod 0755 "$context/prometheus"
     fi
     local tag
     tag="$( { echo "$base_id"; (cd "$context" && find . -type f | LC_ALL=C sort | xargs sha256sum); } | sha256sum | cut -c1-12)"
@@ -105,7 +128,11 @@ build() {
     overrides+=("rollout-lab:monitoring.images.$key=$image")
 }
 
-build prometheus prometheus --version
+if $kubernetes; then
+    build prometheus-kubernetes prometheus --version
+else
+    build prometheus prometheus --version
+fi
 build node-exporter nodeExporter --version
 build cadvisor cadvisor --version
 

@@ -108,6 +108,18 @@ describe("recreate and rolling", () => {
         assert.equal(d.inputs.spec.minReadySeconds, undefined);
     });
 
+    it("Recreate: pulumi up waits until every replica of the new release is updated and available (not Pulumi's built-in await)", async () => {
+        const run = await runProgram(withConfig("kind-recreate", { "rollout-lab:release": "candidate", "rollout-lab:candidate": { version: "v2", replicas: 4 } }));
+        assert.equal(
+            deploymentNamed(run, "demo-app").inputs.metadata.annotations["pulumi.com/waitFor"],
+            '["jsonpath={.status.updatedReplicas}=4","jsonpath={.status.availableReplicas}=4"]',
+        );
+        const withHpa = await runProgram(withConfig("kind-recreate", { "rollout-lab:hpa": { minReplicas: 2, maxReplicas: 6 } }));
+        assert.equal(deploymentNamed(withHpa, "demo-app").inputs.metadata.annotations, undefined, "with an autoscaler the count is not known: built-in await");
+        const rolling = await runProgram(stackConfig("kind-rolling"));
+        assert.equal(deploymentNamed(rolling, "demo-app").inputs.metadata.annotations, undefined);
+    });
+
     it("maxSurge, maxUnavailable, minReadySeconds and the deadline reach the Deployment", async () => {
         const run = await runProgram(
             withConfig("kind-rolling", {

@@ -26,7 +26,7 @@ export function singleReleaseWorkload(args: Pick<StrategyArgs, "config" | "image
 /** How Kubernetes replaces the one Deployment's pods: all at once (recreate) or a few at a time (rolling). */
 export function singleReleaseReplacement(config: StrategyArgs["config"]): Omit<DeploymentOptions, "namespace"> {
     if (config.strategy === "recreate") {
-        return { strategy: { type: "Recreate" } };
+        return { strategy: { type: "Recreate" }, annotations: recreateAwait(config) };
     }
     const { rolling } = config;
     return {
@@ -47,4 +47,22 @@ export abstract class SingleReleaseStrategy extends AppStrategy<"app"> {
     ) {
         super(type, name, args, { app: singleReleaseWorkload(args) }, { selector: selectorLabels, shareOf: () => 100, replacement }, opts);
     }
+}
+
+/**
+ * Pulumi's built-in Deployment await can end a Recreate update early: while the old pods stop and no new
+ * ReplicaSet exists yet, the Deployment still carries the previous revision and its old conditions, and
+ * the old ReplicaSet, scaled to 0, looks complete (seen on kind: `pulumi up` returned 6 s before the
+ * first v2 pod answered). `pulumi.com/waitFor` replaces it with checks Pulumi only reads once the
+ * controller has observed the new generation: every replica updated and available. With an autoscaler
+ * the replica count is not known here, so the built-in await stays.
+ */
+function recreateAwait(config: StrategyArgs["config"]): Record<string, string> | undefined {
+    if (config.hpa !== undefined) {
+        return undefined;
+    }
+    const replicas = (config.release === "candidate" ? config.candidate : config.stable).replicas;
+    return {
+        "pulumi.com/waitFor": JSON.stringify([`jsonpath={.status.updatedReplicas}=${replicas}`, `jsonpath={.status.availableReplicas}=${replicas}`]),
+    };
 }

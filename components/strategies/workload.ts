@@ -105,6 +105,8 @@ export interface DeploymentOptions {
     strategy?: k8s.types.input.apps.v1.DeploymentStrategy;
     minReadySeconds?: number;
     progressDeadlineSeconds?: number;
+    /** Annotations on the Deployment itself (e.g. how Pulumi awaits it). */
+    annotations?: Record<string, string>;
 }
 
 export function appDeployment(
@@ -115,7 +117,7 @@ export function appDeployment(
     return new k8s.apps.v1.Deployment(
         w.name,
         {
-            metadata: { name: w.name, namespace: options.namespace, labels: podLabels(w) },
+            metadata: { name: w.name, namespace: options.namespace, labels: podLabels(w), annotations: options.annotations },
             spec: {
                 replicas: w.replicas,
                 selector: { matchLabels: { ...selectorLabels, ...w.matchLabels } },

@@ -138,12 +138,14 @@ describe("kind lab end to end (real engine, real kind cluster)", function () {
                 async () => {
                     await lab.stack.setConfig("rollout-lab:release", { value: "candidate" });
                     record.change = await up(lab, "recreate v1 -> v2");
+                    record.rightAfterUp = await sample(50);
                 },
                 { newConnections: true, tailS: 6 },
             );
             recordProbe(record, summary);
             assert.ok(summary.failed > 0, "recreate stops every v1 pod before a v2 pod is ready");
             assert.ok((summary.errorWindow?.durationS ?? 0) > 0);
+            assert.deepEqual(record.rightAfterUp, { v2: 50 }, "pulumi up returns once the new pods answer");
             assert.deepEqual(await sample(100), { v2: 100 });
         });
     });
