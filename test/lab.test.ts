@@ -82,6 +82,13 @@ describe("lab: step plan", () => {
         assert.equal(flat["rollout-lab:canary"], '{"weight":10,"totalReplicas":4}', "input untouched");
     });
 
+    it("withChange sets list items by index (`kind.loadImages[1]`), as `pulumi config set --path` does", () => {
+        const out = withChange({ "rollout-lab:kind": '{"workers":1}' }, { "rollout-lab:kind.loadImages[0]": "a:1", "rollout-lab:kind.loadImages[1]": "b:2", "rollout-lab:x[0].y": "z" });
+        assert.deepEqual(JSON.parse(out["rollout-lab:kind"]), { workers: 1, loadImages: ["a:1", "b:2"] });
+        assert.deepEqual(JSON.parse(out["rollout-lab:x"]), [{ y: "z" }]);
+        assert.deepEqual(loadStackConfig("kind-canary", undefined, { "rollout-lab:kind.loadImages[0]": "rollout-lab/prometheus:abc" }).kind.loadImages, ["rollout-lab/prometheus:abc"]);
+    });
+
     it("lab compare: each Swarm strategy's change from v1 to v2, and the share v2 settles at", () => {
         const plans = Object.fromEntries(
             ["recreate", "rolling", "bluegreen", "canary", "abtest", "shadow"].map((s) => [s, comparisonPlan(loadStackConfig(`swarm-${s}`))]),

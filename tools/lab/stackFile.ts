@@ -48,21 +48,37 @@ export function loadStackConfig(stack: string, dir = stacksDir, change: Record<s
 export function withChange(flat: Record<string, string>, change: Record<string, string>): Record<string, string> {
     const out = { ...flat };
     for (const [pathKey, value] of Object.entries(change)) {
-        const [top, ...rest] = pathKey.split(".");
+        const [top, ...rest] = pathSegments(pathKey);
         if (rest.length === 0) {
-            out[top] = value;
+            out[String(top)] = value;
             continue;
         }
-        const obj = out[top] === undefined ? {} : (JSON.parse(out[top]) as Record<string, unknown>);
-        let node = obj;
-        for (const p of rest.slice(0, -1)) {
-            node[p] = typeof node[p] === "object" && node[p] !== null ? node[p] : {};
-            node = node[p] as Record<string, unknown>;
-        }
-        node[rest[rest.length - 1]] = value;
-        out[top] = JSON.stringify(obj);
+        const root: unknown = out[String(top)] === undefined ? (typeof rest[0] === "number" ? [] : {}) : JSON.parse(out[String(top)]);
+        let node = root as Record<string | number, unknown>;
+        rest.forEach((segment, i) => {
+            if (i === rest.length - 1) {
+                node[segment] = value;
+                return;
+            }
+            const existing = node[segment];
+            node[segment] = typeof existing === "object" && existing !== null ? existing : typeof rest[i + 1] === "number" ? [] : {};
+            node = node[segment] as Record<string | number, unknown>;
+        });
+        out[String(top)] = JSON.stringify(root);
     }
     return out;
+}
+
+/** "rollout-lab:kind.loadImages[1]" -> ["rollout-lab:kind", "loadImages", 1], as `pulumi config set --path` reads it. */
+function pathSegments(pathKey: string): (string | number)[] {
+    return pathKey.split(".").flatMap((part) => {
+        const m = /^([^[\]]+)((?:\[\d+\])*)$/.exec(part);
+        if (!m) {
+            return [part];
+        }
+        const indices = [...m[2].matchAll(/\[(\d+)\]/g)].map((x) => Number(x[1]));
+        return [m[1], ...indices];
+    });
 }
 
 /**
