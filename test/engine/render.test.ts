@@ -80,6 +80,8 @@ describe("Kubernetes stacks under the real Pulumi engine (render mode)", functio
             assert.deepEqual(routing, routingKinds[traffic]);
             assert.ok(names.includes("Service/demo-app") && names.includes("Namespace/rollout-lab"));
             await lab.stack.workspace.removeStack(stack, { force: true });
+            lab.remove();
+            fs.rmSync(out, { recursive: true, force: true });
         });
     }
 
@@ -89,5 +91,6 @@ describe("Kubernetes stacks under the real Pulumi engine (render mode)", functio
             assert.match(String(e), /Invalid rollout-lab stack config \(1 problem\):\n\s+- rollout-lab:canary\.weight: got 120; allowed: at most 100/);
             return true;
         });
+        lab.remove();
     });
 });
