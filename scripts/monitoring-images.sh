@@ -54,31 +54,29 @@ base_id="$(docker image inspect --format '{{.Id}}' "$base")"
 work="$(mktemp -d "${TMPDIR:-/tmp}/rollout-lab-monitoring-images.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
 
-# The cAdvisor binary first: the only step that can take minutes (a Go build) when nothing is cached.
-if [[ -n "${CADVISOR_BIN:-}" ]]; then
-    cadvisor_bin="$CADVISOR_BIN"
-    log "cadvisor: using CADVISOR_BIN=$cadvisor_bin"
-else
-    step=$(date +%s)
-    log "cadvisor: scripts/cadvisor.sh ..."
-    cadvisor_bin="$("$root/scripts/cadvisor.sh")"
-    log "cadvisor: binary $cadvisor_bin ($(( $(date +%s) - step ))s)"
-fi
-[[ -x "$cadvisor_bin" ]] || die "cadvisor: $cadvisor_bin is not an executable"
-if command -v file >/dev/null 2>&1 && ! file -L "$cadvisor_bin" | grep -q 'statically linked'; then
-    die "cadvisor: $cadvisor_bin is dynamically linked, it would need the build host's libc in the image (build it with CGO_ENABLED=0, as scripts/cadvisor.sh does)"
-fi
-
-if $kubernetes; then
-    if [[ -n "${PROMETHEUS_BIN:-}" ]]; then
-        prometheus_bin="$PROMETHEUS_BIN"
+# static_binary <name> <override variable>: the binary <override> names, else the one
+# scripts/<name>.sh builds (a Go build: the only step that can take minutes when nothing is cached);
+# it must be static, since it is copied into an image whatever that image's libc.
+static_binary() {
+    local name="$1" override="${!2:-}" bin step
+    if [[ -n "$override" ]]; then
+        bin="$override"
+        log "$name: using $2=$bin"
     else
         step=$(date +%s)
-        log "prometheus: scripts/prometheus.sh ..."
-        prometheus_bin="$("$root/scripts/prometheus.sh")"
-        log "prometheus: binary $prometheus_bin ($(( $(date +%s) - step ))s)"
+        log "$name: scripts/$name.sh ..."
+        bin="$("$root/scripts/$name.sh")"
+        log "$name: binary $bin ($(( $(date +%s) - step ))s)"
     fi
-    [[ -x "$prometheus_bin" ]] || die "prometheus: $prometheus_bin is not an executable"
+    [[ -x "$bin" ]] || die "$name: $bin is not an executable"
+    if command -v file >/dev/null 2>&1 && ! file -L "$bin" | grep -q 'statically linked'; then
+        die "$name: $bin is dynamically linked, it would need the build host's libc in the image (build it with CGO_ENABLED=0, as scripts/$name.sh does)"
+    fi
+    printf '%s\n' "$bin"
+}
+cadvisor_bin="$(static_binary cadvisor CADVISOR_BIN)"
+if $kubernetes; then
+    prometheus_bin="$(static_binary prometheus PROMETHEUS_BIN)"
 fi
 # build <name> <config key> <version command...>: builds monitoring/images/<name> (context in $work,
 # never in the repo) unless its tag exists, checks the binary runs in it, and records the override line.

@@ -4,8 +4,8 @@ import * as fs from "fs";
 import * as path from "path";
 import { containerCpuByVersionExpr, containerMemoryByVersionExpr, requestsPerSecondExpr } from "../../monitoring/queries";
 import { PrometheusClient } from "../../tools/lab/prometheus";
-import { LabStack, openLabStack } from "../../tools/lab/workspace";
-import { log, monitoringImagesFromEnv, probeAround, recordProbe, rolloutCase, sampleNewConnections, seconds, up, upUnchanged } from "./support";
+import { LabStack } from "../../tools/lab/workspace";
+import { log, monitoringImagesFromEnv, probeAround, recordProbe, rolloutCase, sampleNewConnections, up, withStack as withStackCase } from "./support";
 
 // End to end on a real kind cluster with the real Pulumi engine, for the native kind stacks: the first
 // `pulumi up` creates the cluster, loads the images and deploys; the probe sends 100 requests/s, each on
@@ -85,32 +85,25 @@ describe("kind lab end to end (real engine, real kind cluster)", function () {
         }
     });
 
-    /** up (creates the cluster) -> body (the change) -> an unchanged up -> destroy, with the figures recorded. */
-    async function withStack(
-        name: string,
-        stack: string,
-        config: Record<string, string>,
-        body: (lab: LabStack, record: Record<string, unknown>) => Promise<void>,
-    ): Promise<void> {
+    const withStack = (name: string, stack: string, config: Record<string, string>, body: (lab: LabStack, record: Record<string, unknown>) => Promise<void>) => {
         const volumesBefore = volumes();
-        const lab = await openLabStack({ stack, config: { ...overrides, ...config } });
-        const record: Record<string, unknown> = { case: name, stack };
-        try {
-            record.up = await up(lab, "first: cluster, images, app");
-            record.nodeMemoryMiB = nodeMemoryMiB();
-            log(`node memory (MiB): ${JSON.stringify(record.nodeMemoryMiB)}`);
-            await body(lab, record);
-            record.unchangedUp = await upUnchanged(lab);
-        } finally {
-            const t0 = Date.now();
-            const result = await lab.stack.destroy({ color: "never" });
-            record.destroyS = seconds(t0);
-            log(`pulumi destroy: ${result.summary.result} in ${record.destroyS} s`);
-            results.push(record);
-            lab.remove();
-            assert.deepEqual(leftovers(volumesBefore), [], "pulumi destroy deletes the cluster: no node container or volume left");
-        }
-    }
+        return withStackCase(
+            {
+                name,
+                stack,
+                config: { ...overrides, ...config },
+                results,
+                firstUp: "first: cluster, images, app",
+                afterFirstUp: (record) => {
+                    record.nodeMemoryMiB = nodeMemoryMiB();
+                    log(`node memory (MiB): ${JSON.stringify(record.nodeMemoryMiB)}`);
+                },
+                leftovers: () => leftovers(volumesBefore),
+                leftoversMessage: "pulumi destroy deletes the cluster: no node container or volume left",
+            },
+            body,
+        );
+    };
 
     it("kind-rolling: releasing the candidate pod by pod loses no request; every pod runs v2 when up returns", async () => {
         await withStack("rolling v1 -> v2", "kind-rolling", {}, async (lab, record) => {

@@ -9,7 +9,7 @@ import { PrometheusClient, readVersionHealth } from "../../tools/lab/prometheus"
 import { runRollout } from "../../tools/lab/rollout";
 import { loadStackConfig } from "../../tools/lab/stackFile";
 import { rolloutPlan } from "../../tools/lab/stepPlan";
-import { LabStack } from "../../tools/lab/workspace";
+import { LabStack, openLabStack } from "../../tools/lab/workspace";
 
 // What the Swarm and kind end-to-end suites share: `pulumi up` with its checks, the probe around a
 // change, sequential samples, and the figures each case records.
@@ -195,4 +195,39 @@ export function monitoringImagesFromEnv(): Record<string, string> {
             .filter((l) => l.includes("="))
             .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
     );
+}
+
+export interface StackCase {
+    name: string;
+    stack: string;
+    config: Record<string, string>;
+    /** Where the case's figures go (written to E2E_RESULTS by the suite). */
+    results: Record<string, unknown>[];
+    /** What the first `up` does, for the log line. */
+    firstUp: string;
+    /** Runs right after the first `up` (e.g. to record memory). */
+    afterFirstUp?: (record: Record<string, unknown>) => void;
+    /** What of the lab is left in the engine; must be empty after destroy. */
+    leftovers: () => string[];
+    leftoversMessage: string;
+}
+
+/** up -> body (the change) -> an unchanged up -> destroy (always), with the figures recorded. */
+export async function withStack(c: StackCase, body: (lab: LabStack, record: Record<string, unknown>) => Promise<void>): Promise<void> {
+    const lab = await openLabStack({ stack: c.stack, config: c.config });
+    const record: Record<string, unknown> = { case: c.name, stack: c.stack };
+    try {
+        record.up = await up(lab, c.firstUp);
+        c.afterFirstUp?.(record);
+        await body(lab, record);
+        record.unchangedUp = await upUnchanged(lab);
+    } finally {
+        const t0 = Date.now();
+        const result = await lab.stack.destroy({ color: "never" });
+        record.destroyS = seconds(t0);
+        log(`pulumi destroy: ${result.summary.result} in ${record.destroyS} s`);
+        c.results.push(record);
+        lab.remove();
+        assert.deepEqual(c.leftovers(), [], c.leftoversMessage);
+    }
 }

@@ -2,8 +2,8 @@ import { strict as assert } from "assert";
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { LabStack, openLabStack } from "../../tools/lab/workspace";
-import { log, monitoringImagesFromEnv, probeAround as probeAt, recordProbe, rolloutCase, sample as sampleAt, seconds, up, upUnchanged, ProbeAroundOptions } from "./support";
+import { LabStack } from "../../tools/lab/workspace";
+import { log, monitoringImagesFromEnv, probeAround as probeAt, recordProbe, rolloutCase, sample as sampleAt, up, withStack as withStackCase, ProbeAroundOptions } from "./support";
 
 // End to end on the local Docker Swarm with the real Pulumi engine, for every swarm stack: `pulumi up`,
 // probe at 100 requests/s, the stack's change with `pulumi up` under that load, a second `pulumi up`
@@ -68,29 +68,19 @@ describe("Swarm lab end to end (real engine, local Swarm)", function () {
         }
     });
 
-    /** up -> body (the change) -> an unchanged up -> destroy, with the figures recorded. */
-    async function withStack(
-        name: string,
-        stack: string,
-        config: Record<string, string>,
-        body: (lab: LabStack, record: Record<string, unknown>) => Promise<void>,
-    ): Promise<void> {
-        const lab = await openLabStack({ stack, config: { ...overrides, ...config } });
-        const record: Record<string, unknown> = { case: name, stack };
-        try {
-            record.up = await up(lab, "first");
-            await body(lab, record);
-            record.unchangedUp = await upUnchanged(lab);
-        } finally {
-            const t0 = Date.now();
-            const result = await lab.stack.destroy({ color: "never" });
-            record.destroyS = seconds(t0);
-            log(`pulumi destroy: ${result.summary.result} in ${record.destroyS} s`);
-            results.push(record);
-            lab.remove();
-            assert.deepEqual(leftovers(), [], "pulumi destroy leaves no service, network, config, volume or container");
-        }
-    }
+    const withStack = (name: string, stack: string, config: Record<string, string>, body: (lab: LabStack, record: Record<string, unknown>) => Promise<void>) =>
+        withStackCase(
+            {
+                name,
+                stack,
+                config: { ...overrides, ...config },
+                results,
+                firstUp: "first",
+                leftovers,
+                leftoversMessage: "pulumi destroy leaves no service, network, config, volume or container",
+            },
+            body,
+        );
 
     it("swarm-canary: a weight change with `pulumi up` loses no request and is live when up returns", async () => {
         await withStack("canary 10 -> 50", "swarm-canary", {}, async (lab, record) => {
