@@ -3,8 +3,10 @@ import { validateKubernetesObject } from "./support/kubernetesSchema";
 import { CreatedResource, ProgramRun, findResource, findResources, runProgram, stackConfig, stackNames, stackSettings } from "./support/pulumiHarness";
 import { describeSwarmStack } from "./support/swarmStackTests";
 import { HELM_RELEASE, describeRoutedStack } from "./support/routedStackTests";
+import { expectationFor } from "./support/stackExpectations";
 import {
     COMMAND,
+    SERVICE,
     HPA,
     IMAGE,
     K8S_PROVIDER,
@@ -13,7 +15,6 @@ import {
     assertHardenedContainers,
     isSecret,
     unwrapSecrets,
-    deploymentNamed,
     deployments,
     deploymentsSelectedBy,
     envOf,
@@ -48,8 +49,7 @@ describe("every stack in stacks/", () => {
     });
 
     for (const stack of stacks) {
-        const platform = (stackConfig(stack)["rollout-lab:platform"] ?? "kind") as string;
-        if (platform === "swarm") {
+        if (expectationFor(stack).swarm !== undefined) {
             describeSwarmStack(stack);
         } else {
             describeKubernetesStack(stack);
@@ -61,9 +61,34 @@ function describeKubernetesStack(stack: string): void {
         describe(stack, () => {
             let run: ProgramRun;
             let config: Record<string, any>;
+            const expectation = expectationFor(stack);
+            const expected = expectation.kubernetes!;
             before(async () => {
                 config = stackSettings(stack);
                 run = await runProgram(stackConfig(stack), stack);
+            });
+
+            it("says where requests go: the releases, their replicas and shares, the selector and the route", () => {
+                assert.ok(expected, `${stack}: no Kubernetes expectations written down`);
+                assert.deepEqual(run.outputs.routing, expectation.routing);
+            });
+
+            it("runs exactly the Deployments and Services its strategy needs, with their replicas, versions and selectors", () => {
+                const appDeployments = deployments(run).filter((d) => d.inputs.metadata.namespace === "rollout-lab");
+                assert.deepEqual(
+                    Object.fromEntries(appDeployments.map((d) => [d.inputs.metadata.name, { replicas: d.inputs.spec.replicas, version: envOf(d).VERSION, selector: d.inputs.spec.selector.matchLabels }])),
+                    expected.deployments,
+                );
+                for (const d of appDeployments) {
+                    assert.deepEqual(d.inputs.spec.strategy, expected.replacement, `${d.inputs.metadata.name}: spec.strategy`);
+                    assert.equal(d.inputs.spec.minReadySeconds, expected.minReadySeconds, `${d.inputs.metadata.name}: minReadySeconds`);
+                    assert.equal(d.inputs.spec.template.metadata.labels["app.kubernetes.io/version"], expected.deployments[d.inputs.metadata.name].version);
+                }
+                const services = findResources(run, SERVICE).filter((svc) => svc.inputs.metadata.namespace === "rollout-lab");
+                assert.deepEqual(
+                    Object.fromEntries(services.map((svc) => [svc.inputs.metadata.name, { type: svc.inputs.spec.type, selector: svc.inputs.spec.selector }])),
+                    expected.services,
+                );
             });
 
             it("registers only Kubernetes objects that pass the Kubernetes schemas", async () => {
@@ -96,7 +121,7 @@ function describeKubernetesStack(stack: string): void {
 
             it("gives every container of every workload probes, requests and limits, and a pinned image", () => {
                 const containers = allContainers(run);
-                assert.ok(containers.length >= deployments(run).length + (config.monitoring === false ? 0 : 4));
+                assert.equal(containers.length, expected.containers);
                 for (const { owner, container } of containers) {
                     assert.ok(container.readinessProbe && container.livenessProbe, `${owner}/${container.name}: probes`);
                     assert.ok(container.resources?.requests && container.resources?.limits, `${owner}/${container.name}: requests and limits`);
@@ -127,58 +152,22 @@ function describeKubernetesStack(stack: string): void {
                 assert.equal(run.outputs.entryUrl, "http://127.0.0.1:8080");
             });
 
-            if ((stackSettings(stack).traffic ?? "native") !== "native") {
-                describeRoutedStack(stack, () => run, () => config);
+            if (expectation.routing.traffic !== "native") {
+                describeRoutedStack(stack, () => run);
                 return;
             }
 
-            it("routes and replaces pods the way its strategy says", () => {
-                const strategy = config.strategy ?? "rolling";
+            it("selects each Deployment's pods, and only them, through the one Service", () => {
                 const service = theService(run);
                 const selected = deploymentsSelectedBy(run, service.inputs.spec.selector);
-                const candidateVersion = config.candidate.version;
-                switch (strategy) {
-                    case "recreate":
-                    case "rolling": {
-                        assert.equal(deployments(run).length, 1);
-                        const d = deploymentNamed(run, "demo-app");
-                        assert.deepEqual(selected, ["demo-app"]);
-                        const live = config.release === "candidate" ? config.candidate : config.stable ?? { version: "v1" };
-                        assert.equal(envOf(d).VERSION, live.version);
-                        if (strategy === "recreate") {
-                            assert.deepEqual(d.inputs.spec.strategy, { type: "Recreate" });
-                        } else {
-                            const rolling = { maxSurge: "25%", maxUnavailable: 0, minReadySeconds: 5, ...config.rolling };
-                            assert.deepEqual(d.inputs.spec.strategy, {
-                                type: "RollingUpdate",
-                                rollingUpdate: { maxSurge: rolling.maxSurge, maxUnavailable: rolling.maxUnavailable },
-                            });
-                            assert.equal(d.inputs.spec.minReadySeconds, rolling.minReadySeconds);
-                        }
-                        break;
-                    }
-                    case "bluegreen": {
-                        const active = config.bluegreen?.activeColor ?? "blue";
-                        assert.deepEqual(deployments(run).map((d) => d.inputs.metadata.name).sort(), ["demo-blue", "demo-green"]);
-                        assert.deepEqual(selected, [`demo-${active}`]);
-                        assert.equal(envOf(deploymentNamed(run, "demo-green")).VERSION, candidateVersion);
-                        break;
-                    }
-                    case "canary": {
-                        const weight = config.canary?.weight ?? 10;
-                        const total = config.canary?.totalReplicas ?? 10;
-                        const stable = deploymentNamed(run, "demo-stable");
-                        const canary = deploymentNamed(run, "demo-canary");
-                        assert.deepEqual(selected, ["demo-canary", "demo-stable"]);
-                        assert.equal(canary.inputs.spec.replicas, Math.round((total * weight) / 100));
-                        assert.equal(stable.inputs.spec.replicas + canary.inputs.spec.replicas, total);
-                        assert.equal(envOf(canary).VERSION, candidateVersion);
-                        break;
-                    }
-                    default:
-                        assert.fail(`no assertions written for strategy ${strategy}`);
-                }
-                assert.equal(findResources(run, HPA).length, config.hpa ? deployments(run).filter((d) => d.inputs.spec.replicas > 0).length : 0);
+                const byName: Record<string, string[]> = {
+                    "kind-recreate": ["demo-app"],
+                    "kind-rolling": ["demo-app"],
+                    "kind-bluegreen": ["demo-blue"],
+                    "kind-canary": ["demo-canary", "demo-stable"],
+                };
+                assert.deepEqual(selected, byName[stack] ?? assert.fail(`${stack}: no selection written down`));
+                assert.equal(findResources(run, HPA).length, 0, "no stack asks for an autoscaler");
                 assert.ok(deployments(run).every((d) => d.inputs.spec.template.spec.containers[0].image.startsWith("rollout-lab/demo-app:")));
             });
         });

@@ -96,7 +96,8 @@ export class SwarmServices extends pulumi.ComponentResource {
                     labels: [
                         { label: "rollout-lab.version", value: w.release.version },
                         { label: "rollout-lab.color", value: w.color },
-                        { label: "rollout-lab.track", value: w.track },
+                        // blue runs the stable release, green the candidate, whatever the strategy.
+                        { label: "rollout-lab.role", value: w.color === "green" ? "candidate" : "stable" },
                     ],
                     taskSpec: {
                         containerSpec: {

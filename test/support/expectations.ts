@@ -1,4 +1,5 @@
 import { strict as assert } from "assert";
+import * as pulumi from "@pulumi/pulumi";
 import { CreatedResource, ProgramRun, findResources } from "./pulumiHarness";
 
 export const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
@@ -48,12 +49,9 @@ export function allContainers(run: ProgramRun): { owner: string; container: any 
         .flatMap((r) => (r.inputs.spec.template.spec.containers as any[]).map((c) => ({ owner: `${r.inputs.metadata.namespace}/${r.inputs.metadata.name}`, container: c })));
 }
 
-/** How Pulumi marks a secret value on the wire: { [SECRET_SIG]: SECRET_MARK, value }. */
-export const SECRET_SIG = "4dabf18193072939515e22adb298388d";
-export const SECRET_MARK = "1b47061264138c4ac30d75fd1eb44270";
-
+/** Whether a value is marked secret the way the SDK sends it to the engine: { [specialSigKey]: specialSecretSig, value }. */
 export function isSecret(value: unknown): boolean {
-    return typeof value === "object" && value !== null && (value as Record<string, unknown>)[SECRET_SIG] === SECRET_MARK;
+    return typeof value === "object" && value !== null && (value as Record<string, unknown>)[pulumi.runtime.specialSigKey] === pulumi.runtime.specialSecretSig;
 }
 
 /** Pulumi marks secrets on the wire; schema validation wants the plain value underneath. */

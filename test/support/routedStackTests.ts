@@ -1,9 +1,10 @@
 // What makes a stack routed by ingress-nginx, Linkerd or Istio that provider: the objects it asks for and
-// their exact routing fields, computed here from the stack's own settings (not from the program's code).
+// their exact routing fields, as test/support/stackExpectations.ts writes them down for each stack.
 import { strict as assert } from "assert";
 import * as YAML from "yaml";
 import { CreatedResource, ProgramRun, findResource, findResources } from "./pulumiHarness";
-import { COMMAND, SERVICE, NAMESPACE, deploymentNamed, deployments, envOf, isSecret, unwrapSecrets } from "./expectations";
+import { COMMAND, SERVICE, NAMESPACE, deploymentNamed, isSecret, unwrapSecrets } from "./expectations";
+import { KubernetesExpectation, expectationFor } from "./stackExpectations";
 
 export const HELM_RELEASE = "kubernetes:helm.sh/v3:Release";
 export const INGRESS = "kubernetes:networking.k8s.io/v1:Ingress";
@@ -15,29 +16,6 @@ export const ISTIO_GATEWAY = "kubernetes:networking.istio.io/v1:Gateway";
 
 const ns = "rollout-lab";
 const host = (svc: string) => `${svc}.${ns}.svc.cluster.local`;
-const nginx = (k: string) => `nginx.ingress.kubernetes.io/${k}`;
-
-/** The two releases a routed stack runs, as the stack file says: names, versions, replicas. */
-function expectedReleases(config: Record<string, any>): { stable: string; candidate: string; stableReplicas: number; candidateReplicas: number } {
-    const bluegreen = config.strategy === "bluegreen";
-    return {
-        stable: bluegreen ? "demo-blue" : "demo-stable",
-        candidate: bluegreen ? "demo-green" : "demo-canary",
-        stableReplicas: config.stable?.replicas ?? 3,
-        candidateReplicas: config.candidate.replicas ?? 3,
-    };
-}
-
-/** Percent of ordinary requests the candidate should get. */
-function candidateWeight(config: Record<string, any>): number {
-    if (config.strategy === "canary") {
-        return config.canary?.weight ?? 10;
-    }
-    if (config.strategy === "bluegreen") {
-        return (config.bluegreen?.activeColor ?? "blue") === "green" ? 100 : 0;
-    }
-    return 0;
-}
 
 function service(run: ProgramRun, name: string): CreatedResource {
     const found = findResources(run, SERVICE).filter((s) => s.inputs.metadata.namespace === ns && s.inputs.metadata.name === name);
@@ -51,28 +29,18 @@ function release(run: ProgramRun, chart: string): CreatedResource {
     return found[0];
 }
 
-export function describeRoutedStack(stack: string, getRun: () => ProgramRun, getConfig: () => Record<string, any>): void {
-    it("runs both releases with their own replica counts, each behind its own Service, under one parent Service", () => {
-        const config = getConfig();
+export function describeRoutedStack(stack: string, getRun: () => ProgramRun): void {
+    it("puts each release behind its own Service that selects its pods and only them, under one parent Service", () => {
         const run = getRun();
-        const r = expectedReleases(config);
-        assert.deepEqual(deployments(run).map((d) => d.inputs.metadata.name).sort(), [r.stable, r.candidate].sort());
-        assert.equal(deploymentNamed(run, r.stable).inputs.spec.replicas, r.stableReplicas);
-        assert.equal(deploymentNamed(run, r.candidate).inputs.spec.replicas, r.candidateReplicas);
-        assert.equal(envOf(deploymentNamed(run, r.candidate)).VERSION, config.candidate.version);
-        assert.equal(envOf(deploymentNamed(run, r.stable)).VERSION, config.stable?.version ?? "v1");
-        const parent = service(run, "demo-app");
-        assert.equal(parent.inputs.spec.type, "ClusterIP");
-        assert.deepEqual(parent.inputs.spec.selector, { "app.kubernetes.io/name": "demo-app" });
-        for (const name of [r.stable, r.candidate]) {
-            const svc = service(run, name);
-            const labels = deploymentNamed(run, name).inputs.spec.template.metadata.labels;
-            assert.equal(svc.inputs.spec.type, "ClusterIP");
-            for (const [k, v] of Object.entries(svc.inputs.spec.selector as Record<string, string>)) {
-                assert.equal(labels[k], v, `${name}'s Service selects its pods`);
-            }
-            const other = deploymentNamed(run, name === r.stable ? r.candidate : r.stable).inputs.spec.template.metadata.labels;
-            assert.ok(Object.entries(svc.inputs.spec.selector as Record<string, string>).some(([k, v]) => other[k] !== v), `${name}'s Service selects only its pods`);
+        const releases = Object.keys(expectationFor(stack).kubernetes!.deployments);
+        assert.equal(releases.length, 2);
+        assert.deepEqual(service(run, "demo-app").inputs.spec.selector, { "app.kubernetes.io/name": "demo-app" });
+        for (const name of releases) {
+            const selector = service(run, name).inputs.spec.selector as Record<string, string>;
+            const own = deploymentNamed(run, name).inputs.spec.template.metadata.labels;
+            const other = deploymentNamed(run, releases.find((r) => r !== name)!).inputs.spec.template.metadata.labels;
+            assert.ok(Object.entries(selector).every(([k, v]) => own[k] === v), `${name}'s Service selects its pods`);
+            assert.ok(Object.entries(selector).some(([k, v]) => other[k] !== v), `${name}'s Service selects only its pods`);
         }
     });
 
@@ -82,7 +50,7 @@ export function describeRoutedStack(stack: string, getRun: () => ProgramRun, get
         assert.ok(configMap, "the lab's Prometheus config");
         const jobs = (YAML.parse(configMap!.inputs.data["prometheus.yml"]) as { scrape_configs: any[] }).scrape_configs;
         const byName = new Map(jobs.map((j) => [j.job_name, j]));
-        const sidecarJob = { nginx: undefined, linkerd: "linkerd-proxy", istio: "istio-envoy" }[getConfig().traffic as "nginx" | "linkerd" | "istio"];
+        const sidecarJob = { nginx: undefined, linkerd: "linkerd-proxy", istio: "istio-envoy" }[expectationFor(stack).routing.traffic as "nginx" | "linkerd" | "istio"];
         if (sidecarJob === undefined) {
             assert.ok(!byName.has("linkerd-proxy") && !byName.has("istio-envoy"), "no mesh, no sidecar job");
             return;
@@ -96,19 +64,18 @@ export function describeRoutedStack(stack: string, getRun: () => ProgramRun, get
         assert.ok(job.kubernetes_sd_configs[0].namespaces.names.includes("rollout-lab"));
     });
 
-    const traffic = () => getConfig().traffic;
-    it("routes with its provider's own objects, exactly as the stack's strategy says", () => {
-        const config = getConfig();
+    it("routes with its provider's own objects, exactly as written down for the stack", () => {
         const run = getRun();
-        switch (traffic()) {
+        const expected = expectationFor(stack);
+        switch (expected.routing.traffic) {
             case "nginx":
-                return assertNginxRouting(run, config);
+                return assertNginxRouting(run, expected.kubernetes!);
             case "linkerd":
-                return assertLinkerdRouting(run, config);
+                return assertLinkerdRouting(run, expected.kubernetes!);
             case "istio":
-                return assertIstioRouting(run, config);
+                return assertIstioRouting(run, expected.kubernetes!);
             default:
-                assert.fail(`no routing assertions for traffic ${traffic()} (${stack})`);
+                assert.fail(`no routing assertions for traffic ${expected.routing.traffic} (${stack})`);
         }
     });
 }
@@ -141,42 +108,17 @@ function ingressBackend(i: CreatedResource): string {
     return paths[0].backend.service.name;
 }
 
-function assertNginxRouting(run: ProgramRun, config: Record<string, any>): void {
+function assertNginxRouting(run: ProgramRun, expected: KubernetesExpectation): void {
     assertEntryController(run, undefined);
-    const r = expectedReleases(config);
-    const stable = ingressNamed(run, "demo-app");
-    assert.equal(ingressBackend(stable), r.stable);
-    if (config.strategy === "shadow") {
-        assert.deepEqual(stable.inputs.metadata.annotations, {
-            [nginx("mirror-target")]: `http://${host(r.candidate)}$request_uri`,
-            [nginx("mirror-request-body")]: "on",
-        });
-        assert.equal(findResources(run, INGRESS).length, 1, "shadow needs no canary Ingress");
-        return;
-    }
-    assert.deepEqual(stable.inputs.metadata.annotations, {});
-    const canary = ingressNamed(run, "demo-app-canary");
-    assert.equal(ingressBackend(canary), r.candidate);
-    const expected: Record<string, string> = { [nginx("canary")]: "true" };
-    if (config.strategy === "abtest") {
-        const ab = config.abtest;
-        if (ab.header !== undefined) {
-            expected[nginx("canary-by-header")] = ab.header;
-            expected[nginx(ab.valueMatch === "regex" ? "canary-by-header-pattern" : "canary-by-header-value")] = ab.value;
-        }
-        if (ab.cookie !== undefined) {
-            expected[nginx("canary-by-cookie")] = ab.cookie;
-        }
-    } else {
-        expected[nginx("canary-weight")] = String(candidateWeight(config));
-        expected[nginx("canary-weight-total")] = "100";
-    }
-    assert.deepEqual(canary.inputs.metadata.annotations, expected);
+    const ingresses = findResources(run, INGRESS);
+    assert.deepEqual(
+        Object.fromEntries(ingresses.map((i) => [i.inputs.metadata.name, { backend: ingressBackend(i), annotations: i.inputs.metadata.annotations }])),
+        expected.ingresses,
+    );
 }
 
-function assertLinkerdRouting(run: ProgramRun, config: Record<string, any>): void {
+function assertLinkerdRouting(run: ProgramRun, expected: KubernetesExpectation): void {
     assertEntryController(run, { "linkerd.io/inject": "enabled" });
-    const r = expectedReleases(config);
     const appNs = findResources(run, NAMESPACE).find((n) => n.inputs.metadata.name === ns)!;
     assert.deepEqual(appNs.inputs.metadata.annotations, { "linkerd.io/inject": "enabled" });
 
@@ -211,34 +153,16 @@ function assertLinkerdRouting(run: ProgramRun, config: Record<string, any>): voi
     assert.equal(linkerdNs.inputs.metadata.labels["linkerd.io/is-control-plane"], "true");
 
     const entry = ingressNamed(run, "demo-app");
-    assert.equal(ingressBackend(entry), "demo-app");
-    assert.deepEqual(entry.inputs.metadata.annotations, { [nginx("service-upstream")]: "true" });
+    assert.deepEqual({ backend: ingressBackend(entry), annotations: entry.inputs.metadata.annotations }, expected.ingresses!["demo-app"]);
 
     const routes = findResources(run, HTTP_ROUTE);
     assert.equal(routes.length, 1);
     const spec = routes[0].inputs.spec;
     assert.deepEqual(spec.parentRefs, [{ group: "core", kind: "Service", name: "demo-app", port: 80 }]);
-    if (config.strategy === "abtest") {
-        const ab = config.abtest;
-        const matches: any[] = [];
-        if (ab.header !== undefined) {
-            matches.push({ headers: [{ type: ab.valueMatch === "regex" ? "RegularExpression" : "Exact", name: ab.header, value: ab.value }] });
-        }
-        if (ab.cookie !== undefined) {
-            matches.push({ headers: [{ type: "RegularExpression", name: "Cookie", value: `^(.*;\\s*)?${ab.cookie}=always(;.*)?$` }] });
-        }
-        assert.deepEqual(spec.rules, [
-            { matches, backendRefs: [{ name: r.candidate, port: 80 }] },
-            { backendRefs: [{ name: r.stable, port: 80 }] },
-        ]);
-    } else {
-        const w = candidateWeight(config);
-        assert.deepEqual(spec.rules, [{ backendRefs: [{ name: r.stable, port: 80, weight: 100 - w }, { name: r.candidate, port: 80, weight: w }] }]);
-    }
+    assert.deepEqual(spec.rules, expected.httpRouteRules);
 }
 
-function assertIstioRouting(run: ProgramRun, config: Record<string, any>): void {
-    const r = expectedReleases(config);
+function assertIstioRouting(run: ProgramRun, expected: KubernetesExpectation): void {
     const appNs = findResources(run, NAMESPACE).find((n) => n.inputs.metadata.name === ns)!;
     assert.equal(appNs.inputs.metadata.labels["istio-injection"], "enabled");
     const base = release(run, "base");
@@ -268,38 +192,10 @@ function assertIstioRouting(run: ProgramRun, config: Record<string, any>): void 
     const dr = findResources(run, DESTINATION_RULE);
     assert.equal(dr.length, 1);
     assert.equal(dr[0].inputs.spec.host, host("demo-app"));
-    const subsetLabels = (name: string) => {
-        const labels = deploymentNamed(run, name).inputs.spec.template.metadata.labels;
-        return config.strategy === "bluegreen" ? { "rollout-lab/color": labels["rollout-lab/color"] } : { "rollout-lab/track": labels["rollout-lab/track"] };
-    };
-    assert.deepEqual(dr[0].inputs.spec.subsets, [
-        { name: "stable", labels: subsetLabels(r.stable) },
-        { name: "candidate", labels: subsetLabels(r.candidate) },
-    ]);
+    assert.deepEqual(dr[0].inputs.spec.subsets, expected.destinationRuleSubsets);
 
     const vs = findResources(run, VIRTUAL_SERVICE);
     assert.equal(vs.length, 1);
     assert.deepEqual(vs[0].inputs.spec.gateways, ["lab-gateway"]);
-    const dest = (subset: string) => ({ host: host("demo-app"), subset, port: { number: 80 } });
-    let http: unknown[];
-    if (config.strategy === "abtest") {
-        const ab = config.abtest;
-        const match: any[] = [];
-        if (ab.header !== undefined) {
-            match.push({ headers: { [ab.header.toLowerCase()]: ab.valueMatch === "regex" ? { regex: ab.value } : { exact: ab.value } } });
-        }
-        if (ab.cookie !== undefined) {
-            match.push({ headers: { cookie: { regex: `^(.*;\\s*)?${ab.cookie}=always(;.*)?$` } } });
-        }
-        http = [
-            { name: "ab-candidate", match, route: [{ destination: dest("candidate") }] },
-            { name: "ab-stable", route: [{ destination: dest("stable") }] },
-        ];
-    } else if (config.strategy === "shadow") {
-        http = [{ name: "shadow", route: [{ destination: dest("stable") }], mirror: dest("candidate"), mirrorPercentage: { value: config.shadow?.percent ?? 100 } }];
-    } else {
-        const w = candidateWeight(config);
-        http = [{ name: "split", route: [{ destination: dest("stable"), weight: 100 - w }, { destination: dest("candidate"), weight: w }] }];
-    }
-    assert.deepEqual(vs[0].inputs.spec.http, http);
+    assert.deepEqual(vs[0].inputs.spec.http, expected.virtualServiceHttp);
 }

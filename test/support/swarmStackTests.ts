@@ -1,6 +1,7 @@
 import { strict as assert } from "assert";
-import { ProgramRun, findResource, findResources, runProgram, stackConfig, stackSettings } from "./pulumiHarness";
+import { ProgramRun, findResource, findResources, runProgram, stackConfig } from "./pulumiHarness";
 import { COMMAND, IMAGE, isSecret } from "./expectations";
+import { expectationFor } from "./stackExpectations";
 
 export const SERVICE_SWARM = "docker:index/service:Service";
 export const CONTAINER = "docker:index/container:Container";
@@ -32,12 +33,14 @@ function applyInput(run: ProgramRun): string {
 export function describeSwarmStack(stack: string): void {
     describe(stack, () => {
         let run: ProgramRun;
-        let config: Record<string, any>;
-        let strategy: string;
+        const expectation = expectationFor(stack);
+        const expected = expectation.swarm!;
         before(async () => {
-            config = stackSettings(stack);
-            strategy = config.strategy ?? "rolling";
             run = await runProgram(stackConfig(stack), stack);
+        });
+
+        it("says where requests go: the releases, their replicas and shares, and the edge", () => {
+            assert.deepEqual(run.outputs.routing, expectation.routing);
         });
 
         it("turns Swarm mode on if needed, on an attachable overlay network, and registers no Kubernetes object", () => {
@@ -51,9 +54,15 @@ export function describeSwarmStack(stack: string): void {
 
         it("runs each release as a replicated service found through DNS, hardened and health-checked", () => {
             const services = appServices(run);
-            const expected =
-                strategy === "recreate" || strategy === "rolling" ? ["demo-app"] : strategy === "bluegreen" ? ["demo-blue", "demo-green"] : ["demo-stable", "demo-canary"];
-            assert.deepEqual(services.map((s) => s.inputs.name), expected.map((n) => `${prefix}-${n}`));
+            const label = (s: (typeof services)[number], name: string) => (s.inputs.labels as { label: string; value: string }[]).find((l) => l.label === name)?.value;
+            assert.deepEqual(
+                services.map((s) => [s.inputs.name, s.inputs.mode.replicated.replicas, s.inputs.taskSpec.containerSpec.env.VERSION, s.inputs.taskSpec.containerSpec.env.COLOR, label(s, "rollout-lab.role")]),
+                expected.services,
+            );
+            for (const s of services) {
+                assert.equal(label(s, "rollout-lab.version"), s.inputs.taskSpec.containerSpec.env.VERSION);
+                assert.equal(label(s, "rollout-lab.color"), s.inputs.taskSpec.containerSpec.env.COLOR);
+            }
             for (const s of services) {
                 const spec = s.inputs.taskSpec.containerSpec;
                 assert.deepEqual(s.inputs.endpointSpec, { mode: "dnsrr" });
@@ -80,11 +89,6 @@ export function describeSwarmStack(stack: string): void {
                 // made every `pulumi up` plan an update that rolled every task.
                 assert.deepEqual(s.inputs.taskSpec.restartPolicy, { condition: "any", delay: "2s", maxAttempts: 0, window: "0s" });
             }
-            const candidateName = expected.length === 1 ? undefined : `${prefix}-${expected[1]}`;
-            if (candidateName !== undefined) {
-                const c = services.find((s) => s.inputs.name === candidateName)!;
-                assert.equal(c.inputs.taskSpec.containerSpec.env.VERSION, config.candidate.version);
-            }
         });
 
         it("waits, after each service, until Swarm has rolled every task to the new spec", () => {
@@ -101,18 +105,7 @@ export function describeSwarmStack(stack: string): void {
 
         it("replaces tasks the way its strategy says", () => {
             for (const s of appServices(run)) {
-                if (strategy === "recreate") {
-                    assert.deepEqual(s.inputs.updateConfig, { parallelism: 0, order: "stop-first", delay: "0s", failureAction: "pause" });
-                } else {
-                    const u = { parallelism: 1, delaySeconds: 5, order: "start-first", ...config.swarm?.update };
-                    assert.deepEqual(s.inputs.updateConfig, {
-                        parallelism: u.parallelism,
-                        delay: `${u.delaySeconds}s`,
-                        order: u.order,
-                        failureAction: "rollback",
-                        monitor: "10s",
-                    });
-                }
+                assert.deepEqual(s.inputs.updateConfig, expected.updateConfig, s.inputs.name);
             }
         });
 
@@ -122,7 +115,7 @@ export function describeSwarmStack(stack: string): void {
             assert.deepEqual(images.map((i) => i.inputs.imageName.split(":")[0]).sort(), [
                 "rollout-lab/demo-app",
                 "rollout-lab/demo-app",
-                `rollout-lab/edge-${strategy === "shadow" ? "nginx" : "haproxy"}`,
+                `rollout-lab/edge-${expectation.routing.edge!.kind}`,
             ]);
             assert.match(images.find((i) => i.inputs.imageName.includes("edge"))!.inputs.imageName, /:[0-9a-f]{12}$/);
             const edge = edgeContainer(run);
@@ -158,47 +151,24 @@ export function describeSwarmStack(stack: string): void {
             assert.equal(run.outputs.grafanaUrl, "http://127.0.0.1:3000");
         });
 
-        it("generates the edge's routing from the stack config", () => {
+        it("generates the edge's routing exactly as written down for the stack", () => {
             const file = edgeFile(run);
             const input = applyInput(run);
-            const stableTasks = `tasks.${prefix}-${strategy === "bluegreen" ? "demo-blue" : strategy === "recreate" || strategy === "rolling" ? "demo-app" : "demo-stable"}:8080`;
-            assert.ok(file.includes(stableTasks), `edge reaches ${stableTasks}`);
-            switch (strategy) {
-                case "recreate":
-                case "rolling":
-                    assert.match(file, /frontend web\n {4}bind \*:80\n {4}default_backend be_stable\n/);
-                    assert.doesNotMatch(file, /be_candidate/);
-                    assert.equal(input, "");
-                    break;
-                case "bluegreen": {
-                    assert.match(file, /acl to_candidate rand\(100\),sub\(txn\.candidate_percent\) lt 0/);
-                    assert.match(file, /server-template candidate 10 tasks\.rollout-lab-demo-green:8080 check/);
-                    const active = config.bluegreen?.activeColor ?? "blue";
-                    assert.equal(input, `=== routing.map\ncandidate_percent ${active === "green" ? 100 : 0}\n`);
-                    break;
+            if (expected.edgeFrontend !== undefined) {
+                const start = file.indexOf("frontend web\n");
+                const frontend = file.slice(start, file.indexOf("\n\n", start) + 1);
+                assert.equal(frontend, expected.edgeFrontend);
+                assert.equal(input, expected.applyInput);
+                for (const [name, servers] of appServices(run).map((s, i) => [s.inputs.name, i === 0 ? "stable" : "candidate"])) {
+                    assert.ok(file.includes(`server-template ${servers} 10 tasks.${name}:8080 check`), `the edge reaches ${name}`);
                 }
-                case "canary":
-                    assert.match(file, /map_str_int\(\/var\/lib\/haproxy\/state\/routing\.map,0\)/);
-                    assert.match(file, /server-template candidate 10 tasks\.rollout-lab-demo-canary:8080 check/);
-                    assert.equal(input, `=== routing.map\ncandidate_percent ${config.canary.weight}\n`);
-                    break;
-                case "abtest": {
-                    // swarm-abtest: by header X-Canary: on (the value in a map the runtime API updates).
-                    assert.ok(file.includes("http-request set-var(txn.ab_match) req.hdr(X-Canary),map_str_int(/var/lib/haproxy/state/ab.map,0)"));
-                    assert.equal(input, "=== ab.map\non 1\n");
-                    break;
-                }
-                case "shadow": {
-                    assert.match(file, /mirror \/_shadow;/);
-                    assert.match(file, /split_clients "\$\{request_id\}" \$shadow_copy \{\n {8}\* 1;/, "the container starts copying everything");
-                    assert.match(input, /proxy_pass \$candidate_target\$request_uri;/);
-                    assert.ok(input.includes("set $candidate_target http://tasks.rollout-lab-demo-canary:8080;"));
-                    const percent = config.shadow?.percent ?? 100;
-                    assert.ok(input.includes(percent === 100 ? "        * 1;" : `        ${percent}% 1;`));
-                    break;
-                }
-                default:
-                    assert.fail(`no edge assertions for ${strategy}`);
+                return;
+            }
+            // NGINX: the container starts copying everything; edge-apply brings the stack's sampling.
+            assert.match(file, /mirror \/_shadow;/);
+            assert.match(file, /split_clients "\$\{request_id\}" \$shadow_copy \{\n {8}\* 1;/);
+            for (const line of expected.nginxLines!) {
+                assert.ok(input.split("\n").includes(line), `edge-apply gets: ${line}`);
             }
         });
     });
