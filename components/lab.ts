@@ -1,13 +1,16 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { LabConfig, parseLabConfig, rawConfigFromPulumi, withEnvironmentDefaults } from "./config";
-import { KubernetesMonitoring, grafanaPort, prometheusPort } from "../monitoring/kubernetesMonitoring";
+import { KubernetesMonitoring, grafanaPort, monitoringNodePorts, prometheusPort } from "../monitoring/kubernetesMonitoring";
 import { SwarmMonitoring } from "../monitoring/swarmMonitoring";
-import { createSwarmEdge } from "./edge";
+import { entryNodePort } from "./kubernetes/appWorkloads";
+import { RoutingSummary, labPlan, summarizePlan } from "./plan";
 import { KubernetesPlatform, SwarmPlatform } from "./platform";
-import { RoutingSummary, SwarmServices, serviceName } from "./strategies";
-import { entryNodePort } from "./strategies/workload";
-import { trafficFor } from "./traffic";
+import { kubernetesRouterFor, swarmRouterFor } from "./routers";
+import { SwarmServices, serviceName } from "./swarm/appServices";
+
+// The composition root: config -> plan -> platform (a provider or engine, entry points) -> router (the
+// plan's objects) -> monitoring (told its targets). Nothing below this file reaches up or sideways.
 
 /** What `pulumi stack output` shows. */
 export interface LabOutputs {
@@ -48,12 +51,22 @@ export function loadLabConfig(): LabConfig {
     return parseLabConfig(withEnvironmentDefaults(rawConfigFromPulumi(pulumi.runtime.allConfig()), process.env));
 }
 
-/** Wires platform -> traffic provider (ingress or mesh) -> app and its routing -> monitoring for a Kubernetes stack. */
+/** A Kubernetes stack: the kind cluster or an existing one, the router's objects over the plan, monitoring. */
 export function createKubernetesLab(config: LabConfig): LabOutputs {
-    const platform = new KubernetesPlatform("lab", { config });
-    const k8sOpts = { provider: platform.provider };
-    const traffic = trafficFor(config.traffic);
-    const meta = traffic.namespaceMetadata();
+    const router = kubernetesRouterFor(config.traffic);
+    const plan = labPlan(config, router.declaration.splitsBy);
+    const { monitoring } = config;
+    const platform = new KubernetesPlatform("lab", {
+        config,
+        entryService: router.entryService(config),
+        // Mapped whether or not monitoring is on, so toggling it keeps the cluster.
+        hostPorts: [
+            { nodePort: monitoringNodePorts.grafana, hostPort: monitoring.grafanaPort, listenAddress: monitoring.listenAddress },
+            { nodePort: monitoringNodePorts.prometheus, hostPort: monitoring.prometheusPort, listenAddress: monitoring.listenAddress },
+            ...router.uiPorts(config),
+        ],
+    });
+    const meta = router.namespaceMetadata();
     const namespace = new k8s.core.v1.Namespace(
         "lab-ns",
         {
@@ -63,14 +76,14 @@ export function createKubernetesLab(config: LabConfig): LabOutputs {
                 ...(Object.keys(meta.annotations).length > 0 ? { annotations: meta.annotations } : {}),
             },
         },
-        k8sOpts,
+        { provider: platform.provider },
     );
     const isKind = config.platform === "kind";
-    const reachable = isKind && config.renderYamlTo === undefined;
-    const urls = monitoringUrls(config, reachable);
+    const urls = monitoringUrls(config, isKind && config.renderYamlTo === undefined);
     const monitoringNs = `${config.namespace}-monitoring`;
-    const routed = traffic.deploy({
+    const routed = router.render({
         config,
+        plan,
         namespace: namespace.metadata.name,
         images: platform.images,
         imagesReady: platform.imagesReady,
@@ -91,47 +104,48 @@ export function createKubernetesLab(config: LabConfig): LabOutputs {
         kubeconfig: platform.kubeconfig,
         ...routed.urls,
     };
-    if (config.monitoring.enabled) {
-        const monitoring = new KubernetesMonitoring(
+    if (monitoring.enabled) {
+        const lab = new KubernetesMonitoring(
             "lab-monitoring",
-            { config, nodePorts: isKind },
+            { config, nodePorts: isKind, sidecars: router.sidecarMetrics(config) },
             // Images kind.loadImages names (monitoring images no registry serves) are in the nodes first.
             { providers: { kubernetes: platform.provider }, dependsOn: platform.cluster?.extraImages ?? [] },
         );
-        Object.assign(outputs, urls, monitoring.grafanaAdminPassword && { grafanaAdminPassword: monitoring.grafanaAdminPassword });
+        Object.assign(outputs, urls, lab.grafanaAdminPassword && { grafanaAdminPassword: lab.grafanaAdminPassword });
     }
     return outputs;
 }
 
-/** Wires Swarm mode -> app services -> edge proxy for a Swarm stack. */
+/** A Swarm stack: Swarm mode and the app network, a service per release, the router's edge, monitoring. */
 export function createSwarmLab(config: LabConfig): LabOutputs {
+    const router = swarmRouterFor(config.traffic);
+    const plan = labPlan(config, router.declaration.splitsBy);
     const platform = new SwarmPlatform("lab", { config });
     const services = new SwarmServices(`lab-${config.strategy}`, {
         config,
+        plan,
         images: platform.images,
         network: platform.network,
         dependsOn: platform.ready,
     });
-    createSwarmEdge(
-        "lab-edge",
-        {
-            config,
-            services: services.workloads.map((w) => ({ workload: w, serviceName: serviceName(config, w) })),
-            network: platform.network,
-            dependsOn: Object.values(services.services),
-        },
-        {},
-    );
+    const serviceNames = plan.releases.map((r) => serviceName(config, r));
+    router.render({
+        config,
+        plan,
+        backends: plan.releases.map((r, i) => ({ role: r.role, serviceName: serviceNames[i], replicas: r.replicas })),
+        network: platform.network,
+        dependsOn: Object.values(services.services),
+    });
     const outputs: LabOutputs = {
         entryUrl: `http://${config.swarm.listenAddress}:${config.swarm.hostPort}`,
         namespace: config.namespace,
-        routing: services.summary,
+        routing: { ...summarizePlan(plan, config.traffic, (r) => serviceName(config, r)), edge: router.edge(config) },
     };
     if (config.monitoring.enabled) {
         const monitoring = new SwarmMonitoring("lab-monitoring", {
             config,
             appNetwork: platform.network,
-            appServices: services.workloads.map((w) => serviceName(config, w)),
+            appServices: serviceNames,
             dependsOn: platform.ready,
         });
         Object.assign(outputs, monitoringUrls(config, true), monitoring.grafanaAdminPassword && { grafanaAdminPassword: monitoring.grafanaAdminPassword });

@@ -2,8 +2,6 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { LabConfig } from "../components/config";
-import { gatewayNamespace } from "../components/traffic/istioMesh";
-import { ingressNamespace } from "../components/traffic/nginxIngress";
 import { grafanaProvisioning } from "./dashboards";
 import { cadvisor, cadvisorPort, nodeExporter, nodeExporterPort } from "./kubernetes/exporters";
 import { grafana, grafanaPort } from "./kubernetes/grafana";
@@ -18,6 +16,8 @@ export interface KubernetesMonitoringArgs {
     config: LabConfig;
     /** Expose Grafana and Prometheus on NodePorts (kind maps them to the host); else ClusterIP only. */
     nodePorts: boolean;
+    /** The mesh sidecars Prometheus scrapes as well (what the router runs), and in which namespaces. */
+    sidecars?: KubernetesTargets["mesh"];
 }
 
 /**
@@ -57,7 +57,7 @@ export class KubernetesMonitoring extends pulumi.ComponentResource {
                     nodeExporterPort,
                     cadvisorPort,
                     selfAddress: `localhost:${prometheusPort}`,
-                    mesh: meshTargets(config),
+                    mesh: args.sidecars,
                 }),
                 rules: files.rules,
                 args: prometheusArgs({
@@ -88,18 +88,6 @@ export class KubernetesMonitoring extends pulumi.ComponentResource {
             );
         }
         this.registerOutputs({ namespace: this.namespace });
-    }
-}
-
-/** Which sidecars Prometheus scrapes: the mesh's, in the app's namespace and the ingress's. */
-export function meshTargets(config: LabConfig): KubernetesTargets["mesh"] {
-    switch (config.traffic) {
-        case "istio":
-            return { kind: "istio", namespaces: [config.namespace, gatewayNamespace] };
-        case "linkerd":
-            return { kind: "linkerd", namespaces: [config.namespace, ingressNamespace] };
-        default:
-            return undefined;
     }
 }
 

@@ -117,7 +117,7 @@ function kubernetesJobs(spec: KubernetesTargets): ScrapeConfig[] {
                 keep("__meta_kubernetes_pod_phase", "Running"),
                 copy(podLabelMeta("app.kubernetes.io/version"), "version"),
                 copy(podLabelMeta("rollout-lab/color"), "color"),
-                copy(podLabelMeta("rollout-lab/track"), "track"),
+                copy(podLabelMeta("rollout-lab/role"), "role"),
                 ...placement,
             ],
         },
@@ -141,7 +141,7 @@ function meshJobs(spec: KubernetesTargets, placement: RelabelConfig[]): ScrapeCo
             keep("__meta_kubernetes_pod_container_port_name", portName),
             keep("__meta_kubernetes_pod_phase", "Running"),
             copy(podLabelMeta("app.kubernetes.io/version"), "version"),
-            copy(podLabelMeta("rollout-lab/track"), "track"),
+            copy(podLabelMeta("rollout-lab/role"), "role"),
             ...placement,
         ],
     });

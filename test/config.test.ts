@@ -168,7 +168,7 @@ describe("stack config", () => {
         assertRefused(
             { ...base, "rollout-lab:strategy": "shadow", "rollout-lab:traffic": "nginx", "rollout-lab:shadow": { percent: 25 } },
             "Invalid rollout-lab stack config (1 problem):\n" +
-                "  - rollout-lab:shadow.percent: got 25; allowed: 100 with traffic nginx on Kubernetes (ingress-nginx mirrors every request); a share needs traffic istio",
+                "  - rollout-lab:shadow.percent: got 25; allowed: 100 with traffic nginx on kind (ingress-nginx mirrors every request); a share needs traffic istio",
         ));
 
     it("refuses Istio without monitoring, which Kiali reads", () =>
@@ -187,7 +187,7 @@ describe("stack config", () => {
                 "rollout-lab:abtest": { header: "User-Agent", value: ".*Firefox.*", valueMatch: "regex" },
             },
             "Invalid rollout-lab stack config (1 problem):\n" +
-                '  - rollout-lab:abtest.valueMatch: got "regex"; allowed: "exact" on platform swarm (HAProxy matches header values from a map)',
+                '  - rollout-lab:abtest.valueMatch: got "regex"; allowed: "exact" with traffic haproxy on swarm (HAProxy matches header values from a map)',
         ));
 
     it("refuses a regular-expression A/B match by cookie", () =>

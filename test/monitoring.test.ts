@@ -83,7 +83,7 @@ function appPod(overrides: Record<string, string> = {}): Record<string, string> 
         __meta_kubernetes_pod_label_app_kubernetes_io_name: "demo-app",
         __meta_kubernetes_pod_label_app_kubernetes_io_version: "v2",
         __meta_kubernetes_pod_label_rollout_lab_color: "green",
-        __meta_kubernetes_pod_label_rollout_lab_track: "canary",
+        __meta_kubernetes_pod_label_rollout_lab_role: "candidate",
         ...overrides,
     };
 }
@@ -110,7 +110,7 @@ describe("monitoring: Prometheus config", () => {
             assert.ok(labels);
             assert.equal(labels.version, "v2");
             assert.equal(labels.color, "green");
-            assert.equal(labels.track, "canary");
+            assert.equal(labels.role, "candidate");
             assert.equal(labels.pod, "demo-canary-5d9c7-abcde");
             assert.equal(labels.node, "rollout-lab-worker2");
             assert.equal(labels.namespace, "rollout-lab");

@@ -76,7 +76,12 @@ function describeKubernetesStack(stack: string): void {
             it("runs exactly the Deployments and Services its strategy needs, with their replicas, versions and selectors", () => {
                 const appDeployments = deployments(run).filter((d) => d.inputs.metadata.namespace === "rollout-lab");
                 assert.deepEqual(
-                    Object.fromEntries(appDeployments.map((d) => [d.inputs.metadata.name, { replicas: d.inputs.spec.replicas, version: envOf(d).VERSION, selector: d.inputs.spec.selector.matchLabels }])),
+                    Object.fromEntries(
+                        appDeployments.map((d) => [
+                            d.inputs.metadata.name,
+                            { role: d.inputs.spec.template.metadata.labels["rollout-lab/role"], replicas: d.inputs.spec.replicas, version: envOf(d).VERSION, selector: d.inputs.spec.selector.matchLabels },
+                        ]),
+                    ),
                     expected.deployments,
                 );
                 for (const d of appDeployments) {

@@ -2,7 +2,7 @@ import { strict as assert } from "assert";
 import * as command from "@pulumi/command";
 import { parseLabConfig } from "../components/config";
 import { KubernetesPlatform, kindClusterConfig } from "../components/platform";
-import { splitReplicas } from "../components/strategies";
+import { splitReplicas } from "../components/plan";
 import { ProgramRun, findResource, findResources, runProgram, stackConfig, toPulumiConfig } from "./support/pulumiHarness";
 import { COMMAND, DEPLOYMENT, HPA, IMAGE, K8S_PROVIDER, SERVICE, deploymentNamed, deployments, envOf, theService } from "./support/expectations";
 
@@ -69,12 +69,12 @@ describe("blue/green", () => {
 
 describe("canary by replica ratio", () => {
     it("splits replicas from the weight and the total", () => {
-        assert.deepEqual(splitReplicas(10, 10), { stable: 9, canary: 1 });
-        assert.deepEqual(splitReplicas(25, 4), { stable: 3, canary: 1 });
-        assert.deepEqual(splitReplicas(50, 10), { stable: 5, canary: 5 });
-        assert.deepEqual(splitReplicas(0, 10), { stable: 10, canary: 0 });
-        assert.deepEqual(splitReplicas(100, 10), { stable: 0, canary: 10 });
-        assert.deepEqual(splitReplicas(33, 3), { stable: 2, canary: 1 });
+        assert.deepEqual(splitReplicas(10, 10), { stable: 9, candidate: 1 });
+        assert.deepEqual(splitReplicas(25, 4), { stable: 3, candidate: 1 });
+        assert.deepEqual(splitReplicas(50, 10), { stable: 5, candidate: 5 });
+        assert.deepEqual(splitReplicas(0, 10), { stable: 10, candidate: 0 });
+        assert.deepEqual(splitReplicas(100, 10), { stable: 0, candidate: 10 });
+        assert.deepEqual(splitReplicas(33, 3), { stable: 2, candidate: 1 });
     });
 
     it("weight 10 of 10 replicas runs 9 stable + 1 canary behind one Service", async () => {
@@ -132,21 +132,24 @@ describe("recreate and rolling", () => {
         assert.equal(spec.progressDeadlineSeconds, 120);
     });
 
-    it("releasing the candidate changes only the pod template (image, version, colour)", async () => {
+    it("releasing the candidate changes only the pod template (image, version, colour, role)", async () => {
         const stable = await runProgram(stackConfig("kind-rolling"));
         const candidate = await runProgram(withConfig("kind-rolling", { "rollout-lab:release": "candidate" }));
         const d = `${DEPLOYMENT}/demo-app`;
         assert.deepEqual(differences(stable, candidate).sort(), [
             `${d}.metadata.labels.app.kubernetes.io/version`,
             `${d}.metadata.labels.rollout-lab/color`,
+            `${d}.metadata.labels.rollout-lab/role`,
             `${d}.spec.template.metadata.labels.app.kubernetes.io/version`,
             `${d}.spec.template.metadata.labels.rollout-lab/color`,
+            `${d}.spec.template.metadata.labels.rollout-lab/role`,
             `${d}.spec.template.spec.containers`,
         ]);
         const after = deploymentNamed(candidate, "demo-app");
         assert.equal(after.inputs.spec.template.spec.containers[0].image, "rollout-lab/demo-app:v2");
         assert.equal(envOf(after).VERSION, "v2");
         assert.equal(envOf(after).READY_DELAY_MS, "3000");
+        assert.equal(after.inputs.spec.template.metadata.labels["rollout-lab/role"], "candidate");
     });
 
     it("adds one autoscaler per Deployment when hpa is set", async () => {
@@ -206,7 +209,7 @@ describe("platforms", () => {
     });
 
     it("kind: the app's pods wait for the images loaded into the cluster", () => {
-        const platform = new KubernetesPlatform("lab", { config: parseLabConfig({ candidate: { version: "v2" } }) });
+        const platform = new KubernetesPlatform("lab", { config: parseLabConfig({ candidate: { version: "v2" } }), entryService: { namespace: "rollout-lab", name: "demo-app" }, hostPorts: [] });
         assert.equal(platform.imagesReady.length, 2);
         for (const r of platform.imagesReady) {
             assert.ok(r instanceof command.local.Command, "a kind load command, not just the build");

@@ -2,6 +2,9 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
 
+/** The port the demo app listens on in its container (app/src/settings.ts: PORT). */
+export const appPort = 8080;
+
 /** The demo app's source folder, the Docker build context. */
 export const appSourceDir = path.resolve(__dirname, "..", "..", "app");
 

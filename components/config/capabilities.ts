@@ -1,45 +1,23 @@
-// Which strategies each traffic provider can run on each platform. Config validation reads this table,
-// so an impossible combination is refused before any resource is registered.
+// Which routers can run which strategies on which platform, derived from what each router declares
+// (components/routers/*/declaration.ts). Config validation asks these, so an impossible combination is
+// refused before any resource is registered.
+import { Platform, Strategy, TrafficProvider, routingKindOf } from "../plan/vocabulary";
+import { RouterDeclaration, engineOf, routerDeclarations } from "../routers/declarations";
 
-export const platforms = ["kind", "kubernetes", "swarm"] as const;
-export const strategies = ["recreate", "rolling", "bluegreen", "canary", "abtest", "shadow"] as const;
-export const trafficProviders = ["native", "nginx", "linkerd", "istio", "haproxy"] as const;
+export { platforms, strategies, trafficProviders } from "../plan/vocabulary";
+export type { Platform, Strategy, TrafficProvider } from "../plan/vocabulary";
 
-export type Platform = (typeof platforms)[number];
-export type Strategy = (typeof strategies)[number];
-export type TrafficProvider = (typeof trafficProviders)[number];
-
-const all = strategies;
-
-const kubernetesCapabilities: Partial<Record<TrafficProvider, readonly Strategy[]>> = {
-    // Service selectors and replica ratios: no header matching and no mirroring.
-    native: ["recreate", "rolling", "bluegreen", "canary"],
-    // ingress-nginx: canary-weight, canary-by-header/cookie, mirror-target.
-    nginx: all,
-    // Gateway API HTTPRoute: weights and header matches; Linkerd rejects the RequestMirror filter
-    // (linkerd/linkerd2#4385, open), so no shadow.
-    linkerd: ["recreate", "rolling", "bluegreen", "canary", "abtest"],
-    // VirtualService: weights, header/cookie matches, mirror with a percentage.
-    istio: all,
-};
-
-/** What each provider can do on each platform, by design (DESIGN.md's strategy table). */
-export const capabilities: Record<Platform, Partial<Record<TrafficProvider, readonly Strategy[]>>> = {
-    kind: kubernetesCapabilities,
-    kubernetes: kubernetesCapabilities,
-    swarm: {
-        // HAProxy at the edge routes by weight, colour, header or cookie; mirroring is NGINX's `mirror`.
-        haproxy: ["recreate", "rolling", "bluegreen", "canary", "abtest"],
-        nginx: ["shadow"],
-    },
-};
+/** The router a platform's stack gets with this `traffic`, if the platform has one by that name. */
+export function declarationOf(platform: Platform, provider: TrafficProvider): RouterDeclaration | undefined {
+    return routerDeclarations.find((d) => d.name === provider && d.engine === engineOf(platform));
+}
 
 export function providersOn(platform: Platform): TrafficProvider[] {
-    return Object.keys(capabilities[platform]) as TrafficProvider[];
+    return routerDeclarations.filter((d) => d.engine === engineOf(platform)).map((d) => d.name);
 }
 
 export function canRun(platform: Platform, provider: TrafficProvider, strategy: Strategy): boolean {
-    return capabilities[platform][provider]?.includes(strategy) ?? false;
+    return declarationOf(platform, provider)?.supports.includes(routingKindOf[strategy]) ?? false;
 }
 
 export function providersFor(strategy: Strategy, platform: Platform): TrafficProvider[] {
@@ -48,8 +26,9 @@ export function providersFor(strategy: Strategy, platform: Platform): TrafficPro
 
 /** The provider a stack gets when it names none. */
 export function defaultProvider(platform: Platform, strategy: Strategy): TrafficProvider {
-    if (platform === "swarm") {
-        return strategy === "shadow" ? "nginx" : "haproxy";
+    const d = routerDeclarations.find((r) => r.engine === engineOf(platform) && r.defaultFor?.includes(routingKindOf[strategy]));
+    if (d === undefined) {
+        throw new Error(`no router declares itself the default for strategy "${strategy}" on ${platform}`);
     }
-    return "native";
+    return d.name;
 }

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { canRun, defaultProvider, providersFor, providersOn } from "./capabilities";
+import { canRun, declarationOf, defaultProvider, providersFor, providersOn } from "./capabilities";
 import { labConfigSchema } from "./schema";
 
 /** A problem found by looking at several keys together; `key` is relative to the namespace. */
@@ -28,9 +28,11 @@ export function crossFieldProblems(raw: Record<string, unknown>): CrossProblem[]
     const strategy = field(raw, "strategy");
     const trafficGiven = field(raw, "traffic");
     const invalidTraffic = raw.traffic !== undefined && trafficGiven === undefined;
+    const traffic = platform !== undefined && strategy !== undefined && !invalidTraffic ? trafficGiven ?? defaultProvider(platform, strategy) : undefined;
+    // What the stack's router declares it cannot do (undefined when the keys that pick it are invalid).
+    const router = platform !== undefined && traffic !== undefined ? declarationOf(platform, traffic) : undefined;
 
-    if (platform !== undefined && strategy !== undefined && !invalidTraffic) {
-        const traffic = trafficGiven ?? defaultProvider(platform, strategy);
+    if (platform !== undefined && strategy !== undefined && traffic !== undefined) {
         const given = trafficGiven === undefined ? `"${traffic}" (the default on ${platform})` : `"${traffic}"`;
         const onPlatform = providersOn(platform);
         if (!onPlatform.includes(traffic)) {
@@ -63,18 +65,23 @@ export function crossFieldProblems(raw: Record<string, unknown>): CrossProblem[]
         }
     }
     if (abtest !== undefined && abtest.valueMatch === "regex") {
-        if (platform === "swarm") {
-            problems.push({ key: "abtest.valueMatch", given: '"regex"', allowed: '"exact" on platform swarm (HAProxy matches header values from a map)' });
-        } else if (abtest.header === undefined) {
+        if (abtest.header === undefined) {
             problems.push({ key: "abtest.valueMatch", given: '"regex"', allowed: '"exact" unless abtest.header and abtest.value are set' });
+        } else if (router?.limits?.noHeaderRegex !== undefined) {
+            problems.push({ key: "abtest.valueMatch", given: '"regex"', allowed: `"exact" with traffic ${traffic} on ${platform} (${router.limits.noHeaderRegex})` });
         }
     }
+    if (abtest?.cookie !== undefined && router?.limits?.noCookie !== undefined) {
+        problems.push({ key: "abtest.cookie", given: JSON.stringify(abtest.cookie), allowed: `nothing with traffic ${traffic} on ${platform} (${router.limits.noCookie})` });
+    }
     const shadow = field(raw, "shadow");
-    if (strategy === "shadow" && trafficGiven === "nginx" && platform !== "swarm" && shadow !== undefined && shadow.percent !== 100) {
+    const mirrorsEverything = router?.limits?.mirrorsEverything;
+    if (strategy === "shadow" && platform !== undefined && mirrorsEverything !== undefined && shadow !== undefined && shadow.percent !== 100) {
+        const sharing = providersFor("shadow", platform).filter((p) => declarationOf(platform, p)?.limits?.mirrorsEverything === undefined);
         problems.push({
             key: "shadow.percent",
             given: String(shadow.percent),
-            allowed: "100 with traffic nginx on Kubernetes (ingress-nginx mirrors every request); a share needs traffic istio",
+            allowed: `100 with traffic ${traffic} on ${platform} (${mirrorsEverything}); a share needs traffic ${sharing.join(" or ")}`,
         });
     }
     const monitoring = field(raw, "monitoring");

@@ -2,8 +2,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { crossFieldProblems } from "./crossChecks";
 import { LabConfig, labConfigSchema, resolveDefaults } from "./schema";
+import { configNamespace } from "../plan/vocabulary";
 
-export const configNamespace = "rollout-lab";
+export { configNamespace };
 
 /** One thing wrong with the stack config: the key, the value given and what is allowed. */
 export interface ConfigProblem {

@@ -2,15 +2,17 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { releaseImages } from "../app";
 import { LabConfig } from "../config";
-import { ServiceOptions, entryNodePort } from "../strategies/workload";
-import { monitoringNodePorts } from "../../monitoring/kubernetesMonitoring";
-import { gatewayService, istioNodePorts } from "../traffic/istioMesh";
-import { ingressControllerService } from "../traffic/nginxIngress";
+import { Role } from "../plan";
+import { ServiceOptions, entryNodePort } from "../kubernetes/appWorkloads";
 import { KindCluster } from "./kindCluster";
 
 export interface KubernetesPlatformArgs {
     /** The validated stack config (platform kind or kubernetes). */
     config: LabConfig;
+    /** The Service that receives the lab's requests (the router's entry), for the entry URL's instructions. */
+    entryService: { namespace: string; name: string };
+    /** More NodePorts kind maps to the host (monitoring's UIs, a mesh's addons), besides the entry. */
+    hostPorts: { nodePort: number; hostPort: number; listenAddress: string }[];
 }
 
 /**
@@ -22,7 +24,7 @@ export class KubernetesPlatform extends pulumi.ComponentResource {
     public readonly provider: k8s.Provider;
     public readonly cluster?: KindCluster;
     /** Image reference for each release. */
-    public readonly images: { stable: pulumi.Input<string>; candidate: pulumi.Input<string> };
+    public readonly images: Record<Role, pulumi.Input<string>>;
     /** What the app's pods must wait for: images built and loaded into the cluster. */
     public readonly imagesReady: pulumi.Resource[];
     public readonly serviceType: ServiceOptions["type"];
@@ -38,26 +40,7 @@ export class KubernetesPlatform extends pulumi.ComponentResource {
         const isKind = config.platform === "kind";
 
         if (isKind && render === undefined) {
-            const { monitoring } = config;
-            this.cluster = new KindCluster(
-                `${name}-kind`,
-                {
-                    ...config.kind,
-                    entryNodePort,
-                    extraPorts: [
-                        { nodePort: monitoringNodePorts.grafana, hostPort: monitoring.grafanaPort, listenAddress: monitoring.listenAddress },
-                        { nodePort: monitoringNodePorts.prometheus, hostPort: monitoring.prometheusPort, listenAddress: monitoring.listenAddress },
-                        // Istio's addons: Kiali and Jaeger, only where the stack runs Istio.
-                        ...(config.traffic === "istio"
-                            ? [
-                                  { nodePort: istioNodePorts.kiali, hostPort: config.istio.kialiPort, listenAddress: config.istio.listenAddress },
-                                  { nodePort: istioNodePorts.jaeger, hostPort: config.istio.jaegerPort, listenAddress: config.istio.listenAddress },
-                              ]
-                            : []),
-                    ],
-                },
-                { parent: this },
-            );
+            this.cluster = new KindCluster(`${name}-kind`, { ...config.kind, entryNodePort, extraPorts: args.hostPorts }, { parent: this });
             this.kubeconfig = this.cluster.kubeconfig;
         }
         this.provider = new k8s.Provider(`${name}-k8s`, providerArgs(config, this.kubeconfig), { parent: this });
@@ -70,7 +53,7 @@ export class KubernetesPlatform extends pulumi.ComponentResource {
         this.images = images.refs;
 
         this.serviceType = isKind ? "NodePort" : config.kubernetes.serviceType;
-        this.entryUrl = entryUrlFor(config);
+        this.entryUrl = entryUrlFor(config, args.entryService);
         this.registerOutputs({ entryUrl: this.entryUrl });
     }
 }
@@ -86,27 +69,14 @@ function providerArgs(config: LabConfig, kubeconfig: pulumi.Output<string> | und
     return { kubeconfig: config.kubernetes.kubeconfig, context: config.kubernetes.context };
 }
 
-/** The Service that receives the lab's requests: the app's own (native), the ingress controller's, or Istio's gateway. */
-export function entryServiceFor(config: LabConfig): { namespace: string; name: string } {
-    switch (config.traffic) {
-        case "nginx":
-        case "linkerd":
-            return ingressControllerService;
-        case "istio":
-            return gatewayService;
-        default:
-            return { namespace: config.namespace, name: "demo-app" };
-    }
-}
-
-export function entryUrlFor(config: LabConfig): string {
+/** Where the lab answers, or how to reach it where the program cannot publish it on the host. */
+export function entryUrlFor(config: LabConfig, entry: { namespace: string; name: string }): string {
     if (config.renderYamlTo !== undefined) {
         return `none: manifests rendered to ${config.renderYamlTo}`;
     }
     if (config.platform === "kind") {
         return `http://127.0.0.1:${config.kind.hostPort}`;
     }
-    const entry = entryServiceFor(config);
     switch (config.kubernetes.serviceType) {
         case "NodePort":
             return `http://<any node address>:${entryNodePort}`;

@@ -3,6 +3,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { releaseImages } from "../app";
 import { LabConfig } from "../config";
+import { Role } from "../plan";
 
 export interface SwarmPlatformArgs {
     /** The validated stack config (platform swarm). */
@@ -16,7 +17,7 @@ export interface SwarmPlatformArgs {
  */
 export class SwarmPlatform extends pulumi.ComponentResource {
     public readonly network: docker.Network;
-    public readonly images: { stable: pulumi.Input<string>; candidate: pulumi.Input<string> };
+    public readonly images: Record<Role, pulumi.Input<string>>;
     /** What the app's services wait for. */
     public readonly ready: pulumi.Resource[];
 

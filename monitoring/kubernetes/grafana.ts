@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { uiService } from "./uiService";
+import { uiService } from "../../components/kubernetes/uiService";
 import { GeneratedDashboard, GrafanaProvisioning } from "../dashboards";
 
 // Grafana on Kubernetes with its datasource and dashboards provisioned from files the program

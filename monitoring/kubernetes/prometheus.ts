@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "crypto";
-import { uiService } from "./uiService";
+import { uiService } from "../../components/kubernetes/uiService";
 
 // Prometheus on Kubernetes: the RBAC its pod discovery needs (read pods, nothing more), its config and
 // rules in a ConfigMap, one replica with an emptyDir (a lab's history lives as long as its pod).

@@ -8,7 +8,7 @@ import { applyChange, stackOutputs } from "../../tools/lab/engine";
 import { PrometheusClient, readVersionHealth } from "../../tools/lab/prometheus";
 import { runRollout } from "../../tools/lab/rollout";
 import { loadStackConfig } from "../../tools/lab/stackFile";
-import { rolloutPlan } from "../../tools/lab/stepPlan";
+import { rolloutPlan } from "../../components/plan";
 import { LabStack, openLabStack } from "../../tools/lab/workspace";
 
 // What the Swarm and kind end-to-end suites share: `pulumi up` with its checks, the probe around a

@@ -2,7 +2,7 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { DemoApp } from "../../app/src/server";
-import { HaproxySpec, RoutingState, renderHaproxyConfig } from "../../components/edge";
+import { HaproxySpec, RoutingState, renderHaproxyConfig } from "../../components/routers/haproxy/haproxyConfig";
 import { HaproxyEdge, edgeApplyScript, startHaproxyEdge } from "../support/haproxyEdge";
 import { check, runWithInput, startApp, tally, tempDir } from "../support/localProcesses";
 
@@ -30,21 +30,21 @@ describe("HAProxy edge (real haproxy on 127.0.0.1)", function () {
         apps = [];
     });
 
-    async function startEdge(strategy: HaproxySpec["strategy"], match?: HaproxySpec["match"]): Promise<void> {
+    async function startEdge(routing: HaproxySpec["routing"], match?: HaproxySpec["match"]): Promise<void> {
         const stable = [await startApp("v1", "blue", apps), await startApp("v1", "blue", apps)];
-        const candidate = strategy === "rolling" || strategy === "recreate" ? undefined : [await startApp("v2", "green", apps)];
-        edge = await startHaproxyEdge(strategy, stable, candidate, match);
+        const candidate = routing === "single" ? undefined : [await startApp("v2", "green", apps)];
+        edge = await startHaproxyEdge(routing, stable, candidate, match);
         dir = edge.dir;
         url = edge.url;
     }
 
     const apply = (state: RoutingState) => edge!.apply(state);
 
-    it("every strategy's configuration passes haproxy -c, with Swarm DNS discovery too", () => {
+    it("every routing's configuration passes haproxy -c, with Swarm DNS discovery too", () => {
         const d = tempDir("haproxy-check");
-        for (const strategy of ["recreate", "rolling", "bluegreen", "canary", "abtest"] as const) {
+        for (const strategy of ["single", "switch", "split", "match"] as const) {
             const cfg = renderHaproxyConfig({
-                strategy,
+                routing: strategy,
                 stable: { kind: "dns", hostname: "tasks.demo-stable", port: 8080, slots: 10 },
                 candidate: { kind: "dns", hostname: "tasks.demo-canary", port: 8080, slots: 10 },
                 match: { header: "X-Canary" },
@@ -62,7 +62,7 @@ describe("HAProxy edge (real haproxy on 127.0.0.1)", function () {
     });
 
     it("canary: splits traffic by the weight, and a weight change through the runtime API takes effect at once", async () => {
-        await startEdge("canary");
+        await startEdge("split");
         await apply({ candidatePercent: 30 });
         const at30 = await tally(url, requests);
         assert.ok(Math.abs(share(at30, "v2") - 30) <= 3, `v2 share ${share(at30, "v2").toFixed(1)}% at weight 30: ${JSON.stringify(at30)}`);
@@ -77,7 +77,7 @@ describe("HAProxy edge (real haproxy on 127.0.0.1)", function () {
     });
 
     it("canary: changing the weight under load loses no request", async () => {
-        await startEdge("canary");
+        await startEdge("split");
         let stop = false;
         const load = (async () => {
             const counts: Record<string, number> = {};
@@ -99,7 +99,7 @@ describe("HAProxy edge (real haproxy on 127.0.0.1)", function () {
     });
 
     it("blue/green: all traffic to the live colour, switched in one step", async () => {
-        await startEdge("bluegreen");
+        await startEdge("switch");
         await apply({ candidatePercent: 0 });
         assert.deepEqual(await tally(url, 300), { v1: 300 });
         await apply({ candidatePercent: 100 });
@@ -107,7 +107,7 @@ describe("HAProxy edge (real haproxy on 127.0.0.1)", function () {
     });
 
     it("A/B by header: the matching value goes to the candidate, everything else to stable", async () => {
-        await startEdge("abtest", { header: "X-Canary" });
+        await startEdge("match", { header: "X-Canary" });
         await apply({ matchValues: ["on"] });
         assert.deepEqual(await tally(url, 200, { "X-Canary": "on" }), { v2: 200 });
         assert.deepEqual(await tally(url, 200, { "X-Canary": "off" }), { v1: 200 });
@@ -118,14 +118,14 @@ describe("HAProxy edge (real haproxy on 127.0.0.1)", function () {
     });
 
     it("A/B by cookie: `always` goes to the candidate (a fixed value: nothing to apply)", async () => {
-        await startEdge("abtest", { cookie: "canary" });
+        await startEdge("match", { cookie: "canary" });
         assert.deepEqual(await tally(url, 200, { cookie: "session=1; canary=always" }), { v2: 200 });
         assert.deepEqual(await tally(url, 200, { cookie: "canary=never" }), { v1: 200 });
         assert.deepEqual(await tally(url, 100), { v1: 100 });
     });
 
     it("A/B by header and cookie together: either one sends to the candidate, as on Kubernetes", async () => {
-        await startEdge("abtest", { header: "X-Canary", cookie: "canary" });
+        await startEdge("match", { header: "X-Canary", cookie: "canary" });
         await apply({ matchValues: ["on"] });
         assert.deepEqual(await tally(url, 100, { "X-Canary": "on" }), { v2: 100 });
         assert.deepEqual(await tally(url, 100, { cookie: "canary=always" }), { v2: 100 });
@@ -137,7 +137,7 @@ describe("HAProxy edge (real haproxy on 127.0.0.1)", function () {
     });
 
     it("a stable server shutting down mid-load loses no request", async () => {
-        await startEdge("rolling");
+        await startEdge("single");
         const load = tally(url, 3000);
         await new Promise((r) => setTimeout(r, 300));
         await apps[0].shutdown();
@@ -146,7 +146,7 @@ describe("HAProxy edge (real haproxy on 127.0.0.1)", function () {
     });
 
     it("edge-apply refuses a map HAProxy does not have", async () => {
-        await startEdge("canary");
+        await startEdge("split");
         await assert.rejects(
             runWithInput(edgeApplyScript, [], "=== nope.map\nx 1\n", { HAPROXY_SOCKET: path.join(dir, "admin.sock"), STATE_DIR: path.join(dir, "state") }),
             /HAProxy has no map/,

@@ -1,8 +1,9 @@
 import { strict as assert } from "assert";
 import { DemoApp } from "../../app/src/server";
 import { parseLabConfig } from "../../components/config";
-import { nginxIngressSpecs } from "../../components/traffic/nginxIngress";
-import { routePlan, serviceHost } from "../../components/traffic/plan";
+import { serviceHost } from "../../components/kubernetes/appWorkloads";
+import { labPlan, pairOf } from "../../components/plan";
+import { nginxIngressSpecs } from "../../components/routers/nginx/nginxIngress";
 import { EmulatedIngress, renderEmulatedIngress } from "../support/ingressNginxEmulation";
 import { Program, freePort, startNginx, startApp, tally, tempDir } from "../support/localProcesses";
 
@@ -34,7 +35,7 @@ describe("ingress-nginx annotations, run by a real NGINX with the controller's c
     /** Starts v1 and v2 and an NGINX configured from the Ingresses the lab makes for `settings`; returns its URL. */
     async function edgeFor(settings: Record<string, unknown>): Promise<string> {
         const config = parseLabConfig({ platform: "kind", traffic: "nginx", candidate: { version: "v2" }, ...settings });
-        const plan = routePlan(config, { stable: "img:v1", candidate: "img:v2" });
+        const plan = labPlan(config, "weight");
         const ingresses = nginxIngressSpecs(plan, ns);
         const annotationsOf = (name: string) => (ingresses.find((i) => i.name === name)?.spec.metadata as { annotations?: Record<string, string> } | undefined)?.annotations;
         const stable = await startApp("v1", "blue", apps);
@@ -47,7 +48,7 @@ describe("ingress-nginx annotations, run by a real NGINX with the controller's c
             candidate,
             stableAnnotations: annotationsOf("demo-app") ?? {},
             canaryAnnotations: annotationsOf("demo-app-canary"),
-            serviceHosts: { [serviceHost(plan.candidate!.service, ns)]: candidate },
+            serviceHosts: { [serviceHost(pairOf(plan)!.candidate.name, ns)]: candidate },
             runDir: dir,
         };
         nginx = await startNginx(dir, renderEmulatedIngress(spec), port);

@@ -2,7 +2,7 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { DemoApp } from "../../app/src/server";
-import { NginxShadowSpec, nginxConfigFingerprint, renderNginxShadowConfig } from "../../components/edge";
+import { NginxShadowSpec, nginxConfigFingerprint, renderNginxShadowConfig } from "../../components/routers/nginxShadow/nginxConfig";
 import { repoRoot } from "../support/pulumiHarness";
 import { Program, check, freePort, startNginx, runWithInput, startApp, tally, tempDir } from "../support/localProcesses";
 

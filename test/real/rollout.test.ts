@@ -1,13 +1,14 @@
 import { strict as assert } from "assert";
 import * as fs from "fs";
 import { DemoApp } from "../../app/src/server";
-import { routingStateFor } from "../../components/edge";
+import { routingFor } from "../../components/plan";
+import { routingStateFor } from "../../components/routers/haproxy/haproxyConfig";
 import { Probe } from "../../tools/probe/probe";
 import { ProbeSummary } from "../../tools/probe/summary";
 import { PrometheusClient, readVersionHealth } from "../../tools/lab/prometheus";
 import { RolloutEvent, RolloutResult, runRollout } from "../../tools/lab/rollout";
 import { loadStackConfig } from "../../tools/lab/stackFile";
-import { ConfigChange, rolloutPlan } from "../../tools/lab/stepPlan";
+import { ConfigChange, rolloutPlan } from "../../components/plan";
 import { HaproxyEdge, startHaproxyEdge } from "../support/haproxyEdge";
 import { Program, startApp, tempDir } from "../support/localProcesses";
 import { requireProgram, startPrometheus, waitAllTargetsUp } from "../support/prometheusServer";
@@ -16,7 +17,7 @@ import { requireProgram, startPrometheus, waitAllTargetsUp } from "../support/pr
 // program's configuration, real demo apps (a healthy v2 and a bad v3 that fails 30% of its requests),
 // a real Prometheus scraping them every second, and the lab's probe sending steady traffic through the
 // edge. Each step is applied by the real edge-apply.sh with the input the Swarm program computes for the
-// stepped config (swarmEdgeFiles -> edgeApplyInput(routingStateFor(config))) — what the program's
+// stepped config (haproxyEdgeFiles -> edgeApplyInput(routingStateFor(routing))) — what the program's
 // edge-apply command does on `pulumi up`. The Pulumi engine itself is not in this loop (its docker and
 // command providers cannot be had here); the decision reads the candidate alerts' expressions from
 // Prometheus, exactly as the CLI does.
@@ -68,14 +69,14 @@ describe("lab rollout on real components (HAProxy, Prometheus, demo apps, probe)
 
     /** The swarm-canary stack with `version` as its candidate, rolled out through `steps` under load. */
     async function rollout(version: string, steps: number[]): Promise<{ result: RolloutResult; applied: string[]; probe: ProbeSummary; events: RolloutEvent[] }> {
-        const edge = await startHaproxyEdge("canary", stable, [candidates[version]]);
+        const edge = await startHaproxyEdge("split", stable, [candidates[version]]);
         edges.push(edge);
         const candidateChange = { "rollout-lab:candidate.version": version };
         const plan = rolloutPlan(loadStackConfig("swarm-canary", undefined, candidateChange), steps);
         assert.equal(plan.candidateVersion, version);
         let current: ConfigChange = { ...candidateChange, ...plan.rollback.change };
         // What the Swarm program's edge-apply command is given for the stack at this config.
-        const applyCurrent = () => edge.apply(routingStateFor(loadStackConfig("swarm-canary", undefined, current)));
+        const applyCurrent = () => edge.apply(routingStateFor(routingFor(loadStackConfig("swarm-canary", undefined, current))));
         await applyCurrent();
 
         const probe = new Probe({ url: edge.url, ratePerSecond: rate, durationS: 120, timeoutMs: 2000, maxInFlight: 64 });

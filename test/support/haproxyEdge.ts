@@ -3,7 +3,7 @@
 import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { HaproxySpec, RoutingState, edgeApplyInput, renderHaproxyConfig, routingMaps } from "../../components/edge";
+import { HaproxySpec, RoutingState, edgeApplyInput, renderHaproxyConfig, routingMaps } from "../../components/routers/haproxy/haproxyConfig";
 import { repoRoot } from "./pulumiHarness";
 import { Program, check, freePort, runWithInput, tempDir, waitForPort } from "./localProcesses";
 
@@ -21,7 +21,7 @@ export interface HaproxyEdge {
 }
 
 export async function startHaproxyEdge(
-    strategy: HaproxySpec["strategy"],
+    routing: HaproxySpec["routing"],
     stable: string[],
     candidate: string[] | undefined,
     match?: HaproxySpec["match"],
@@ -35,7 +35,7 @@ export async function startHaproxyEdge(
     const port = await freePort();
     const socket = path.join(dir, "admin.sock");
     const spec: HaproxySpec = {
-        strategy,
+        routing,
         stable: { kind: "static", addresses: stable },
         candidate: candidate === undefined ? undefined : { kind: "static", addresses: candidate },
         match,

@@ -13,8 +13,8 @@ export interface WorkloadRow {
 }
 
 export interface KubernetesExpectation {
-    /** Deployment name -> replicas, the version it runs, and its pod selector. */
-    deployments: Record<string, { replicas: number; version: string; selector: Record<string, string> }>;
+    /** Deployment name -> its pods' role label, replicas, the version it runs, and its pod selector. */
+    deployments: Record<string, { role: string; replicas: number; version: string; selector: Record<string, string> }>;
     /** Service name -> type and selector (the lab namespace's Services only). */
     services: Record<string, { type: string; selector: Record<string, string> }>;
     /** Every app Deployment's spec.strategy, and its minReadySeconds where the stack sets one. */
@@ -63,8 +63,8 @@ const trackSubsets = [
 function twoTracks(candidateReplicas: number): Pick<KubernetesExpectation, "deployments" | "services" | "replacement"> {
     return {
         deployments: {
-            "demo-stable": { replicas: 3, version: "v1", selector: byTrack("stable") },
-            "demo-canary": { replicas: candidateReplicas, version: "v2", selector: byTrack("canary") },
+            "demo-stable": { role: "stable", replicas: 3, version: "v1", selector: byTrack("stable") },
+            "demo-canary": { role: "candidate", replicas: candidateReplicas, version: "v2", selector: byTrack("canary") },
         },
         services: {
             "demo-app": { type: "ClusterIP", selector: app },
@@ -95,7 +95,7 @@ export const stackExpectations: Record<string, StackExpectation> = {
     "kind-recreate": {
         routing: { strategy: "recreate", traffic: "native", workloads: [{ name: "demo-app", version: "v1", color: "blue", replicas: 3, expectedShare: 100 }], serviceSelector: app },
         kubernetes: {
-            deployments: { "demo-app": { replicas: 3, version: "v1", selector: app } },
+            deployments: { "demo-app": { role: "stable", replicas: 3, version: "v1", selector: app } },
             services: { "demo-app": { type: "NodePort", selector: app } },
             replacement: { type: "Recreate" },
             containers: 5,
@@ -104,7 +104,7 @@ export const stackExpectations: Record<string, StackExpectation> = {
     "kind-rolling": {
         routing: { strategy: "rolling", traffic: "native", workloads: [{ name: "demo-app", version: "v1", color: "blue", replicas: 4, expectedShare: 100 }], serviceSelector: app },
         kubernetes: {
-            deployments: { "demo-app": { replicas: 4, version: "v1", selector: app } },
+            deployments: { "demo-app": { role: "stable", replicas: 4, version: "v1", selector: app } },
             services: { "demo-app": { type: "NodePort", selector: app } },
             replacement: { type: "RollingUpdate", rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
             minReadySeconds: 5,
@@ -115,8 +115,8 @@ export const stackExpectations: Record<string, StackExpectation> = {
         routing: { strategy: "bluegreen", traffic: "native", workloads: rows(["demo-blue", 3, 100], ["demo-green", 3, 0]), serviceSelector: byColor("blue") },
         kubernetes: {
             deployments: {
-                "demo-blue": { replicas: 3, version: "v1", selector: byColor("blue") },
-                "demo-green": { replicas: 3, version: "v2", selector: byColor("green") },
+                "demo-blue": { role: "stable", replicas: 3, version: "v1", selector: byColor("blue") },
+                "demo-green": { role: "candidate", replicas: 3, version: "v2", selector: byColor("green") },
             },
             services: { "demo-app": { type: "NodePort", selector: byColor("blue") } },
             replacement: defaultRolling,
@@ -128,8 +128,8 @@ export const stackExpectations: Record<string, StackExpectation> = {
         routing: { strategy: "canary", traffic: "native", workloads: rows(["demo-stable", 9, 90], ["demo-canary", 1, 10]), serviceSelector: app },
         kubernetes: {
             deployments: {
-                "demo-stable": { replicas: 9, version: "v1", selector: byTrack("stable") },
-                "demo-canary": { replicas: 1, version: "v2", selector: byTrack("canary") },
+                "demo-stable": { role: "stable", replicas: 9, version: "v1", selector: byTrack("stable") },
+                "demo-canary": { role: "candidate", replicas: 1, version: "v2", selector: byTrack("canary") },
             },
             services: { "demo-app": { type: "NodePort", selector: app } },
             replacement: defaultRolling,
@@ -172,8 +172,8 @@ export const stackExpectations: Record<string, StackExpectation> = {
         routing: { strategy: "bluegreen", traffic: "linkerd", workloads: rows(["demo-blue", 3, 100], ["demo-green", 3, 0]), serviceSelector: app, route: { candidateWeight: 0 } },
         kubernetes: {
             deployments: {
-                "demo-blue": { replicas: 3, version: "v1", selector: byColor("blue") },
-                "demo-green": { replicas: 3, version: "v2", selector: byColor("green") },
+                "demo-blue": { role: "stable", replicas: 3, version: "v1", selector: byColor("blue") },
+                "demo-green": { role: "candidate", replicas: 3, version: "v2", selector: byColor("green") },
             },
             services: {
                 "demo-app": { type: "ClusterIP", selector: app },

@@ -18,7 +18,8 @@ import { Probe } from "../probe/probe";
 import { ProbeSummary } from "../probe/summary";
 import { openLabStack } from "../lab/workspace";
 import { loadStackConfig } from "../lab/stackFile";
-import { edgeApplyInput, routingStateFor } from "../../components/edge";
+import { routingFor } from "../../components/plan";
+import { edgeApplyInput, routingStateFor } from "../../components/routers/haproxy/haproxyConfig";
 
 const originalPort = 8081;
 const originalService = "rollout-lab-orig-proxy";
@@ -135,7 +136,7 @@ function report(name: string, r: { seconds: number; switched: boolean; summary: 
 
 /** edge-apply alone, `runs` times, with the input the program computes for green: the edge's own share. */
 function timeEdgeApply(runs: number): number[] {
-    const input = edgeApplyInput(routingStateFor(loadStackConfig("swarm-bluegreen", undefined, { "rollout-lab:bluegreen.activeColor": "green" })));
+    const input = edgeApplyInput(routingStateFor(routingFor(loadStackConfig("swarm-bluegreen", undefined, { "rollout-lab:bluegreen.activeColor": "green" }))));
     const times: number[] = [];
     for (let i = 0; i < runs; i++) {
         const t0 = process.hrtime.bigint();

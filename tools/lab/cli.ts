@@ -15,7 +15,8 @@ import { PrometheusClient, readVersionHealth } from "./prometheus";
 import { writeReport } from "./report";
 import { RolloutEvent, RolloutResult, runRollout } from "./rollout";
 import { balancesPerConnection, knownStacks, loadStackConfig, repoRoot } from "./stackFile";
-import { ConfigChange, LabUsageError, RolloutPlan, comparisonPlan, parseSteps, rolloutPlan } from "./stepPlan";
+import { ConfigChange, LabUsageError, RolloutPlan, comparisonPlan, rolloutPlan } from "../../components/plan";
+import { parseSteps } from "./stepPlan";
 import { openLabStack } from "./workspace";
 
 /** Exit codes: 0 done (promoted), 1 failed, 2 bad usage or config, 3 rolled back. */

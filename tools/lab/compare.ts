@@ -6,7 +6,7 @@ import { LabConfig, Platform } from "../../components/config";
 import { MonitoringPlatform, containerCpuByVersionExpr, containerMemoryByVersionExpr, replicasExpr } from "../../monitoring";
 import { Point, Pricing, ResourceCost, peak, replicaFigures, resourceCost, sumSeries } from "./cost";
 import { PrometheusClient, Series, windowOf } from "./prometheus";
-import { ComparisonPlan, ConfigChange } from "./stepPlan";
+import { ComparisonPlan, ConfigChange } from "../../components/plan";
 import { balancesPerConnection } from "./stackFile";
 import { Probe } from "../probe/probe";
 import { ProbeRecord, ProbeSummary, TimelineBucket, summarize, timeline } from "../probe/summary";

@@ -8,7 +8,7 @@ import * as os from "os";
 import * as path from "path";
 import { labEnv, setPathConfig } from "./workspace";
 import { repoRoot } from "./stackFile";
-import { ConfigChange } from "./stepPlan";
+import { ConfigChange } from "../../components/plan";
 
 /** The Pulumi CLI: on PATH, or the one scripts/toolchain.sh built (its cache is put on PATH). */
 export function ensurePulumiCli(): string {

@@ -2,7 +2,7 @@
 // the next step or roll back. What applies a step (a `pulumi up` through the Automation API, in the CLI)
 // and where the figures come from (Prometheus) are passed in, so the loop itself is tested with fakes.
 import { Thresholds, Verdict, VersionHealth, decide } from "./decision";
-import { ConfigChange, RolloutPlan, RolloutStep } from "./stepPlan";
+import { ConfigChange, RolloutPlan, RolloutStep } from "../../components/plan";
 
 export interface RolloutTarget {
     /** Sets these config values and brings the stack up to date; resolves once the change is live. */

@@ -1,4 +1,0 @@
-export * from "./haproxyConfig";
-export * from "./nginxConfig";
-export * from "./edgeProxy";
-export * from "./swarmEdge";

@@ -1,0 +1,42 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { LabConfig } from "../config/schema";
+import { LabPlan, Role } from "../plan";
+import { appAutoscaler, appDeployment, appService, selectorLabels } from "./appWorkloads";
+import { deploymentReplacement } from "./replacement";
+
+export interface RoutedAppArgs {
+    config: LabConfig;
+    plan: LabPlan;
+    images: Record<Role, pulumi.Input<string>>;
+    namespace: pulumi.Input<string>;
+    /** What the pods wait for: images loaded, the mesh's injector running. */
+    dependsOn: pulumi.Input<pulumi.Resource>[];
+}
+
+/**
+ * The app under a router (an ingress or a mesh): one Deployment per release with its own Service, and the
+ * parent Service that clients address (it selects every release's pods; the router, not the selector,
+ * decides who answers). Both releases keep their replica counts whatever the weight.
+ */
+export class RoutedApp extends pulumi.ComponentResource {
+    public readonly deployments: k8s.apps.v1.Deployment[];
+    public readonly parentService: k8s.core.v1.Service;
+
+    constructor(name: string, args: RoutedAppArgs, opts?: pulumi.ComponentResourceOptions) {
+        // The type as the lab has always named it: it is part of every child's URN.
+        super("rollout-lab:traffic:RoutedApp", name, {}, opts);
+        const { config, plan, namespace } = args;
+        const child = { parent: this, dependsOn: args.dependsOn };
+        const replacement = deploymentReplacement(plan, config);
+        this.deployments = plan.releases.map((release) => appDeployment({ release, image: args.images[release.role] }, { namespace, ...replacement }, child));
+        plan.releases.forEach((release) => appAutoscaler(release, namespace, config.hpa, child));
+        this.parentService = appService(`${name}-svc`, { namespace, selector: selectorLabels, type: "ClusterIP" }, child);
+        if (plan.releases.length > 1) {
+            for (const release of plan.releases) {
+                appService(`${name}-${release.role}-svc`, { namespace, selector: { ...selectorLabels, ...release.selector }, type: "ClusterIP", name: release.name }, child);
+            }
+        }
+        this.registerOutputs({});
+    }
+}

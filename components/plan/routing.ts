@@ -1,0 +1,68 @@
+import type { LabConfig } from "../config/schema";
+import { Role } from "./vocabulary";
+
+/** A/B: a header whose value equals `value` (or matches it as a regular expression), or a cookie set to "always". */
+export type AbMatch = { header: { name: string; value: string; regex: boolean } } | { cookie: string };
+
+/** Where requests go, derived once from the stack config; every router renders this and nothing else. */
+export type Routing =
+    /** recreate, rolling: one release runs; `live` says which. */
+    | { kind: "single"; live: Role }
+    /** blue/green: both run; the active one answers every request. */
+    | { kind: "switch"; active: Role }
+    /** canary: the candidate answers `candidateWeight` percent of requests. */
+    | { kind: "split"; candidateWeight: number }
+    /** A/B: a request matching any rule goes to the candidate, every other to stable. */
+    | { kind: "match"; matches: AbMatch[] }
+    /** shadow: stable answers everything; `percent` of requests are copied to the candidate, its answers dropped. */
+    | { kind: "mirror"; percent: number };
+
+/** The cookie value that sends a request to the candidate, as ingress-nginx's canary-by-cookie defines it. */
+export const abCookieValue = "always";
+
+/** A regular expression for a Cookie header that carries `<name>=always` among any other cookies. */
+export function cookieRegex(name: string): string {
+    return `^(.*;\\s*)?${name}=${abCookieValue}(;.*)?$`;
+}
+
+/** The routing a stack's config asks for. The only place that reads canary.weight, bluegreen.activeColor, abtest and shadow. */
+export function routingFor(config: LabConfig): Routing {
+    switch (config.strategy) {
+        case "recreate":
+        case "rolling":
+            return { kind: "single", live: config.release };
+        case "bluegreen":
+            return { kind: "switch", active: config.bluegreen.activeColor === "green" ? "candidate" : "stable" };
+        case "canary":
+            return { kind: "split", candidateWeight: config.canary.weight };
+        case "abtest": {
+            const ab = config.abtest;
+            const matches: AbMatch[] = [];
+            if (ab?.header !== undefined && ab.value !== undefined) {
+                matches.push({ header: { name: ab.header, value: ab.value, regex: ab.valueMatch === "regex" } });
+            }
+            if (ab?.cookie !== undefined) {
+                matches.push({ cookie: ab.cookie });
+            }
+            return { kind: "match", matches };
+        }
+        case "shadow":
+            return { kind: "mirror", percent: config.shadow.percent };
+    }
+}
+
+/**
+ * The candidate's percent of requests where the routing splits by chance: the canary's weight, and 100 or
+ * 0 for blue/green (a switch is a split that gives one side everything). Undefined where nothing is split
+ * by chance: one release (single), a rule (match), a copy (mirror).
+ */
+export function weightedSplit(routing: Routing): number | undefined {
+    switch (routing.kind) {
+        case "switch":
+            return routing.active === "candidate" ? 100 : 0;
+        case "split":
+            return routing.candidateWeight;
+        default:
+            return undefined;
+    }
+}

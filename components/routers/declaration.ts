@@ -1,0 +1,29 @@
+import { RoutingKind, SplitMode, TrafficProvider } from "../plan/vocabulary";
+
+/** Which engine a router runs on: kind and an existing cluster are both Kubernetes. */
+export type Engine = "kubernetes" | "swarm";
+
+/**
+ * What a router says about itself; the config's capability check is derived from these and nothing
+ * else. A limit names why, for the error message.
+ */
+export interface RouterDeclaration {
+    /** The `traffic` value that picks it. */
+    name: TrafficProvider;
+    engine: Engine;
+    /** How it splits requests between two releases; decides the plan's replica counts. */
+    splitsBy: SplitMode;
+    /** The routing kinds it renders. */
+    supports: readonly RoutingKind[];
+    /** Where it cannot do all a routing kind allows, and why. */
+    limits?: {
+        /** A/B by a regular expression on the header value. */
+        noHeaderRegex?: string;
+        /** A/B by cookie. */
+        noCookie?: string;
+        /** Mirroring copies every request: shadow.percent must be 100. */
+        mirrorsEverything?: string;
+    };
+    /** The router a stack on this engine gets when it names none, for these routing kinds. */
+    defaultFor?: readonly RoutingKind[];
+}

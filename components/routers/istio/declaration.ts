@@ -1,0 +1,9 @@
+import { RouterDeclaration } from "../declaration";
+
+/** VirtualService: weights, header/cookie matches, mirror with a percentage. */
+export const istioDeclaration: RouterDeclaration = {
+    name: "istio",
+    engine: "kubernetes",
+    splitsBy: "weight",
+    supports: ["single", "switch", "split", "match", "mirror"],
+};

@@ -1,0 +1,134 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as tls from "@pulumi/tls";
+import { LabConfig } from "../../config";
+
+// Linkerd, installed by the program: its CRDs (and the Gateway API CRDs when the cluster lacks them), a
+// trust anchor and an issuer certificate generated here (never committed, kept secret in the state), and
+// the control plane. The lab's namespace is annotated for proxy injection.
+
+export const linkerdNamespace = "linkerd";
+export const injectAnnotation = { "linkerd.io/inject": "enabled" };
+
+export interface LinkerdMeshArgs {
+    config: LabConfig["linkerd"];
+}
+
+/** Values of the linkerd-crds chart. */
+export function linkerdCrdsValues(config: LabConfig["linkerd"]): Record<string, unknown> {
+    // The chart installs the Gateway API CRDs Linkerd reads (HTTPRoute, GRPCRoute) unless told the
+    // cluster has them already. Said explicitly: the chart's own default turned from true to false in 2025.
+    return { installGatewayAPI: config.installGatewayApi };
+}
+
+/** Values of the linkerd-control-plane chart: the identity certificates, and small proxies for a laptop. */
+export function linkerdControlPlaneValues(
+    certs: { trustAnchorPem: pulumi.Input<string>; issuerCertPem: pulumi.Input<string>; issuerKeyPem: pulumi.Input<string> },
+): Record<string, unknown> {
+    return {
+        identityTrustAnchorsPEM: certs.trustAnchorPem,
+        identity: { issuer: { tls: { crtPEM: certs.issuerCertPem, keyPEM: certs.issuerKeyPem } } },
+        proxy: { resources: { cpu: { request: "20m" }, memory: { request: "20Mi", limit: "250Mi" } } },
+    };
+}
+
+export class LinkerdMesh extends pulumi.ComponentResource {
+    /** What meshed pods wait for: the control plane (its proxy injector) installed. */
+    public readonly ready: pulumi.Resource[];
+    public readonly trustAnchorPem: pulumi.Output<string>;
+
+    constructor(name: string, args: LinkerdMeshArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("rollout-lab:traffic:LinkerdMesh", name, {}, opts);
+        const child = { parent: this };
+        const { config } = args;
+
+        // The trust anchor (root) signs the issuer; the issuer signs every proxy's certificate. Linkerd
+        // wants ECDSA P-256 keys and CA certificates for both.
+        const anchorKey = new tls.PrivateKey(`${name}-trust-anchor-key`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, child);
+        const anchor = new tls.SelfSignedCert(
+            `${name}-trust-anchor`,
+            {
+                privateKeyPem: anchorKey.privateKeyPem,
+                subject: { commonName: "root.linkerd.cluster.local" },
+                isCaCertificate: true,
+                setSubjectKeyId: true,
+                validityPeriodHours: config.trustAnchorValidityHours,
+                allowedUses: ["cert_signing", "crl_signing"],
+            },
+            child,
+        );
+        const issuerKey = new tls.PrivateKey(`${name}-issuer-key`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, child);
+        const issuerRequest = new tls.CertRequest(
+            `${name}-issuer-csr`,
+            { privateKeyPem: issuerKey.privateKeyPem, subject: { commonName: "identity.linkerd.cluster.local" } },
+            child,
+        );
+        const issuer = new tls.LocallySignedCert(
+            `${name}-issuer`,
+            {
+                certRequestPem: issuerRequest.certRequestPem,
+                caPrivateKeyPem: anchorKey.privateKeyPem,
+                caCertPem: anchor.certPem,
+                isCaCertificate: true,
+                maxPathLength: 0,
+                setSubjectKeyId: true,
+                validityPeriodHours: config.issuerValidityHours,
+                allowedUses: ["cert_signing", "crl_signing"],
+            },
+            child,
+        );
+        this.trustAnchorPem = anchor.certPem;
+
+        // Helm does not make Linkerd's namespace (its template renders only under the linkerd CLI): the
+        // labels and annotation below are the ones the CLI would set.
+        const ns = new k8s.core.v1.Namespace(
+            `${name}-ns`,
+            {
+                metadata: {
+                    name: linkerdNamespace,
+                    labels: {
+                        "linkerd.io/is-control-plane": "true",
+                        "config.linkerd.io/admission-webhooks": "disabled",
+                        "linkerd.io/control-plane-ns": linkerdNamespace,
+                    },
+                    annotations: { "linkerd.io/inject": "disabled" },
+                },
+            },
+            child,
+        );
+
+        const repositoryOpts = { repo: config.chartRepo };
+        const crds = new k8s.helm.v3.Release(
+            `${name}-crds`,
+            {
+                name: "linkerd-crds",
+                chart: "linkerd-crds",
+                version: config.chartVersion,
+                repositoryOpts,
+                namespace: linkerdNamespace,
+                values: linkerdCrdsValues(config),
+            },
+            { ...child, dependsOn: [ns] },
+        );
+        const controlPlane = new k8s.helm.v3.Release(
+            `${name}-control-plane`,
+            {
+                name: "linkerd-control-plane",
+                chart: "linkerd-control-plane",
+                version: config.chartVersion,
+                repositoryOpts,
+                namespace: linkerdNamespace,
+                values: linkerdControlPlaneValues({
+                    trustAnchorPem: anchor.certPem,
+                    issuerCertPem: issuer.certPem,
+                    issuerKeyPem: pulumi.secret(issuerKey.privateKeyPem),
+                }),
+                // Wait for the injector and identity to be ready: pods created earlier would start unmeshed.
+                waitForJobs: true,
+            },
+            { ...child, dependsOn: [crds] },
+        );
+        this.ready = [ns, crds, controlPlane];
+        this.registerOutputs({ trustAnchorPem: this.trustAnchorPem });
+    }
+}

@@ -1,0 +1,10 @@
+import { RouterDeclaration } from "../declaration";
+
+/** ingress-nginx: canary-weight, canary-by-header/cookie, mirror-target. */
+export const nginxDeclaration: RouterDeclaration = {
+    name: "nginx",
+    engine: "kubernetes",
+    splitsBy: "weight",
+    supports: ["single", "switch", "split", "match", "mirror"],
+    limits: { mirrorsEverything: "ingress-nginx mirrors every request" },
+};

@@ -1,0 +1,10 @@
+import { RouterDeclaration } from "../declaration";
+
+/** NGINX at the Swarm edge, for shadow only: `mirror` copies requests, `split_clients` samples them. */
+export const nginxShadowDeclaration: RouterDeclaration = {
+    name: "nginx",
+    engine: "swarm",
+    splitsBy: "weight",
+    supports: ["mirror"],
+    defaultFor: ["mirror"],
+};
