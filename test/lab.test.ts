@@ -5,7 +5,7 @@ import { Thresholds, VersionHealth, decide } from "../tools/lab/decision";
 import { Clock, RolloutEvent, runRollout } from "../tools/lab/rollout";
 import { balancesPerConnection, loadStackConfig, knownStacks, withChange } from "../tools/lab/stackFile";
 import { comparisonPlan, rolloutPlan } from "../components/plan";
-import { parseSteps } from "../tools/lab/stepPlan";
+import { parseSteps } from "../tools/lab/cliArgs";
 
 const thresholds: Thresholds = { errorRatio: 0.05, p95LatencySeconds: 0.5, minRequests: 50 };
 const healthy = (requests = 200): VersionHealth => ({ version: "v2", requests, errorRatio: 0.01, p95LatencySeconds: 0.02 });

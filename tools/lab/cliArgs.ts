@@ -1,0 +1,47 @@
+// The lab CLI's argument parsers and exit codes: every bad value names the option, the value and what is allowed.
+import { InvalidArgumentError } from "commander";
+import { LabUsageError } from "../../components/plan";
+import { knownStacks } from "./stackFile";
+
+/** Exit codes: 0 done (promoted), 1 failed, 2 bad usage or config, 3 rolled back. */
+export const exitCodes = { ok: 0, failed: 1, usage: 2, rolledBack: 3 } as const;
+
+export const err = (s: string) => process.stderr.write(s);
+
+export function number(name: string, min: number, max: number) {
+    return (value: string): number => {
+        const n = Number(value);
+        if (value.trim() === "" || !Number.isFinite(n) || n < min || n > max) {
+            throw new InvalidArgumentError(`${name}: got "${value}"; allowed: a number from ${min} to ${max}`);
+        }
+        return n;
+    };
+}
+
+/** `--config rollout-lab:a.b=value`, collected into one map; the schema checks the values later. */
+export function configPair(pair: string, previous: Record<string, string>): Record<string, string> {
+    const eq = pair.indexOf("=");
+    if (eq <= 0 || !pair.startsWith("rollout-lab:")) {
+        throw new InvalidArgumentError(`config: got "${pair}"; allowed: rollout-lab:<key>=<value>, e.g. rollout-lab:canary.weight=25`);
+    }
+    return { ...previous, [pair.slice(0, eq)]: pair.slice(eq + 1) };
+}
+
+export function stackArg(stack: string): string {
+    if (!knownStacks().includes(stack)) {
+        throw new LabUsageError("stack", `"${stack}"`, knownStacks().join(", "));
+    }
+    return stack;
+}
+
+/** `--steps 10,25,50,100`: whole percentages from 1 to 100, each above the one before. */
+export function parseSteps(text: string, option = "--steps"): number[] {
+    const parts = text.split(",").map((p) => p.trim());
+    const allowed = "a comma-separated list of whole numbers from 1 to 100, each above the one before, such as 10,25,50,100";
+    const steps = parts.map((p) => (/^\d+$/.test(p) ? Number(p) : NaN));
+    const ok = steps.length > 0 && steps.every((s, i) => Number.isInteger(s) && s >= 1 && s <= 100 && (i === 0 || s > steps[i - 1]));
+    if (!ok) {
+        throw new LabUsageError(option, JSON.stringify(text), allowed);
+    }
+    return steps;
+}
