@@ -5,7 +5,8 @@ import * as path from "path";
 import * as YAML from "yaml";
 import { openLabStack } from "../../tools/lab/workspace";
 import { validateKubernetesObject } from "../support/kubernetesSchema";
-import { stackNames, stackSettings } from "../support/pulumiHarness";
+import { stackNames } from "../support/pulumiHarness";
+import { expectationFor } from "../support/stackExpectations";
 
 // The real Pulumi engine (CLI, language host, Kubernetes provider from scripts/toolchain.sh on PATH):
 // every Kubernetes stack is previewed, then `pulumi up` in render mode writes its manifests, which are
@@ -51,12 +52,13 @@ function tokenOf(obj: Record<string, any>): string {
 
 describe("Kubernetes stacks under the real Pulumi engine (render mode)", function () {
     this.timeout(10 * 60 * 1000);
-    const kubernetesStacks = stackNames().filter((s) => (stackSettings(s).platform ?? "kind") !== "swarm");
+    const kubernetesStacks = stackNames().filter((s) => expectationFor(s).kubernetes !== undefined);
 
     for (const stack of kubernetesStacks) {
         it(`${stack}: previews, renders, and every rendered object passes the schemas`, async () => {
             const out = fs.mkdtempSync(path.join(os.tmpdir(), `rollout-lab-render-${stack}-`));
-            const traffic = stackSettings(stack).traffic ?? "native";
+            const expectation = expectationFor(stack);
+            const traffic = expectation.routing.traffic;
             const lab = await openLabStack({
                 stack,
                 config: { "rollout-lab:renderYamlTo": out, "rollout-lab:monitoring.enabled": "false", ...offlineConfig(traffic) },
@@ -71,11 +73,8 @@ describe("Kubernetes stacks under the real Pulumi engine (render mode)", functio
             for (const o of objects) {
                 assert.deepEqual(await validateKubernetesObject(tokenOf(o), o), [], `${o.kind}/${o.metadata.name}`);
             }
-            const strategy = stackSettings(stack).strategy ?? "rolling";
             const deployments = objects.filter((o) => o.kind === "Deployment").map((o) => o.metadata.name).sort();
-            const twoTracks = ["demo-canary", "demo-stable"];
-            const expected = { recreate: ["demo-app"], rolling: ["demo-app"], bluegreen: ["demo-blue", "demo-green"], canary: twoTracks, abtest: twoTracks, shadow: twoTracks }[strategy as string];
-            assert.deepEqual(deployments, expected);
+            assert.deepEqual(deployments, Object.keys(expectation.kubernetes!.deployments).sort());
             const routing = [...new Set(objects.map((o) => o.kind).filter((k) => ["Ingress", "HTTPRoute", "Gateway", "VirtualService", "DestinationRule"].includes(k)))].sort();
             assert.deepEqual(routing, routingKinds[traffic]);
             assert.ok(names.includes("Service/demo-app") && names.includes("Namespace/rollout-lab"));

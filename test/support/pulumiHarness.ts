@@ -3,7 +3,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as fs from "fs";
 import * as path from "path";
-import * as YAML from "yaml";
 import { readStackConfig, repoRoot, stacksDir, toPulumiConfig } from "../../tools/lab/stackFile";
 
 export interface CreatedResource {
@@ -59,15 +58,6 @@ void pulumi.runtime.setMocks(mocks, "rollout-lab", "test", false);
 /** The `config:` map of a stack file, as Pulumi hands it to the program (objects as JSON strings). */
 export const stackConfig = (stack: string): Record<string, string> => readStackConfig(stack, stacksDir);
 export { toPulumiConfig };
-
-/**
- * A stack file's settings without the namespace, as the YAML says them (false is a boolean, 2 a number):
- * read from the file itself, not from the program's view of it.
- */
-export function stackSettings(stack: string): Record<string, any> {
-    const doc = YAML.parse(fs.readFileSync(path.join(stacksDir, `Pulumi.${stack}.yaml`), "utf8")) as { config?: Record<string, unknown> } | null;
-    return Object.fromEntries(Object.entries(doc?.config ?? {}).map(([k, v]) => [k.replace(/^rollout-lab:/, ""), v]));
-}
 
 /** Every stack file in stacks/, by stack name. */
 export function stackNames(): string[] {
