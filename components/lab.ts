@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { LabConfig, parseLabConfig, rawConfigFromPulumi, withEnvironmentDefaults } from "./config";
-import { KubernetesMonitoring, grafanaPort, monitoringNodePorts, prometheusPort } from "../monitoring/kubernetesMonitoring";
+import { KubernetesMonitoring, grafanaPort, prometheusPort } from "../monitoring/kubernetesMonitoring";
 import { SwarmMonitoring } from "../monitoring/swarmMonitoring";
 import { entryNodePort } from "./kubernetes/appWorkloads";
 import { RoutingSummary, labPlan, summarizePlan } from "./plan";
@@ -11,6 +11,9 @@ import { SwarmServices, serviceName } from "./swarm/appServices";
 
 // The composition root: config -> plan -> platform (a provider or engine, entry points) -> router (the
 // plan's objects) -> monitoring (told its targets). Nothing below this file reaches up or sideways.
+
+/** The NodePorts Grafana and Prometheus take on kind, which maps them to the host. */
+export const monitoringNodePorts = { grafana: 30300, prometheus: 30090 };
 
 /** What `pulumi stack output` shows. */
 export interface LabOutputs {
@@ -107,7 +110,7 @@ export function createKubernetesLab(config: LabConfig): LabOutputs {
     if (monitoring.enabled) {
         const lab = new KubernetesMonitoring(
             "lab-monitoring",
-            { config, nodePorts: isKind, sidecars: router.sidecarMetrics(config) },
+            { config, nodePorts: isKind ? monitoringNodePorts : undefined, sidecars: router.sidecarMetrics(config) },
             // Images kind.loadImages names (monitoring images no registry serves) are in the nodes first.
             { providers: { kubernetes: platform.provider }, dependsOn: platform.cluster?.extraImages ?? [] },
         );

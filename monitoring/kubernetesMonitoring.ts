@@ -9,13 +9,10 @@ import { prometheus, prometheusPaths, prometheusPort } from "./kubernetes/promet
 import { monitoringFiles } from "./monitoringSettings";
 import { KubernetesTargets, prometheusArgs, renderPrometheusConfig } from "./prometheusConfig";
 
-/** NodePorts kind maps to 127.0.0.1 (see components/platform/kindCluster.ts). */
-export const monitoringNodePorts = { grafana: 30300, prometheus: 30090 };
-
 export interface KubernetesMonitoringArgs {
     config: LabConfig;
-    /** Expose Grafana and Prometheus on NodePorts (kind maps them to the host); else ClusterIP only. */
-    nodePorts: boolean;
+    /** The NodePorts Grafana and Prometheus take (kind maps them to the host); ClusterIP only when absent. */
+    nodePorts?: { grafana: number; prometheus: number };
     /** The mesh sidecars Prometheus scrapes as well (what the router runs), and in which namespaces. */
     sidecars?: KubernetesTargets["mesh"];
 }
@@ -66,7 +63,7 @@ export class KubernetesMonitoring extends pulumi.ComponentResource {
                     retention: monitoring.retention,
                     listenAddress: `0.0.0.0:${prometheusPort}`,
                 }),
-                nodePort: args.nodePorts ? monitoringNodePorts.prometheus : undefined,
+                nodePort: args.nodePorts?.prometheus,
             },
             inNs,
         );
@@ -82,7 +79,7 @@ export class KubernetesMonitoring extends pulumi.ComponentResource {
                     provisioning: grafanaProvisioning({ prometheusUrl: `http://prometheus:${prometheusPort}`, scrapeInterval: monitoring.scrapeInterval }),
                     dashboards: files.dashboards,
                     adminPassword: this.grafanaAdminPassword,
-                    nodePort: args.nodePorts ? monitoringNodePorts.grafana : undefined,
+                    nodePort: args.nodePorts?.grafana,
                 },
                 inNs,
             );
