@@ -71,9 +71,6 @@ export function crossFieldProblems(raw: Record<string, unknown>): CrossProblem[]
             problems.push({ key: "abtest.valueMatch", given: '"regex"', allowed: `"exact" with traffic ${traffic} on ${platform} (${router.limits.noHeaderRegex})` });
         }
     }
-    if (abtest?.cookie !== undefined && router?.limits?.noCookie !== undefined) {
-        problems.push({ key: "abtest.cookie", given: JSON.stringify(abtest.cookie), allowed: `nothing with traffic ${traffic} on ${platform} (${router.limits.noCookie})` });
-    }
     const shadow = field(raw, "shadow");
     const mirrorsEverything = router?.limits?.mirrorsEverything;
     if (strategy === "shadow" && platform !== undefined && mirrorsEverything !== undefined && shadow !== undefined && shadow.percent !== 100) {

@@ -17,6 +17,13 @@ export type Routing =
     /** shadow: stable answers everything; `percent` of requests are copied to the candidate, its answers dropped. */
     | { kind: "mirror"; percent: number };
 
+/** A match routing's header rule and cookie rule, each if it has one. */
+export function abRules(matches: readonly AbMatch[]): { header?: { name: string; value: string; regex: boolean }; cookie?: string } {
+    const header = matches.find((m): m is Extract<AbMatch, { header: unknown }> => "header" in m)?.header;
+    const cookie = matches.find((m): m is Extract<AbMatch, { cookie: string }> => "cookie" in m)?.cookie;
+    return { ...(header !== undefined ? { header } : {}), ...(cookie !== undefined ? { cookie } : {}) };
+}
+
 /** The cookie value that sends a request to the candidate, as ingress-nginx's canary-by-cookie defines it. */
 export const abCookieValue = "always";
 

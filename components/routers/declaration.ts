@@ -19,8 +19,6 @@ export interface RouterDeclaration {
     limits?: {
         /** A/B by a regular expression on the header value. */
         noHeaderRegex?: string;
-        /** A/B by cookie. */
-        noCookie?: string;
         /** Mirroring copies every request: shadow.percent must be 100. */
         mirrorsEverything?: string;
     };

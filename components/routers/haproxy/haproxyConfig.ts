@@ -1,4 +1,4 @@
-import { RoutingKind, Routing, weightedSplit } from "../../plan";
+import { RoutingKind, Routing, abRules, weightedSplit } from "../../plan";
 
 // The HAProxy edge of the Swarm lab. The configuration fixes the *shape* of the routing (which backends,
 // which header or cookie); the *values* a lesson changes — the candidate's percent (blue/green is 0 or
@@ -53,8 +53,8 @@ export function routingStateFor(routing: Routing): RoutingState {
     if (routing.kind === "match") {
         // The header's value is what a lesson changes; a cookie rule's value is fixed ("always", as
         // ingress-nginx's canary-by-cookie), so it lives in the configuration, not in a map.
-        const byHeader = routing.matches.find((m) => "header" in m);
-        return byHeader !== undefined && "header" in byHeader ? { matchValues: [byHeader.header.value] } : {};
+        const { header } = abRules(routing.matches);
+        return header !== undefined ? { matchValues: [header.value] } : {};
     }
     return {};
 }

@@ -1,5 +1,6 @@
 import { SwarmRouter, SwarmRouterContext } from "../router";
 import { statsUrl, swarmEdge, tasksOf } from "../swarmEdge";
+import { abRules } from "../../plan";
 import { haproxyDeclaration } from "./declaration";
 import { edgeApplyInput, renderHaproxyConfig, routingStateFor } from "./haproxyConfig";
 
@@ -15,10 +16,8 @@ export function haproxyEdgeFiles(ctx: Pick<SwarmRouterContext, "plan" | "backend
     if (routing.kind === "mirror") {
         throw new Error('routing "mirror" runs behind the NGINX edge, not HAProxy');
     }
-    const match =
-        routing.kind === "match"
-            ? { header: routing.matches.flatMap((m) => ("header" in m ? [m.header.name] : []))[0], cookie: routing.matches.flatMap((m) => ("cookie" in m ? [m.cookie] : []))[0] }
-            : undefined;
+    const rules = routing.kind === "match" ? abRules(routing.matches) : undefined;
+    const match = rules === undefined ? undefined : { header: rules.header?.name, cookie: rules.cookie };
     return {
         bootstrap: {
             path: haproxyPaths.config,
