@@ -90,6 +90,7 @@ export function createKubernetesLab(config: LabConfig): LabOutputs {
         namespace: namespace.metadata.name,
         images: platform.images,
         imagesReady: platform.imagesReady,
+        extraImagesReady: platform.cluster?.extraImages ?? [],
         entryServiceType: platform.serviceType,
         entryNodePort: platform.serviceType === "ClusterIP" ? undefined : entryNodePort,
         uiNodePorts: isKind,

@@ -108,14 +108,14 @@ describe("stack config", () => {
         assertRefused(
             { ...base, "rollout-lab:strategy": "shadow", "rollout-lab:traffic": "native" },
             "Invalid rollout-lab stack config (1 problem):\n" +
-                '  - rollout-lab:traffic: got "native"; allowed: for strategy "shadow" on kind: nginx, istio',
+                '  - rollout-lab:traffic: got "native"; allowed: for strategy "shadow" on kind: traefik, nginx, istio',
         ));
 
     it("says when the refused provider is only the platform's default", () =>
         assertRefused(
             { ...base, "rollout-lab:strategy": "abtest", "rollout-lab:abtest": { header: "X-Canary", value: "on" } },
             "Invalid rollout-lab stack config (1 problem):\n" +
-                '  - rollout-lab:traffic: got "native" (the default on kind); allowed: for strategy "abtest" on kind: nginx, linkerd, istio',
+                '  - rollout-lab:traffic: got "native" (the default on kind); allowed: for strategy "abtest" on kind: traefik, nginx, linkerd, istio',
         ));
 
     it("refuses a missing candidate version", () =>
@@ -153,7 +153,7 @@ describe("stack config", () => {
                 "  - rollout-lab:candidate.version: got nothing (missing); allowed: required (string)\n" +
                 "  - rollout-lab:canary.weight: got 120; allowed: at most 100\n" +
                 '  - rollout-lab:monitoring: got "yes"; allowed: true, false, or an object with keys enabled, grafana, scrapeInterval, retention, listenAddress, grafanaPort, prometheusPort, alerts, images\n' +
-                '  - rollout-lab:traffic: got "native"; allowed: for strategy "shadow" on kind: nginx, istio\n' +
+                '  - rollout-lab:traffic: got "native"; allowed: for strategy "shadow" on kind: traefik, nginx, istio\n' +
                 "  - rollout-lab:hpa.minReplicas: got 5; allowed: at most hpa.maxReplicas (2)",
         ));
 
@@ -161,14 +161,14 @@ describe("stack config", () => {
         assertRefused(
             { ...base, "rollout-lab:strategy": "shadow", "rollout-lab:traffic": "linkerd" },
             "Invalid rollout-lab stack config (1 problem):\n" +
-                '  - rollout-lab:traffic: got "linkerd"; allowed: for strategy "shadow" on kind: nginx, istio',
+                '  - rollout-lab:traffic: got "linkerd"; allowed: for strategy "shadow" on kind: traefik, nginx, istio',
         ));
 
     it("refuses a partial mirror through ingress-nginx, which mirrors every request", () =>
         assertRefused(
             { ...base, "rollout-lab:strategy": "shadow", "rollout-lab:traffic": "nginx", "rollout-lab:shadow": { percent: 25 } },
             "Invalid rollout-lab stack config (1 problem):\n" +
-                "  - rollout-lab:shadow.percent: got 25; allowed: 100 with traffic nginx on kind (ingress-nginx mirrors every request); a share needs traffic istio",
+                "  - rollout-lab:shadow.percent: got 25; allowed: 100 with traffic nginx on kind (ingress-nginx mirrors every request); a share needs traffic traefik or istio",
         ));
 
     it("refuses Istio without monitoring, which Kiali reads", () =>

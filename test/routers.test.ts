@@ -8,6 +8,8 @@ import { virtualServiceHttp } from "../components/routers/istio/istioRoutes";
 import { httpRouteRules } from "../components/routers/linkerd/httpRoute";
 import { nativeSelector } from "../components/routers/native";
 import { canaryAnnotations, nginxIngressSpecs } from "../components/routers/nginx/nginxIngress";
+import { dynamicConfig, traefikRouteRules } from "../components/routers/traefik/traefikRoutes";
+import * as YAML from "yaml";
 
 // Every router renders the same plan its own way: one plan per routing kind, and what each router must
 // make of it, written out. A rule one router honours and another drops shows up here as a difference.
@@ -18,6 +20,7 @@ const plans: Record<string, (splitsBy: SplitMode) => LabPlan> = {
     "split 30": (s) => labPlan(parseLabConfig({ strategy: "canary", candidate: v2, canary: { weight: 30 } }), s),
     "match header or cookie": (s) => labPlan(parseLabConfig({ strategy: "abtest", traffic: "istio", candidate: v2, abtest: { header: "X-Group", value: "beta", cookie: "beta" } }), s),
     "mirror 40": (s) => labPlan(parseLabConfig({ strategy: "shadow", traffic: "istio", candidate: v2, shadow: { percent: 40 } }), s),
+    "match header regex": (s) => labPlan(parseLabConfig({ strategy: "abtest", traffic: "traefik", candidate: v2, abtest: { header: "User-Agent", value: ".*Firefox.*", valueMatch: "regex" } }), s),
     "single, candidate live": (s) => labPlan(parseLabConfig({ strategy: "rolling", candidate: v2, release: "candidate" }), s),
 };
 const nginx = (k: string) => `nginx.ingress.kubernetes.io/${k}`;
@@ -61,6 +64,25 @@ describe("routers: one plan, each router's rendering", () => {
         assert.throws(() => httpRouteRules(plans["mirror 40"]("weight")), /routing "mirror" cannot run on Linkerd/);
     });
 
+    it("Traefik: HTTPRoute weights, matches with the regex anchored to the whole value, and shadow through its mirroring service", () => {
+        assert.deepEqual(traefikRouteRules(plans["switch to green"]("weight")), [{ backendRefs: [{ name: "demo-blue", port: 80, weight: 0 }, { name: "demo-green", port: 80, weight: 100 }] }]);
+        assert.deepEqual(traefikRouteRules(plans["split 30"]("weight")), [{ backendRefs: [{ name: "demo-stable", port: 80, weight: 70 }, { name: "demo-canary", port: 80, weight: 30 }] }]);
+        assert.deepEqual(traefikRouteRules(plans["match header or cookie"]("weight"))[0].matches, [
+            { headers: [{ type: "Exact", name: "X-Group", value: "beta" }] },
+            { headers: [{ type: "RegularExpression", name: "Cookie", value: cookie }] },
+        ]);
+        // Traefik's HeaderRegexp finds the expression anywhere in the value; the lab's regex must match all of it.
+        assert.deepEqual(traefikRouteRules(plans["match header regex"]("weight"))[0].matches, [
+            { headers: [{ type: "RegularExpression", name: "User-Agent", value: "^(?:.*Firefox.*)$" }] },
+        ]);
+        assert.deepEqual(traefikRouteRules(plans["mirror 40"]("weight")), [{ backendRefs: [{ group: "traefik.io", kind: "TraefikService", name: "lab-shadow@file" }] }]);
+        assert.deepEqual(YAML.parse(dynamicConfig(plans["mirror 40"]("weight"), "lab")).http.services["lab-shadow"], {
+            mirroring: { service: "lab-stable", mirrorBody: true, mirrors: [{ name: "lab-candidate", percent: 40 }] },
+        });
+        assert.equal(YAML.parse(dynamicConfig(plans["split 30"]("weight"), "lab")), null, "no shadow: an empty document");
+        assert.deepEqual(traefikRouteRules(plans["single, candidate live"]("weight")), [{ backendRefs: [{ name: "demo-app", port: 80 }] }]);
+    });
+
     it("Istio: subset weights, header and cookie matches, a mirror with its percentage", () => {
         assert.deepEqual(virtualServiceHttp(plans["switch to green"]("weight"), "lab"), [{ name: "split", route: [{ destination: dest("stable"), weight: 0 }, { destination: dest("candidate"), weight: 100 }] }]);
         assert.deepEqual(virtualServiceHttp(plans["match header or cookie"]("weight"), "lab"), [
@@ -88,9 +110,9 @@ describe("routers: one plan, each router's rendering", () => {
 
 describe("routers: what each declares, and what the config check makes of it", () => {
     it("names the routers that can run each strategy on each platform", () => {
-        assert.deepEqual(providersFor("shadow", "kind"), ["nginx", "istio"]);
-        assert.deepEqual(providersFor("abtest", "kind"), ["nginx", "linkerd", "istio"]);
-        assert.deepEqual(providersFor("canary", "kind"), ["native", "nginx", "linkerd", "istio"]);
+        assert.deepEqual(providersFor("shadow", "kind"), ["traefik", "nginx", "istio"]);
+        assert.deepEqual(providersFor("abtest", "kind"), ["traefik", "nginx", "linkerd", "istio"]);
+        assert.deepEqual(providersFor("canary", "kind"), ["native", "traefik", "nginx", "linkerd", "istio"]);
         assert.deepEqual(providersFor("abtest", "swarm"), ["haproxy"]);
         assert.deepEqual(providersFor("shadow", "swarm"), ["nginx"]);
         assert.deepEqual(providersFor("recreate", "swarm"), ["haproxy"]);

@@ -25,7 +25,7 @@ import {
 // strategy that strategy, as test/support/stackExpectations.ts writes them down for each stack.
 
 function isKubernetesObject(r: CreatedResource): boolean {
-    return r.type.startsWith("kubernetes:") && r.type !== HELM_RELEASE;
+    return r.type.startsWith("kubernetes:") && r.type !== HELM_RELEASE && r.type !== "kubernetes:yaml:ConfigFile";
 }
 
 /** Where each object of a Kubernetes stack belongs, by the name the program gives it. */
@@ -35,6 +35,9 @@ function expectedNamespace(r: CreatedResource): string {
     }
     if (r.name.startsWith("lab-istio-")) {
         return "istio-system";
+    }
+    if (r.name.startsWith("lab-traefik-")) {
+        return "traefik";
     }
     return "rollout-lab";
 }
@@ -108,7 +111,13 @@ function describeKubernetesStack(stack: string): void {
                 assert.equal(providers.length, 1, "one explicit Kubernetes provider");
                 const ns = findResource(run, NAMESPACE, "lab-ns");
                 assert.equal(ns.inputs.metadata.name, "rollout-lab");
-                const clusterScoped = [NAMESPACE, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole", "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding"];
+                const clusterScoped = [
+                    NAMESPACE,
+                    "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole",
+                    "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding",
+                    "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition",
+                    "kubernetes:gateway.networking.k8s.io/v1:GatewayClass",
+                ];
                 for (const r of run.resources.filter(isKubernetesObject)) {
                     assert.match(r.provider ?? "", /[:$]pulumi:providers:kubernetes::lab-k8s::/, `${r.name} uses the lab provider`);
                     if (!clusterScoped.includes(r.type)) {

@@ -5,6 +5,11 @@ import { bool, dnsLabel, ipv4, num, promDuration } from "./fields";
 // installs, the platforms, and the lab CLI's measurements. schema.ts puts them together.
 
 // Charts and images the mesh providers install, pinned; a stack can override each.
+export const TRAEFIK_IMAGE = "traefik:v3.7.13";
+/** The Gateway API release whose CRDs Traefik v3.7 reads (its go.mod's sigs.k8s.io/gateway-api). */
+export const GATEWAY_API_VERSION = "v1.6.1";
+export const GATEWAY_API_CRDS = `https://github.com/kubernetes-sigs/gateway-api/releases/download/${GATEWAY_API_VERSION}/standard-install.yaml`;
+/** ingress-nginx was retired upstream in March 2026: this is the chart of its final controller release (v1.15.1). */
 export const INGRESS_NGINX_VERSION = "4.13.3";
 export const LINKERD_REPO = "https://helm.linkerd.io/edge";
 export const LINKERD_VERSION = "2025.10.7";
@@ -50,6 +55,20 @@ export const monitoringSchema = z
             .strict(),
     )
     .prefault({ enabled: true });
+
+export const traefikSchema = z
+    .object({
+        /** Install Traefik (and the Gateway API CRDs); false uses a Traefik the cluster already runs (GatewayClass "traefik"). */
+        install: bool(z.boolean()).default(true),
+        /** Traefik's image; where no registry serves it, scripts/traefik-image.sh builds one (load it with kind.loadImages). */
+        image: z.string().regex(/^[a-z0-9][a-z0-9._/:@-]*$/, { message: "an image reference" }).default(TRAEFIK_IMAGE),
+        /** Install the Gateway API's standard CRDs; false when the cluster has them already. */
+        installGatewayApi: bool(z.boolean()).default(true),
+        /** Where the CRDs come from: the release's standard-install.yaml (a URL), or a local file with the same documents. */
+        gatewayApiCrds: z.string().min(1).default(GATEWAY_API_CRDS),
+    })
+    .strict()
+    .prefault({});
 
 export const ingressNginxSchema = z
     .object({

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { defaultProvider, platforms, strategies, trafficProviders } from "./capabilities";
 import { bool, dnsLabel, imageTag, intOrPercent, labelValue, num, str } from "./fields";
-import { ingressNginxSchema, istioSchema, kindSchema, kubernetesSchema, linkerdSchema, measureSchema, monitoringSchema, swarmSchema } from "./infraSchemas";
+import { ingressNginxSchema, istioSchema, kindSchema, kubernetesSchema, linkerdSchema, measureSchema, monitoringSchema, swarmSchema, traefikSchema } from "./infraSchemas";
 
 export * from "./infraSchemas";
 
@@ -86,7 +86,9 @@ export const labConfigSchema = z
             .optional(),
         /** `false` turns monitoring off; an object tunes it. */
         monitoring: monitoringSchema,
-        /** traffic nginx and linkerd: the ingress-nginx controller at the entry. */
+        /** traffic traefik: its image, and the Gateway API CRDs it reads. */
+        traefik: traefikSchema,
+        /** traffic nginx and linkerd: the ingress-nginx controller at the entry (retired upstream; pinned to its final release). */
         ingressNginx: ingressNginxSchema,
         /** traffic linkerd: the charts, the generated certificates, the Gateway API CRDs. */
         linkerd: linkerdSchema,

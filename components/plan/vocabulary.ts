@@ -5,7 +5,7 @@ export const configNamespace = "rollout-lab";
 
 export const platforms = ["kind", "kubernetes", "swarm"] as const;
 export const strategies = ["recreate", "rolling", "bluegreen", "canary", "abtest", "shadow"] as const;
-export const trafficProviders = ["native", "nginx", "linkerd", "istio", "haproxy"] as const;
+export const trafficProviders = ["native", "traefik", "nginx", "linkerd", "istio", "haproxy"] as const;
 
 export type Platform = (typeof platforms)[number];
 export type Strategy = (typeof strategies)[number];

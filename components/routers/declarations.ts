@@ -8,11 +8,13 @@ import { linkerdDeclaration } from "./linkerd/declaration";
 import { nativeDeclaration } from "./native/declaration";
 import { nginxDeclaration } from "./nginx/declaration";
 import { nginxShadowDeclaration } from "./nginxShadow/declaration";
+import { traefikDeclaration } from "./traefik/declaration";
 
 export type { Engine, RouterDeclaration } from "./declaration";
 
 export const routerDeclarations: readonly RouterDeclaration[] = [
     nativeDeclaration,
+    traefikDeclaration,
     nginxDeclaration,
     linkerdDeclaration,
     istioDeclaration,

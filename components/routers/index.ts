@@ -9,11 +9,12 @@ import { nativeRouter } from "./native";
 import { nginxRouter } from "./nginx";
 import { nginxShadowRouter } from "./nginxShadow";
 import { KubernetesRouter, SwarmRouter } from "./router";
+import { traefikRouter } from "./traefik";
 
 export * from "./router";
 export * from "./declarations";
 
-const kubernetesRouters: readonly KubernetesRouter[] = [nativeRouter, nginxRouter, linkerdRouter, istioRouter];
+const kubernetesRouters: readonly KubernetesRouter[] = [nativeRouter, traefikRouter, nginxRouter, linkerdRouter, istioRouter];
 const swarmRouters: readonly SwarmRouter[] = [haproxyRouter, nginxShadowRouter];
 
 function find<R extends { declaration: { name: TrafficProvider } }>(routers: readonly R[], name: TrafficProvider, engine: string): R {

@@ -18,6 +18,8 @@ export interface KubernetesRouterContext {
     images: RoleImages;
     /** What the app's pods wait for (images loaded into the cluster). */
     imagesReady: pulumi.Resource[];
+    /** The images kind.loadImages puts in the nodes (a router's own image where no registry serves it). */
+    extraImagesReady: pulumi.Resource[];
     /** How the lab's entry Service is exposed: NodePort on kind. */
     entryServiceType: ServiceOptions["type"];
     /** The entry NodePort kind maps to the host, when the entry is a NodePort. */

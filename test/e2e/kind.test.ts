@@ -1,11 +1,11 @@
 import { strict as assert } from "assert";
-import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { containerCpuByVersionExpr, containerMemoryByVersionExpr, requestsPerSecondExpr } from "../../monitoring/queries";
 import { PrometheusClient } from "../../tools/lab/prometheus";
 import { LabStack } from "../../tools/lab/workspace";
-import { log, monitoringImagesFromEnv, probeAround, recordProbe, rolloutCase, sampleNewConnections, up, withStack as withStackCase } from "./support";
+import { clusterName, entry, kindOverrides, leftovers, share, withKindStack } from "./kindCluster";
+import { log, monitoringImagesFromEnv, probeAround, recordProbe, rolloutCase, sampleNewConnections, up } from "./support";
 
 // End to end on a real kind cluster with the real Pulumi engine, for the native kind stacks: the first
 // `pulumi up` creates the cluster, loads the images and deploys; the probe sends 100 requests/s, each on
@@ -23,56 +23,13 @@ import { log, monitoringImagesFromEnv, probeAround, recordProbe, rolloutCase, sa
 //                              loaded into the cluster (kind.loadImages)
 //   E2E_RESULTS                a JSON file for the figures; E2E_VERBOSE=1 shows the engine's output
 
-const baseImage = process.env.E2E_BASE_IMAGE ?? "rollout-lab/debian-base:bookworm";
-const entry = "http://127.0.0.1:8080/";
-const clusterName = "rollout-lab";
 const results: Record<string, unknown>[] = [];
-
-function docker(...args: string[]): string {
-    return execFileSync("docker", args, { encoding: "utf8" }).trim();
-}
-
-const volumes = (): string[] => docker("volume", "ls", "--format", "{{.Name}}").split("\n").filter(Boolean);
-
-/** The lab cluster's node containers, and volumes that were not there before (`volumesBefore`), left in the engine. */
-function leftovers(volumesBefore: string[] = volumes()): string[] {
-    const nodes = docker("ps", "-a", "--filter", `label=io.x-k8s.kind.cluster=${clusterName}`, "--format", "container {{.Names}}");
-    const newVolumes = volumes().filter((v) => !volumesBefore.includes(v));
-    return [...nodes.split("\n").filter(Boolean), ...newVolumes.map((v) => `volume ${v}`)];
-}
-
-/** Memory of each of the cluster's node containers, MiB, as docker stats reports it. */
-function nodeMemoryMiB(): Record<string, number> {
-    const lines = docker("stats", "--no-stream", "--format", "{{.Name}} {{.MemUsage}}").split("\n");
-    const out: Record<string, number> = {};
-    for (const line of lines.filter((l) => l.startsWith(`${clusterName}-`))) {
-        const [name, used] = line.split(" ");
-        const m = /^([\d.]+)([KMG]i?B)$/.exec(used);
-        if (m) {
-            const factor = { KiB: 1 / 1024, KB: 1 / 1024, MiB: 1, MB: 1, GiB: 1024, GB: 1024 }[m[2]] ?? 1;
-            out[name] = Math.round(Number(m[1]) * factor);
-        }
-    }
-    return out;
-}
-
 const sample = (count: number) => sampleNewConnections(entry, count);
-const share = (counts: Record<string, number>, version: string) =>
-    (100 * (counts[version] ?? 0)) / Object.values(counts).reduce((a, b) => a + b, 0);
 
 describe("kind lab end to end (real engine, real kind cluster)", function () {
     this.timeout(20 * 60 * 1000);
     const monitoringImages = monitoringImagesFromEnv();
-    const kindConfig: Record<string, string> = {
-        ...(process.env.E2E_KIND_NODE_IMAGE ? { "rollout-lab:kind.nodeImage": process.env.E2E_KIND_NODE_IMAGE } : {}),
-        ...(process.env.E2E_KIND_PRIVILEGED ? { "rollout-lab:kind.privileged": process.env.E2E_KIND_PRIVILEGED } : {}),
-    };
-    const overrides = {
-        "rollout-lab:app.baseImage": baseImage,
-        ...kindConfig,
-        // The app cases measure the app; the rollout cases below turn monitoring on.
-        "rollout-lab:monitoring.enabled": "false",
-    };
+    const overrides = kindOverrides();
 
     before(() => {
         assert.deepEqual(leftovers(), [], `start from an engine with no ${clusterName} cluster`);
@@ -85,25 +42,8 @@ describe("kind lab end to end (real engine, real kind cluster)", function () {
         }
     });
 
-    const withStack = (name: string, stack: string, config: Record<string, string>, body: (lab: LabStack, record: Record<string, unknown>) => Promise<void>) => {
-        const volumesBefore = volumes();
-        return withStackCase(
-            {
-                name,
-                stack,
-                config: { ...overrides, ...config },
-                results,
-                firstUp: "first: cluster, images, app",
-                afterFirstUp: (record) => {
-                    record.nodeMemoryMiB = nodeMemoryMiB();
-                    log(`node memory (MiB): ${JSON.stringify(record.nodeMemoryMiB)}`);
-                },
-                leftovers: () => leftovers(volumesBefore),
-                leftoversMessage: "pulumi destroy deletes the cluster: no node container or volume left",
-            },
-            body,
-        );
-    };
+    const withStack = (name: string, stack: string, config: Record<string, string>, body: (lab: LabStack, record: Record<string, unknown>) => Promise<void>) =>
+        withKindStack(results, name, stack, config, body);
 
     it("kind-rolling: releasing the candidate pod by pod loses no request; every pod runs v2 when up returns", async () => {
         await withStack("rolling v1 -> v2", "kind-rolling", {}, async (lab, record) => {

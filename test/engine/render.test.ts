@@ -15,6 +15,8 @@ import { expectationFor } from "../support/stackExpectations";
 // by ingress-nginx, Linkerd or Istio render with install: false: their charts come from Helm repositories
 // and the ingress-nginx and tls providers from GitHub, none reachable there; the lab's own routing objects
 // (Ingress, HTTPRoute, Gateway, VirtualService, DestinationRule) are rendered and validated all the same.
+// Traefik installs no chart: its stacks render whole, the Gateway API CRDs read from the unit tests'
+// stand-in file (the release's YAML is on GitHub).
 
 /** Config that leaves out what needs the network: the charts, the certificates, the controller. */
 function offlineConfig(traffic: string | undefined): Record<string, string> {
@@ -25,6 +27,8 @@ function offlineConfig(traffic: string | undefined): Record<string, string> {
             return { "rollout-lab:linkerd.install": "false" };
         case "istio":
             return { "rollout-lab:istio.install": "false" };
+        case "traefik":
+            return { "rollout-lab:traefik.gatewayApiCrds": path.join(__dirname, "..", "fixtures", "gateway-api-crds.yaml") };
         default:
             return {};
     }
@@ -33,6 +37,7 @@ function offlineConfig(traffic: string | undefined): Record<string, string> {
 /** Which routing objects each provider renders, by kind. */
 const routingKinds: Record<string, string[]> = {
     native: [],
+    traefik: ["Gateway", "HTTPRoute"],
     nginx: ["Ingress"],
     linkerd: ["HTTPRoute", "Ingress"],
     istio: ["DestinationRule", "Gateway", "VirtualService"],

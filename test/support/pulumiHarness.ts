@@ -3,6 +3,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as fs from "fs";
 import * as path from "path";
+import * as YAML from "yaml";
 import { readStackConfig, repoRoot, stacksDir, toPulumiConfig } from "../../tools/lab/stackFile";
 
 export interface CreatedResource {
@@ -18,6 +19,8 @@ export interface ProgramRun {
 }
 
 export { repoRoot, stacksDir };
+/** The Gateway API CRDs Traefik stacks install come from GitHub by default; the tests have no network. */
+const gatewayApiCrdsFixture = path.join(repoRoot, "test", "fixtures", "gateway-api-crds.yaml");
 const programPath = path.join(repoRoot, "index.ts");
 
 let created: CreatedResource[] = [];
@@ -48,6 +51,10 @@ const mocks: pulumi.runtime.Mocks = {
         return { id: `${args.name}-id`, state };
     },
     call(args) {
+        // What the Kubernetes provider does for yaml.ConfigFile: the file's documents as objects.
+        if (args.token === "kubernetes:yaml:decode") {
+            return { result: YAML.parseAllDocuments(String(args.inputs.text)).map((d) => d.toJSON()).filter((o) => o !== null) };
+        }
         throw new Error(`Mock call not implemented: ${args.token}`);
     },
 };
@@ -75,7 +82,8 @@ export function stackNames(): string[] {
 export async function runProgram(config: Record<string, string>, stack = "test"): Promise<ProgramRun> {
     created = [];
     await pulumi.runtime.setMocks(mocks, "rollout-lab", stack, false);
-    pulumi.runtime.setAllConfig(config);
+    // Unless a test says otherwise, the CRDs come from the local stand-in (the stack files keep the default URL).
+    pulumi.runtime.setAllConfig({ "rollout-lab:traefik": JSON.stringify({ gatewayApiCrds: gatewayApiCrdsFixture }), ...config });
     delete require.cache[require.resolve(programPath)];
     let exports: Record<string, unknown>;
     try {

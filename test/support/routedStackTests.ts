@@ -13,6 +13,11 @@ export const HTTP_ROUTE = "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute";
 export const VIRTUAL_SERVICE = "kubernetes:networking.istio.io/v1:VirtualService";
 export const DESTINATION_RULE = "kubernetes:networking.istio.io/v1:DestinationRule";
 export const ISTIO_GATEWAY = "kubernetes:networking.istio.io/v1:Gateway";
+export const GATEWAY = "kubernetes:gateway.networking.k8s.io/v1:Gateway";
+export const GATEWAY_CLASS = "kubernetes:gateway.networking.k8s.io/v1:GatewayClass";
+export const CRD = "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition";
+const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
+const CONFIG_MAP = "kubernetes:core/v1:ConfigMap";
 
 const ns = "rollout-lab";
 const host = (svc: string) => `${svc}.${ns}.svc.cluster.local`;
@@ -50,7 +55,9 @@ export function describeRoutedStack(stack: string, getRun: () => ProgramRun): vo
         assert.ok(configMap, "the lab's Prometheus config");
         const jobs = (YAML.parse(configMap!.inputs.data["prometheus.yml"]) as { scrape_configs: any[] }).scrape_configs;
         const byName = new Map(jobs.map((j) => [j.job_name, j]));
-        const sidecarJob = { nginx: undefined, linkerd: "linkerd-proxy", istio: "istio-envoy" }[expectationFor(stack).routing.traffic as "nginx" | "linkerd" | "istio"];
+        const sidecarJob = { traefik: undefined, nginx: undefined, linkerd: "linkerd-proxy", istio: "istio-envoy" }[
+            expectationFor(stack).routing.traffic as "traefik" | "nginx" | "linkerd" | "istio"
+        ];
         if (sidecarJob === undefined) {
             assert.ok(!byName.has("linkerd-proxy") && !byName.has("istio-envoy"), "no mesh, no sidecar job");
             return;
@@ -68,6 +75,8 @@ export function describeRoutedStack(stack: string, getRun: () => ProgramRun): vo
         const run = getRun();
         const expected = expectationFor(stack);
         switch (expected.routing.traffic) {
+            case "traefik":
+                return assertTraefikRouting(run, expected.kubernetes!);
             case "nginx":
                 return assertNginxRouting(run, expected.kubernetes!);
             case "linkerd":
@@ -106,6 +115,54 @@ function ingressBackend(i: CreatedResource): string {
     assert.deepEqual(paths.map((p: any) => [p.path, p.pathType]), [["/", "Prefix"]]);
     assert.deepEqual(paths[0].backend.service.port, { number: 80 });
     return paths[0].backend.service.name;
+}
+
+function assertTraefikRouting(run: ProgramRun, expected: KubernetesExpectation): void {
+    // The Gateway API CRDs from the file traefik.gatewayApiCrds names (the tests' stand-in: three CRDs).
+    assert.deepEqual(findResources(run, CRD).map((c) => c.inputs.metadata.name).sort(), [
+        "gatewayclasses.gateway.networking.k8s.io",
+        "gateways.gateway.networking.k8s.io",
+        "httproutes.gateway.networking.k8s.io",
+    ]);
+    const traefik = findResources(run, DEPLOYMENT).filter((d) => d.inputs.metadata.namespace === "traefik");
+    assert.equal(traefik.length, 1, "one Traefik Deployment, in namespace traefik");
+    const pod = traefik[0].inputs.spec.template.spec;
+    assert.equal(traefik[0].inputs.spec.replicas, 1);
+    assert.equal(pod.serviceAccountName, "traefik");
+    const [container] = pod.containers;
+    assert.equal(container.image, "traefik:v3.7.13");
+    for (const arg of ["--entryPoints.web.address=:8000", "--providers.kubernetesGateway=true", "--providers.file.directory=/etc/traefik/dynamic", "--providers.file.watch=true", "--global.sendAnonymousUsage=false"]) {
+        assert.ok(container.args.includes(arg), `Traefik runs with ${arg}`);
+    }
+    assert.deepEqual(pod.volumes.find((v: any) => v.name === "dynamic").configMap, { name: "traefik-dynamic" });
+    const dynamic = findResources(run, CONFIG_MAP).find((c) => c.inputs.metadata.name === "traefik-dynamic");
+    assert.deepEqual(YAML.parse(dynamic!.inputs.data["lab.yaml"]), expected.traefikDynamic);
+
+    // Its Service is the lab's entry: kind maps NodePort 30080 to 127.0.0.1:8080.
+    const entry = findResources(run, SERVICE).filter((s) => s.inputs.metadata.namespace === "traefik");
+    assert.equal(entry.length, 1);
+    assert.deepEqual([entry[0].inputs.metadata.name, entry[0].inputs.spec.type, entry[0].inputs.spec.ports], ["traefik", "NodePort", [{ name: "web", port: 80, targetPort: 8000, nodePort: 30080 }]]);
+    assert.equal(findResources(run, SERVICE).filter((s) => s.inputs.spec.type === "NodePort" && s.inputs.metadata.namespace === ns).length, 0, "the app has no NodePort of its own");
+
+    const role = findResources(run, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole").find((r) => r.inputs.metadata.name === "rollout-lab-traefik")!;
+    const reads = role.inputs.rules.find((r: any) => r.apiGroups[0] === "gateway.networking.k8s.io" && r.verbs.includes("watch"));
+    assert.ok(["gatewayclasses", "gateways", "httproutes"].every((k) => reads.resources.includes(k)), "Traefik may watch the Gateway API's objects");
+    const statuses = role.inputs.rules.find((r: any) => r.apiGroups[0] === "gateway.networking.k8s.io" && r.verbs.includes("update"));
+    assert.ok(statuses.resources.includes("httproutes/status"), "and write the routes' status");
+
+    const classes = findResources(run, GATEWAY_CLASS);
+    assert.deepEqual(classes.map((c) => [c.inputs.metadata.name, c.inputs.spec.controllerName]), [["traefik", "traefik.io/gateway-controller"]]);
+    const gateways = findResources(run, GATEWAY);
+    assert.equal(gateways.length, 1);
+    assert.equal(gateways[0].inputs.metadata.namespace, ns);
+    assert.deepEqual(gateways[0].inputs.spec, {
+        gatewayClassName: "traefik",
+        listeners: [{ name: "web", protocol: "HTTP", port: 8000, allowedRoutes: { namespaces: { from: "Same" } } }],
+    });
+    const routes = findResources(run, HTTP_ROUTE);
+    assert.equal(routes.length, 1);
+    assert.deepEqual(routes[0].inputs.spec.parentRefs, [{ name: "lab-gateway", sectionName: "web" }]);
+    assert.deepEqual(routes[0].inputs.spec.rules, expected.httpRouteRules);
 }
 
 function assertNginxRouting(run: ProgramRun, expected: KubernetesExpectation): void {

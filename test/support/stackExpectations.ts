@@ -26,6 +26,8 @@ export interface KubernetesExpectation {
     ingresses?: Record<string, { backend: string; annotations: Record<string, string> }>;
     /** Linkerd: the HTTPRoute's rules. */
     httpRouteRules?: unknown[];
+    /** Traefik: the file provider's configuration (the shadow's mirroring service), parsed. */
+    traefikDynamic?: unknown;
     /** Istio: the VirtualService's http routes and the DestinationRule's subsets. */
     virtualServiceHttp?: unknown[];
     destinationRuleSubsets?: unknown[];
@@ -74,6 +76,22 @@ function twoTracks(candidateReplicas: number): Pick<KubernetesExpectation, "depl
         replacement: defaultRolling,
     };
 }
+/** A routed blue/green: both colours at 3 replicas, each behind its own Service, under the parent Service. */
+function twoColors(): Pick<KubernetesExpectation, "deployments" | "services" | "replacement"> {
+    return {
+        deployments: {
+            "demo-blue": { role: "stable", replicas: 3, version: "v1", selector: byColor("blue") },
+            "demo-green": { role: "candidate", replicas: 3, version: "v2", selector: byColor("green") },
+        },
+        services: {
+            "demo-app": { type: "ClusterIP", selector: app },
+            "demo-blue": { type: "ClusterIP", selector: byColor("blue") },
+            "demo-green": { type: "ClusterIP", selector: byColor("green") },
+        },
+        replacement: defaultRolling,
+    };
+}
+
 const rows = (stable: [string, number, number], candidate: [string, number, number]): WorkloadRow[] => [
     { name: stable[0], version: "v1", color: "blue", replicas: stable[1], expectedShare: stable[2] },
     { name: candidate[0], version: "v2", color: "green", replicas: candidate[1], expectedShare: candidate[2] },
@@ -159,6 +177,66 @@ export const stackExpectations: Record<string, StackExpectation> = {
             httpRouteRules: [{ backendRefs: [{ name: "demo-stable", port: 80, weight: 90 }, { name: "demo-canary", port: 80, weight: 10 }] }],
         },
     },
+    "kind-canary-traefik": {
+        routing: { strategy: "canary", traffic: "traefik", workloads: rows(["demo-stable", 3, 90], ["demo-canary", 1, 10]), serviceSelector: app, route: { candidateWeight: 10 } },
+        kubernetes: {
+            ...twoTracks(1),
+            containers: 7,
+            httpRouteRules: [{ backendRefs: [{ name: "demo-stable", port: 80, weight: 90 }, { name: "demo-canary", port: 80, weight: 10 }] }],
+            traefikDynamic: null,
+        },
+    },
+    "kind-bluegreen-traefik": {
+        routing: { strategy: "bluegreen", traffic: "traefik", workloads: rows(["demo-blue", 3, 100], ["demo-green", 3, 0]), serviceSelector: app, route: { candidateWeight: 0 } },
+        kubernetes: {
+            ...twoColors(),
+            containers: 7,
+            httpRouteRules: [{ backendRefs: [{ name: "demo-blue", port: 80, weight: 100 }, { name: "demo-green", port: 80, weight: 0 }] }],
+            traefikDynamic: null,
+        },
+    },
+    "kind-abtest-traefik": {
+        // Header X-Lab-Group: beta or cookie lab_beta=always picks v2; everyone else gets v1.
+        routing: {
+            strategy: "abtest",
+            traffic: "traefik",
+            workloads: rows(["demo-stable", 3, 100], ["demo-canary", 1, 0]),
+            serviceSelector: app,
+            route: { matches: [{ header: { name: "X-Lab-Group", value: "beta", regex: false } }, { cookie: "lab_beta" }] },
+        },
+        kubernetes: {
+            ...twoTracks(1),
+            containers: 7,
+            httpRouteRules: [
+                {
+                    matches: [
+                        { headers: [{ type: "Exact", name: "X-Lab-Group", value: "beta" }] },
+                        { headers: [{ type: "RegularExpression", name: "Cookie", value: "^(.*;\\s*)?lab_beta=always(;.*)?$" }] },
+                    ],
+                    backendRefs: [{ name: "demo-canary", port: 80 }],
+                },
+                { backendRefs: [{ name: "demo-stable", port: 80 }] },
+            ],
+            traefikDynamic: null,
+        },
+    },
+    "kind-shadow-traefik": {
+        routing: { strategy: "shadow", traffic: "traefik", workloads: rows(["demo-stable", 3, 100], ["demo-canary", 1, 0]), serviceSelector: app, route: { mirrorPercent: 40 } },
+        kubernetes: {
+            ...twoTracks(1),
+            containers: 7,
+            httpRouteRules: [{ backendRefs: [{ group: "traefik.io", kind: "TraefikService", name: "lab-shadow@file" }] }],
+            traefikDynamic: {
+                http: {
+                    services: {
+                        "lab-shadow": { mirroring: { service: "lab-stable", mirrorBody: true, mirrors: [{ name: "lab-candidate", percent: 40 }] } },
+                        "lab-stable": { loadBalancer: { servers: [{ url: "http://demo-stable.rollout-lab.svc.cluster.local:80" }] } },
+                        "lab-candidate": { loadBalancer: { servers: [{ url: "http://demo-canary.rollout-lab.svc.cluster.local:80" }] } },
+                    },
+                },
+            },
+        },
+    },
     "kind-canary-istio": {
         routing: { strategy: "canary", traffic: "istio", workloads: rows(["demo-stable", 3, 75], ["demo-canary", 1, 25]), serviceSelector: app, route: { candidateWeight: 25 } },
         kubernetes: {
@@ -171,16 +249,7 @@ export const stackExpectations: Record<string, StackExpectation> = {
     "kind-bluegreen-linkerd": {
         routing: { strategy: "bluegreen", traffic: "linkerd", workloads: rows(["demo-blue", 3, 100], ["demo-green", 3, 0]), serviceSelector: app, route: { candidateWeight: 0 } },
         kubernetes: {
-            deployments: {
-                "demo-blue": { role: "stable", replicas: 3, version: "v1", selector: byColor("blue") },
-                "demo-green": { role: "candidate", replicas: 3, version: "v2", selector: byColor("green") },
-            },
-            services: {
-                "demo-app": { type: "ClusterIP", selector: app },
-                "demo-blue": { type: "ClusterIP", selector: byColor("blue") },
-                "demo-green": { type: "ClusterIP", selector: byColor("green") },
-            },
-            replacement: defaultRolling,
+            ...twoColors(),
             containers: 6,
             ingresses: { "demo-app": { backend: "demo-app", annotations: { [nginx("service-upstream")]: "true" } } },
             httpRouteRules: [{ backendRefs: [{ name: "demo-blue", port: 80, weight: 100 }, { name: "demo-green", port: 80, weight: 0 }] }],

@@ -1,0 +1,135 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { LabConfig } from "../../config";
+import { customResource } from "../routedScope";
+import { dynamicConfigDir, dynamicConfigMapName, gatewayClassObject, traefikNamespace, traefikService, webPort } from "./traefikRoutes";
+
+// Traefik, installed by the program as plain resources (no chart to fetch): the Gateway API's standard
+// CRDs, a namespace, the RBAC its Gateway API provider needs, one Traefik pod, the Service at the lab's
+// entry, and the GatewayClass its controller claims. The file provider reads a ConfigMap the router
+// fills (the mirroring service of shadow) and watches it, so a change needs no restart.
+
+export interface TraefikProxyArgs {
+    config: LabConfig["traefik"];
+    /** The file provider's configuration (traefikRoutes.dynamicConfig). */
+    dynamicConfig: string;
+    serviceType: "NodePort" | "ClusterIP" | "LoadBalancer";
+    /** NodePort of the entry (kind maps it to the host), or undefined for the cluster's choice. */
+    httpNodePort?: number;
+}
+
+const labels = { "app.kubernetes.io/name": "traefik", "app.kubernetes.io/part-of": "rollout-lab" };
+const pingPort = 9000;
+
+/** The command line: entry points, the Gateway API and file providers, no calls home. */
+export function traefikArgs(): string[] {
+    return [
+        `--entryPoints.web.address=:${webPort}`,
+        `--entryPoints.traefik.address=:${pingPort}`,
+        "--ping=true",
+        "--metrics.prometheus=true",
+        "--providers.kubernetesGateway=true",
+        `--providers.kubernetesGateway.statusAddress.service.name=${traefikService.name}`,
+        `--providers.kubernetesGateway.statusAddress.service.namespace=${traefikNamespace}`,
+        `--providers.file.directory=${dynamicConfigDir}`,
+        "--providers.file.watch=true",
+        "--global.checkNewVersion=false",
+        "--global.sendAnonymousUsage=false",
+        "--log.level=INFO",
+    ];
+}
+
+/** What Traefik's Gateway API provider reads and the statuses it writes. */
+export function traefikClusterRoleRules(): k8s.types.input.rbac.v1.PolicyRule[] {
+    const gatewayKinds = ["gatewayclasses", "gateways", "httproutes", "grpcroutes", "tcproutes", "tlsroutes", "referencegrants", "backendtlspolicies"];
+    return [
+        { apiGroups: [""], resources: ["namespaces"], verbs: ["list", "watch"] },
+        { apiGroups: [""], resources: ["services", "secrets", "configmaps"], verbs: ["get", "list", "watch"] },
+        { apiGroups: ["discovery.k8s.io"], resources: ["endpointslices"], verbs: ["list", "watch"] },
+        { apiGroups: ["gateway.networking.k8s.io"], resources: gatewayKinds, verbs: ["get", "list", "watch"] },
+        { apiGroups: ["gateway.networking.k8s.io"], resources: gatewayKinds.map((k) => `${k}/status`), verbs: ["update"] },
+    ];
+}
+
+export class TraefikProxy extends pulumi.ComponentResource {
+    /** What the lab's Gateway and route wait for: the CRDs, Traefik running, its GatewayClass. */
+    public readonly ready: pulumi.Resource[];
+
+    constructor(name: string, args: TraefikProxyArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("rollout-lab:traffic:TraefikProxy", name, {}, opts);
+        const child = { parent: this };
+        const { config } = args;
+        const crds = config.installGatewayApi ? [new k8s.yaml.ConfigFile(`${name}-gateway-api`, { file: config.gatewayApiCrds }, child)] : [];
+
+        const ns = new k8s.core.v1.Namespace(`${name}-ns`, { metadata: { name: traefikNamespace, labels } }, child);
+        const meta = (n: string) => ({ name: n, namespace: traefikNamespace, labels });
+        const inNs = { ...child, dependsOn: [ns] };
+        const account = new k8s.core.v1.ServiceAccount(`${name}-sa`, { metadata: meta("traefik") }, inNs);
+        const role = new k8s.rbac.v1.ClusterRole(`${name}-role`, { metadata: { name: "rollout-lab-traefik", labels }, rules: traefikClusterRoleRules() }, child);
+        const binding = new k8s.rbac.v1.ClusterRoleBinding(
+            `${name}-role-binding`,
+            {
+                metadata: { name: "rollout-lab-traefik", labels },
+                roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "rollout-lab-traefik" },
+                subjects: [{ kind: "ServiceAccount", name: "traefik", namespace: traefikNamespace }],
+            },
+            { ...child, dependsOn: [role, account] },
+        );
+        const dynamic = new k8s.core.v1.ConfigMap(`${name}-dynamic`, { metadata: meta(dynamicConfigMapName), data: { "lab.yaml": args.dynamicConfig } }, inNs);
+
+        const deployment = new k8s.apps.v1.Deployment(
+            `${name}-deployment`,
+            {
+                metadata: meta("traefik"),
+                spec: {
+                    // One replica: a lab's share is read off one proxy, and a weight change reaches it at once.
+                    replicas: 1,
+                    selector: { matchLabels: { "app.kubernetes.io/name": "traefik" } },
+                    template: {
+                        metadata: { labels },
+                        spec: {
+                            serviceAccountName: "traefik",
+                            containers: [
+                                {
+                                    name: "traefik",
+                                    image: config.image,
+                                    imagePullPolicy: "IfNotPresent",
+                                    args: traefikArgs(),
+                                    ports: [
+                                        { name: "web", containerPort: webPort },
+                                        { name: "traefik", containerPort: pingPort },
+                                    ],
+                                    readinessProbe: { httpGet: { path: "/ping", port: pingPort }, periodSeconds: 2, failureThreshold: 2 },
+                                    livenessProbe: { httpGet: { path: "/ping", port: pingPort }, periodSeconds: 10 },
+                                    resources: { requests: { cpu: "50m", memory: "50Mi" }, limits: { memory: "256Mi" } },
+                                    securityContext: { runAsNonRoot: true, runAsUser: 65532, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false },
+                                    volumeMounts: [{ name: "dynamic", mountPath: dynamicConfigDir, readOnly: true }, { name: "tmp", mountPath: "/tmp" }],
+                                },
+                            ],
+                            volumes: [
+                                { name: "dynamic", configMap: { name: dynamicConfigMapName } },
+                                { name: "tmp", emptyDir: {} },
+                            ],
+                        },
+                    },
+                },
+            },
+            { ...child, dependsOn: [binding, dynamic, ...crds] },
+        );
+        new k8s.core.v1.Service(
+            `${name}-service`,
+            {
+                metadata: meta(traefikService.name),
+                spec: {
+                    type: args.serviceType,
+                    selector: { "app.kubernetes.io/name": "traefik" },
+                    ports: [{ name: "web", port: 80, targetPort: webPort, ...(args.httpNodePort !== undefined ? { nodePort: args.httpNodePort } : {}) }],
+                },
+            },
+            inNs,
+        );
+        const gatewayClass = customResource(`${name}-gatewayclass`, gatewayClassObject(), { ...child, dependsOn: crds });
+        this.ready = [...crds, deployment, gatewayClass];
+        this.registerOutputs({});
+    }
+}

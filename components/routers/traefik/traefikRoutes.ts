@@ -1,0 +1,87 @@
+import * as YAML from "yaml";
+import { appName, serviceHost } from "../../kubernetes/appWorkloads";
+import { LabPlan, pairOf } from "../../plan";
+import { BackendRef, gatewayApiVersion, httpRouteRules } from "../gatewayApi";
+
+// What Traefik routes by, for a plan: the GatewayClass its controller claims, a Gateway in the lab's
+// namespace whose listener is Traefik's `web` entry point, the HTTPRoute with the plan's rules, and, for
+// shadow, the file provider's mirroring service the route points at.
+
+export const traefikNamespace = "traefik";
+/** The Service in front of Traefik's pods: the lab's entry. */
+export const traefikService = { namespace: traefikNamespace, name: "traefik" };
+export const gatewayClassName = "traefik";
+/** The controller name Traefik's Gateway API provider claims GatewayClasses by. */
+export const traefikControllerName = "traefik.io/gateway-controller";
+export const gatewayName = "lab-gateway";
+/** Traefik's `web` entry point: a Gateway listener is bound to the entry point on its port. */
+export const webPort = 8000;
+/** Where the file provider reads the dynamic configuration (a ConfigMap) from. */
+export const dynamicConfigDir = "/etc/traefik/dynamic";
+export const dynamicConfigMapName = "traefik-dynamic";
+const mirrorServiceName = "lab-shadow";
+/** The route's backend for shadow: the file provider's mirroring service, by Traefik's cross-provider name. */
+export const mirrorBackend: BackendRef = { group: "traefik.io", kind: "TraefikService", name: `${mirrorServiceName}@file` };
+
+const partOf = { "app.kubernetes.io/part-of": "rollout-lab" };
+
+export function gatewayClassObject(): Record<string, any> {
+    return {
+        apiVersion: gatewayApiVersion,
+        kind: "GatewayClass",
+        metadata: { name: gatewayClassName, labels: partOf },
+        spec: { controllerName: traefikControllerName },
+    };
+}
+
+export function gatewayObject(namespace: string): Record<string, any> {
+    return {
+        apiVersion: gatewayApiVersion,
+        kind: "Gateway",
+        metadata: { name: gatewayName, namespace, labels: partOf },
+        spec: {
+            gatewayClassName,
+            listeners: [{ name: "web", protocol: "HTTP", port: webPort, allowedRoutes: { namespaces: { from: "Same" } } }],
+        },
+    };
+}
+
+export function traefikRouteRules(plan: LabPlan): Record<string, unknown>[] {
+    return httpRouteRules(plan, { router: "Traefik", mirrorBackend, anchorHeaderRegex: true });
+}
+
+export function httpRouteObject(plan: LabPlan, namespace: string): Record<string, any> {
+    return {
+        apiVersion: gatewayApiVersion,
+        kind: "HTTPRoute",
+        metadata: { name: `${appName}-route`, namespace, labels: partOf },
+        spec: { parentRefs: [{ name: gatewayName, sectionName: "web" }], rules: traefikRouteRules(plan) },
+    };
+}
+
+/**
+ * The file provider's dynamic configuration: for shadow, a mirroring service that sends every request
+ * to stable and copies `percent` of them (bodies too) to the candidate, each release reached through
+ * its Service; otherwise nothing (the HTTPRoute routes). The kubelet updates the mounted ConfigMap
+ * within about a minute of a change and the provider watches it: a new shadow.percent is not instant.
+ */
+export function dynamicConfig(plan: LabPlan, namespace: string): string {
+    const pair = pairOf(plan);
+    if (plan.routing.kind !== "mirror" || pair === undefined) {
+        // A comment only: Traefik's file provider takes an empty document, but refuses an empty `http:`.
+        return "# No shadow: the HTTPRoute does all the routing.\n";
+    }
+    const url = (name: string) => `http://${serviceHost(name, namespace)}:80`;
+    const config = {
+        http: {
+            services: {
+                [mirrorServiceName]: {
+                    mirroring: { service: "lab-stable", mirrorBody: true, mirrors: [{ name: "lab-candidate", percent: plan.routing.percent }] },
+                },
+                "lab-stable": { loadBalancer: { servers: [{ url: url(pair.stable.name) }] } },
+                "lab-candidate": { loadBalancer: { servers: [{ url: url(pair.candidate.name) }] } },
+            },
+        },
+    };
+    return `# Shadow: stable answers, ${plan.routing.percent}% of requests are copied to the candidate.\n${YAML.stringify(config)}`;
+}
