@@ -12,12 +12,15 @@ export const GATEWAY_API_CRDS = `https://github.com/kubernetes-sigs/gateway-api/
 /** ingress-nginx was retired upstream in March 2026: this is the chart of its final controller release (v1.15.1). */
 export const INGRESS_NGINX_VERSION = "4.13.3";
 export const LINKERD_REPO = "https://helm.linkerd.io/edge";
-export const LINKERD_VERSION = "2025.10.7";
+/** Linkerd edge-26.8.3 (edge-YY.M.N is chart version 20YY.M.N). */
+export const LINKERD_VERSION = "2026.8.3";
 export const ISTIO_REPO = "https://istio-release.storage.googleapis.com/charts";
-export const ISTIO_VERSION = "1.27.2";
+/** Istio 1.30 (1.27 is out of support). */
+export const ISTIO_VERSION = "1.30.5";
 export const KIALI_REPO = "https://kiali.org/helm-charts";
-export const KIALI_VERSION = "2.12.0";
-export const JAEGER_IMAGE = "jaegertracing/all-in-one:1.65.0";
+export const KIALI_VERSION = "2.26.0";
+/** Jaeger v2 (v1 reached its end of life on 2025-12-31), configured by a file (routers/istio/jaeger.ts). */
+export const JAEGER_IMAGE = "jaegertracing/jaeger:2.20.0";
 
 export const monitoringSchema = z
     .preprocess(

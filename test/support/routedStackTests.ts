@@ -242,6 +242,20 @@ function assertIstioRouting(run: ProgramRun, expected: KubernetesExpectation): v
     assert.equal(run.outputs.kialiUrl, "http://127.0.0.1:20001/kiali");
     assert.equal(run.outputs.jaegerUrl, "http://127.0.0.1:16686");
 
+    // Jaeger v2, configured by its file: the Zipkin receiver the proxies send to, memory storage behind the UI.
+    const jaegerDeployment = findResources(run, DEPLOYMENT).find((d) => d.inputs.metadata.name === "jaeger")!;
+    const jaegerContainer = jaegerDeployment.inputs.spec.template.spec.containers[0];
+    assert.equal(jaegerContainer.image, "jaegertracing/jaeger:2.20.0");
+    assert.deepEqual(jaegerContainer.args, ["--config", "/etc/jaeger/config.yaml"]);
+    assert.deepEqual(jaegerContainer.readinessProbe.httpGet, { path: "/status", port: "health" });
+    const jaegerConfig = YAML.parse(findResources(run, CONFIG_MAP).find((c) => c.inputs.metadata.name === "jaeger-config")!.inputs.data["config.yaml"]);
+    assert.equal(jaegerConfig.receivers.zipkin.endpoint, "0.0.0.0:9411");
+    assert.deepEqual(jaegerConfig.service.pipelines.traces, { receivers: ["zipkin", "otlp"], processors: ["batch"], exporters: ["jaeger_storage_exporter"] });
+    assert.deepEqual(jaegerConfig.service.extensions, ["jaeger_storage", "jaeger_query", "healthcheckv2"]);
+    assert.equal(jaegerConfig.extensions.jaeger_query.storage.traces, "lab_memory");
+    assert.equal(jaegerConfig.exporters.jaeger_storage_exporter.trace_storage, "lab_memory");
+    assert.deepEqual(jaegerConfig.extensions.jaeger_storage.backends.lab_memory, { memory: { max_traces: 50000 } });
+
     const gw = findResources(run, ISTIO_GATEWAY);
     assert.equal(gw.length, 1);
     assert.deepEqual(gw[0].inputs.spec, { selector: { istio: "ingressgateway" }, servers: [{ port: { number: 80, name: "http", protocol: "HTTP" }, hosts: ["*"] }] });

@@ -1,12 +1,12 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { LabConfig } from "../../config";
-import { uiService } from "../../kubernetes/uiService";
 import { gatewaySelector } from "./istioRoutes";
+import { jaeger, jaegerPorts } from "./jaeger";
 
 // Istio, installed by the program from its Helm charts: base (CRDs), istiod, and an ingress gateway on the
-// lab's entry NodePort. Its addons: Jaeger (a small Deployment we own, receiving Zipkin spans from every
-// proxy), Kiali (its Helm chart) reading the lab's own Prometheus and Grafana, which also scrape Envoy.
+// lab's entry NodePort. Its addons: Jaeger v2 (jaeger.ts: a Deployment we own, receiving Zipkin spans from
+// every proxy), Kiali (its Helm chart) reading the lab's own Prometheus and Grafana, which also scrape Envoy.
 
 export const istioNamespace = "istio-system";
 export const gatewayNamespace = "istio-ingress";
@@ -16,7 +16,6 @@ export const gatewayService = { namespace: gatewayNamespace, name: gatewayReleas
 export const injectionLabel = { "istio-injection": "enabled" };
 /** NodePorts kind maps to 127.0.0.1 for the addons' UIs (see components/platform/kindCluster.ts). */
 export const istioNodePorts = { kiali: 30201, jaeger: 30686 };
-export const jaegerPorts = { ui: 16686, zipkin: 9411, admin: 14269 };
 export const kialiPort = 20001;
 
 export interface IstioMeshArgs {
@@ -103,7 +102,7 @@ export class IstioMesh extends pulumi.ComponentResource {
         const istiod = chart("istiod", "istiod", istioNamespace, istiodValues(istio), [base], { waitForJobs: true });
         const gateway = chart("gateway", gatewayRelease, gatewayNamespace, gatewayValues(args.entryNodePort), [istiod]);
 
-        this.jaeger(name, args, [istiod]);
+        jaeger(name, { image: istio.jaegerImage, namespace: istioNamespace, uiNodePort: args.nodePorts ? istioNodePorts.jaeger : undefined }, { parent: this, dependsOn: [istiod] });
         const kiali = new k8s.helm.v3.Release(
             `${name}-kiali`,
             {
@@ -134,57 +133,5 @@ export class IstioMesh extends pulumi.ComponentResource {
         this.kialiUrl = args.nodePorts ? `http://${istio.listenAddress}:${istio.kialiPort}/kiali` : `kubectl -n ${istioNamespace} port-forward svc/kiali ${kialiPort}`;
         this.jaegerUrl = args.nodePorts ? `http://${istio.listenAddress}:${istio.jaegerPort}` : `kubectl -n ${istioNamespace} port-forward svc/tracing ${jaegerPorts.ui}`;
         this.registerOutputs({ kialiUrl: this.kialiUrl, jaegerUrl: this.jaegerUrl, kiali });
-    }
-
-    /** Jaeger all-in-one (in-memory storage): the UI, and the Zipkin collector the proxies send spans to. */
-    private jaeger(name: string, args: IstioMeshArgs, dependsOn: pulumi.Resource[]): void {
-        const labels = { "app.kubernetes.io/name": "tracing", "app.kubernetes.io/part-of": "rollout-lab" };
-        const opts = { parent: this, dependsOn };
-        new k8s.apps.v1.Deployment(
-            `${name}-jaeger`,
-            {
-                metadata: { name: "jaeger", namespace: istioNamespace, labels },
-                spec: {
-                    replicas: 1,
-                    selector: { matchLabels: { "app.kubernetes.io/name": "tracing" } },
-                    template: {
-                        // Jaeger itself stays out of the mesh: its spans would trace themselves.
-                        metadata: { labels, annotations: { "sidecar.istio.io/inject": "false" } },
-                        spec: {
-                            securityContext: { runAsNonRoot: true, runAsUser: 10001, seccompProfile: { type: "RuntimeDefault" } },
-                            containers: [
-                                {
-                                    name: "jaeger",
-                                    image: args.config.istio.jaegerImage,
-                                    env: [
-                                        { name: "COLLECTOR_ZIPKIN_HOST_PORT", value: `:${jaegerPorts.zipkin}` },
-                                        { name: "MEMORY_MAX_TRACES", value: "50000" },
-                                    ],
-                                    ports: [
-                                        { name: "http-query", containerPort: jaegerPorts.ui },
-                                        { name: "http-zipkin", containerPort: jaegerPorts.zipkin },
-                                        { name: "admin", containerPort: jaegerPorts.admin },
-                                    ],
-                                    readinessProbe: { httpGet: { path: "/", port: "admin" }, periodSeconds: 5 },
-                                    livenessProbe: { httpGet: { path: "/", port: "admin" }, periodSeconds: 20 },
-                                    resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { cpu: "500m", memory: "512Mi" } },
-                                    securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
-                                },
-                            ],
-                        },
-                    },
-                },
-            },
-            opts,
-        );
-        uiService(`${name}-jaeger-ui`, "tracing", { name: "http-query", number: jaegerPorts.ui, nodePort: args.nodePorts ? istioNodePorts.jaeger : undefined }, istioNamespace, opts);
-        new k8s.core.v1.Service(
-            `${name}-jaeger-collector`,
-            {
-                metadata: { name: "jaeger-collector", namespace: istioNamespace, labels },
-                spec: { selector: { "app.kubernetes.io/name": "tracing" }, ports: [{ name: "http-zipkin", port: jaegerPorts.zipkin, targetPort: "http-zipkin" }] },
-            },
-            opts,
-        );
     }
 }
