@@ -79,7 +79,9 @@ describe("routers: one plan, each router's rendering", () => {
         assert.deepEqual(YAML.parse(dynamicConfig(plans["mirror 40"]("weight"), "lab")).http.services["lab-shadow"], {
             mirroring: { service: "lab-stable", mirrorBody: true, mirrors: [{ name: "lab-candidate", percent: 40 }] },
         });
-        assert.equal(YAML.parse(dynamicConfig(plans["split 30"]("weight"), "lab")), null, "no shadow: an empty document");
+        // Not shadow: the service waits, copying nothing, so a switch to shadow never meets a missing service.
+        assert.deepEqual(YAML.parse(dynamicConfig(plans["split 30"]("weight"), "lab")).http.services["lab-shadow"].mirroring.mirrors, [{ name: "lab-candidate", percent: 0 }]);
+        assert.equal(YAML.parse(dynamicConfig(plans["single, candidate live"]("weight"), "lab")), null, "one release: an empty document");
         assert.deepEqual(traefikRouteRules(plans["single, candidate live"]("weight")), [{ backendRefs: [{ name: "demo-app", port: 80 }] }]);
     });
 

@@ -183,7 +183,15 @@ export const stackExpectations: Record<string, StackExpectation> = {
             ...twoTracks(1),
             containers: 7,
             httpRouteRules: [{ backendRefs: [{ name: "demo-stable", port: 80, weight: 90 }, { name: "demo-canary", port: 80, weight: 10 }] }],
-            traefikDynamic: null,
+            traefikDynamic: {
+                http: {
+                    services: {
+                        "lab-shadow": { mirroring: { service: "lab-stable", mirrorBody: true, mirrors: [{ name: "lab-candidate", percent: 0 }] } },
+                        "lab-stable": { loadBalancer: { servers: [{ url: "http://demo-stable.rollout-lab.svc.cluster.local:80" }] } },
+                        "lab-candidate": { loadBalancer: { servers: [{ url: "http://demo-canary.rollout-lab.svc.cluster.local:80" }] } },
+                    },
+                },
+            },
         },
     },
     "kind-bluegreen-traefik": {
@@ -192,7 +200,15 @@ export const stackExpectations: Record<string, StackExpectation> = {
             ...twoColors(),
             containers: 7,
             httpRouteRules: [{ backendRefs: [{ name: "demo-blue", port: 80, weight: 100 }, { name: "demo-green", port: 80, weight: 0 }] }],
-            traefikDynamic: null,
+            traefikDynamic: {
+                http: {
+                    services: {
+                        "lab-shadow": { mirroring: { service: "lab-stable", mirrorBody: true, mirrors: [{ name: "lab-candidate", percent: 0 }] } },
+                        "lab-stable": { loadBalancer: { servers: [{ url: "http://demo-blue.rollout-lab.svc.cluster.local:80" }] } },
+                        "lab-candidate": { loadBalancer: { servers: [{ url: "http://demo-green.rollout-lab.svc.cluster.local:80" }] } },
+                    },
+                },
+            },
         },
     },
     "kind-abtest-traefik": {
@@ -217,7 +233,15 @@ export const stackExpectations: Record<string, StackExpectation> = {
                 },
                 { backendRefs: [{ name: "demo-stable", port: 80 }] },
             ],
-            traefikDynamic: null,
+            traefikDynamic: {
+                http: {
+                    services: {
+                        "lab-shadow": { mirroring: { service: "lab-stable", mirrorBody: true, mirrors: [{ name: "lab-candidate", percent: 0 }] } },
+                        "lab-stable": { loadBalancer: { servers: [{ url: "http://demo-stable.rollout-lab.svc.cluster.local:80" }] } },
+                        "lab-candidate": { loadBalancer: { servers: [{ url: "http://demo-canary.rollout-lab.svc.cluster.local:80" }] } },
+                    },
+                },
+            },
         },
     },
     "kind-shadow-traefik": {

@@ -60,28 +60,31 @@ export function httpRouteObject(plan: LabPlan, namespace: string): Record<string
 }
 
 /**
- * The file provider's dynamic configuration: for shadow, a mirroring service that sends every request
- * to stable and copies `percent` of them (bodies too) to the candidate, each release reached through
- * its Service; otherwise nothing (the HTTPRoute routes). The kubelet updates the mounted ConfigMap
- * within about a minute of a change and the provider watches it: a new shadow.percent is not instant.
+ * The file provider's dynamic configuration: a mirroring service that sends every request to stable and
+ * copies a percentage of them (bodies too) to the candidate, each release reached through its Service.
+ * It is there whenever two releases run, copying 0% unless the routing is a mirror: the kubelet updates a
+ * mounted ConfigMap only within about a minute, so a route switched to shadow must find the service
+ * already defined (else Traefik answers 404 until the file arrives); the percentage follows when it does.
  */
 export function dynamicConfig(plan: LabPlan, namespace: string): string {
     const pair = pairOf(plan);
-    if (plan.routing.kind !== "mirror" || pair === undefined) {
+    if (pair === undefined) {
         // A comment only: Traefik's file provider takes an empty document, but refuses an empty `http:`.
-        return "# No shadow: the HTTPRoute does all the routing.\n";
+        return "# One release: nothing to mirror; the HTTPRoute does all the routing.\n";
     }
+    const percent = plan.routing.kind === "mirror" ? plan.routing.percent : 0;
     const url = (name: string) => `http://${serviceHost(name, namespace)}:80`;
     const config = {
         http: {
             services: {
                 [mirrorServiceName]: {
-                    mirroring: { service: "lab-stable", mirrorBody: true, mirrors: [{ name: "lab-candidate", percent: plan.routing.percent }] },
+                    mirroring: { service: "lab-stable", mirrorBody: true, mirrors: [{ name: "lab-candidate", percent }] },
                 },
                 "lab-stable": { loadBalancer: { servers: [{ url: url(pair.stable.name) }] } },
                 "lab-candidate": { loadBalancer: { servers: [{ url: url(pair.candidate.name) }] } },
             },
         },
     };
-    return `# Shadow: stable answers, ${plan.routing.percent}% of requests are copied to the candidate.\n${YAML.stringify(config)}`;
+    const what = plan.routing.kind === "mirror" ? `Shadow: stable answers, ${percent}% of requests are copied to the candidate.` : "Not shadow: the HTTPRoute routes; this service waits, copying 0%, for a switch to shadow.";
+    return `# ${what}\n${YAML.stringify(config)}`;
 }
