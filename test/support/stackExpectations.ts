@@ -92,6 +92,17 @@ function twoColors(): Pick<KubernetesExpectation, "deployments" | "services" | "
     };
 }
 
+/** Traefik's file provider config: the mirroring service between two releases' Services, copying `percent`. */
+const traefikMirror = (stable: string, candidate: string, percent: number) => ({
+    http: {
+        services: {
+            "lab-shadow": { mirroring: { service: "lab-stable", mirrorBody: true, mirrors: [{ name: "lab-candidate", percent }] } },
+            "lab-stable": { loadBalancer: { servers: [{ url: `http://${stable}.rollout-lab.svc.cluster.local:80` }] } },
+            "lab-candidate": { loadBalancer: { servers: [{ url: `http://${candidate}.rollout-lab.svc.cluster.local:80` }] } },
+        },
+    },
+});
+
 const rows = (stable: [string, number, number], candidate: [string, number, number]): WorkloadRow[] => [
     { name: stable[0], version: "v1", color: "blue", replicas: stable[1], expectedShare: stable[2] },
     { name: candidate[0], version: "v2", color: "green", replicas: candidate[1], expectedShare: candidate[2] },
@@ -183,15 +194,7 @@ export const stackExpectations: Record<string, StackExpectation> = {
             ...twoTracks(1),
             containers: 7,
             httpRouteRules: [{ backendRefs: [{ name: "demo-stable", port: 80, weight: 90 }, { name: "demo-canary", port: 80, weight: 10 }] }],
-            traefikDynamic: {
-                http: {
-                    services: {
-                        "lab-shadow": { mirroring: { service: "lab-stable", mirrorBody: true, mirrors: [{ name: "lab-candidate", percent: 0 }] } },
-                        "lab-stable": { loadBalancer: { servers: [{ url: "http://demo-stable.rollout-lab.svc.cluster.local:80" }] } },
-                        "lab-candidate": { loadBalancer: { servers: [{ url: "http://demo-canary.rollout-lab.svc.cluster.local:80" }] } },
-                    },
-                },
-            },
+            traefikDynamic: traefikMirror("demo-stable", "demo-canary", 0),
         },
     },
     "kind-bluegreen-traefik": {
@@ -200,15 +203,7 @@ export const stackExpectations: Record<string, StackExpectation> = {
             ...twoColors(),
             containers: 7,
             httpRouteRules: [{ backendRefs: [{ name: "demo-blue", port: 80, weight: 100 }, { name: "demo-green", port: 80, weight: 0 }] }],
-            traefikDynamic: {
-                http: {
-                    services: {
-                        "lab-shadow": { mirroring: { service: "lab-stable", mirrorBody: true, mirrors: [{ name: "lab-candidate", percent: 0 }] } },
-                        "lab-stable": { loadBalancer: { servers: [{ url: "http://demo-blue.rollout-lab.svc.cluster.local:80" }] } },
-                        "lab-candidate": { loadBalancer: { servers: [{ url: "http://demo-green.rollout-lab.svc.cluster.local:80" }] } },
-                    },
-                },
-            },
+            traefikDynamic: traefikMirror("demo-blue", "demo-green", 0),
         },
     },
     "kind-abtest-traefik": {
@@ -233,15 +228,7 @@ export const stackExpectations: Record<string, StackExpectation> = {
                 },
                 { backendRefs: [{ name: "demo-stable", port: 80 }] },
             ],
-            traefikDynamic: {
-                http: {
-                    services: {
-                        "lab-shadow": { mirroring: { service: "lab-stable", mirrorBody: true, mirrors: [{ name: "lab-candidate", percent: 0 }] } },
-                        "lab-stable": { loadBalancer: { servers: [{ url: "http://demo-stable.rollout-lab.svc.cluster.local:80" }] } },
-                        "lab-candidate": { loadBalancer: { servers: [{ url: "http://demo-canary.rollout-lab.svc.cluster.local:80" }] } },
-                    },
-                },
-            },
+            traefikDynamic: traefikMirror("demo-stable", "demo-canary", 0),
         },
     },
     "kind-shadow-traefik": {
@@ -250,15 +237,7 @@ export const stackExpectations: Record<string, StackExpectation> = {
             ...twoTracks(1),
             containers: 7,
             httpRouteRules: [{ backendRefs: [{ group: "traefik.io", kind: "TraefikService", name: "lab-shadow@file" }] }],
-            traefikDynamic: {
-                http: {
-                    services: {
-                        "lab-shadow": { mirroring: { service: "lab-stable", mirrorBody: true, mirrors: [{ name: "lab-candidate", percent: 40 }] } },
-                        "lab-stable": { loadBalancer: { servers: [{ url: "http://demo-stable.rollout-lab.svc.cluster.local:80" }] } },
-                        "lab-candidate": { loadBalancer: { servers: [{ url: "http://demo-canary.rollout-lab.svc.cluster.local:80" }] } },
-                    },
-                },
-            },
+            traefikDynamic: traefikMirror("demo-stable", "demo-canary", 40),
         },
     },
     "kind-canary-istio": {
