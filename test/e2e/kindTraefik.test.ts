@@ -8,7 +8,7 @@ import { ProbeSummary } from "../../tools/probe/summary";
 import { stackOutputs } from "../../tools/lab/engine";
 import { LabStack } from "../../tools/lab/workspace";
 import { clusterName, entry, leftovers, share, withKindStack } from "./kindCluster";
-import { log, recordProbe, sample, up } from "./support";
+import { log, recordProbe, sample, stackConfigFromEnv, up } from "./support";
 
 // Traefik's Gateway API routing on a real kind cluster: the program installs the CRDs, Traefik, a Gateway
 // and the HTTPRoute; a probe sends 100 requests/s to 127.0.0.1 through every change, which goes through
@@ -27,8 +27,7 @@ const windowSize = 100;
 const windowTolerance = 15;
 
 function traefikConfig(): Record<string, string> {
-    const lines = (process.env.E2E_TRAEFIK ?? "").split(/\s+/).filter((l) => l.includes("="));
-    const config = Object.fromEntries(lines.map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
+    const config = stackConfigFromEnv("E2E_TRAEFIK");
     const image = config["rollout-lab:traefik.image"];
     return image === undefined ? config : { ...config, "rollout-lab:kind.loadImages[0]": image };
 }

@@ -187,15 +187,18 @@ export async function rolloutCase(c: RolloutCase): Promise<void> {
     }
 }
 
-/** The `key=value` lines of scripts/monitoring-images.sh (E2E_MONITORING_IMAGES) as stack config. */
-export function monitoringImagesFromEnv(): Record<string, string> {
+/** The `key=value` lines a build script prints (scripts/monitoring-images.sh, traefik-image.sh), from `variable`, as stack config. */
+export function stackConfigFromEnv(variable: string): Record<string, string> {
     return Object.fromEntries(
-        (process.env.E2E_MONITORING_IMAGES ?? "")
+        (process.env[variable] ?? "")
             .split(/\s+/)
             .filter((l) => l.includes("="))
             .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
     );
 }
+
+/** The monitoring images scripts/monitoring-images.sh built (E2E_MONITORING_IMAGES), as stack config. */
+export const monitoringImagesFromEnv = (): Record<string, string> => stackConfigFromEnv("E2E_MONITORING_IMAGES");
 
 export interface StackCase {
     name: string;
