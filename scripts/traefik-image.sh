@@ -3,7 +3,7 @@
 # stack config that uses them, one `key=value` a line:
 #   rollout-lab:traefik.image=rollout-lab/traefik:<version>-<hash>   FROM the debootstrap base image, with
 #                                      the binary scripts/traefik.sh builds (toolchain/traefik-image)
-#   rollout-lab:traefik.gatewayApiCrds=<file>   the Gateway API's standard CRDs, from the
+#   rollout-lab:gatewayApi.crds=<file>        the Gateway API's standard CRDs, from the
 #                                      sigs.k8s.io/gateway-api module of the same version as the
 #                                      release's standard-install.yaml (config/crd/standard, concatenated)
 # e.g.  scripts/traefik-image.sh | while IFS== read -r k v; do pulumi config set --path "$k" "$v"; done
@@ -58,4 +58,4 @@ if [[ ! -s "$crds" ]]; then
     log "Gateway API $gateway_api standard CRDs: $crds ($(grep -c '^kind: CustomResourceDefinition' "$crds") CRDs)"
 fi
 echo "rollout-lab:traefik.image=$image"
-echo "rollout-lab:traefik.gatewayApiCrds=$crds"
+echo "rollout-lab:gatewayApi.crds=$crds"

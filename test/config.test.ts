@@ -85,6 +85,18 @@ describe("stack config", () => {
             'Invalid rollout-lab stack config (1 problem):\n  - rollout-lab:monitoring.grafana: got "off"; allowed: a boolean',
         ));
 
+    it("refuses an istio.routes that is neither Istio's own objects nor HTTPRoutes", () =>
+        assertRefused(
+            { ...base, "rollout-lab:traffic": "istio", "rollout-lab:istio": { routes: "gateway" } },
+            'Invalid rollout-lab stack config (1 problem):\n  - rollout-lab:istio.routes: got "gateway"; allowed: virtualService, httpRoute',
+        ));
+
+    it("refuses the old traefik.gatewayApiCrds key, naming the keys traefik has (the CRDs moved to gatewayApi.crds)", () =>
+        assertRefused(
+            { ...base, "rollout-lab:traffic": "traefik", "rollout-lab:traefik": { gatewayApiCrds: "/tmp/crds.yaml" } },
+            'Invalid rollout-lab stack config (1 problem):\n  - rollout-lab:traefik.gatewayApiCrds: got "/tmp/crds.yaml"; allowed: no such key; keys here: install, image',
+        ));
+
     it("refuses an unknown strategy", () =>
         assertRefused(
             { ...base, "rollout-lab:strategy": "blue-green" },

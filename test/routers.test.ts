@@ -4,6 +4,7 @@ import { LabPlan, SplitMode, labPlan } from "../components/plan";
 import { declarationOf, providersFor } from "../components/config/capabilities";
 import { routingStateFor } from "../components/routers/haproxy/haproxyConfig";
 import { haproxyEdgeFiles } from "../components/routers/haproxy";
+import { istioHttpRouteRules } from "../components/routers/istio/istioHttpRoute";
 import { virtualServiceHttp } from "../components/routers/istio/istioRoutes";
 import { httpRouteRules } from "../components/routers/linkerd/httpRoute";
 import { nativeSelector } from "../components/routers/native";
@@ -92,6 +93,17 @@ describe("routers: one plan, each router's rendering", () => {
             { name: "ab-stable", route: [{ destination: dest("stable") }] },
         ]);
         assert.deepEqual(virtualServiceHttp(plans["mirror 40"]("weight"), "lab"), [{ name: "shadow", route: [{ destination: dest("stable") }], mirror: dest("candidate"), mirrorPercentage: { value: 40 } }]);
+    });
+
+    it("Istio by HTTPRoute: Service weights, header and cookie matches unanchored, a RequestMirror filter with the percent", () => {
+        assert.deepEqual(istioHttpRouteRules(plans["split 30"]("weight")), [{ backendRefs: [{ name: "demo-stable", port: 80, weight: 70 }, { name: "demo-canary", port: 80, weight: 30 }] }]);
+        assert.deepEqual(istioHttpRouteRules(plans["match header regex"]("weight")), [
+            { matches: [{ headers: [{ type: "RegularExpression", name: "User-Agent", value: ".*Firefox.*" }] }], backendRefs: [{ name: "demo-canary", port: 80 }] },
+            { backendRefs: [{ name: "demo-stable", port: 80 }] },
+        ]);
+        assert.deepEqual(istioHttpRouteRules(plans["mirror 40"]("weight")), [
+            { filters: [{ type: "RequestMirror", requestMirror: { backendRef: { name: "demo-canary", port: 80 }, percent: 40 } }], backendRefs: [{ name: "demo-stable", port: 80 }] },
+        ]);
     });
 
     it("HAProxy: the candidate's percent in the routing map (100 for a switch), the header value in the A/B map, a cookie rule in the frontend", () => {

@@ -33,6 +33,10 @@ function expectedNamespace(r: CreatedResource): string {
     if (r.name.startsWith("lab-monitoring")) {
         return "rollout-lab-monitoring";
     }
+    if (r.name === "lab-istio-ingress-gateway") {
+        // istio.routes httpRoute: the Gateway API Gateway sits beside the ingress gateway's Service.
+        return "istio-ingress";
+    }
     if (r.name.startsWith("lab-istio-")) {
         return "istio-system";
     }

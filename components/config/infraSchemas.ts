@@ -6,7 +6,7 @@ import { bool, dnsLabel, ipv4, num, promDuration } from "./fields";
 
 // Charts and images the mesh providers install, pinned; a stack can override each.
 export const TRAEFIK_IMAGE = "traefik:v3.7.13";
-/** The Gateway API release whose CRDs Traefik v3.7 reads (its go.mod's sigs.k8s.io/gateway-api). */
+/** The Gateway API release whose CRDs Traefik v3.7 reads (its go.mod's sigs.k8s.io/gateway-api); Istio 1.30 reads it too. */
 export const GATEWAY_API_VERSION = "v1.6.1";
 export const GATEWAY_API_CRDS = `https://github.com/kubernetes-sigs/gateway-api/releases/download/${GATEWAY_API_VERSION}/standard-install.yaml`;
 /** ingress-nginx was retired upstream in March 2026: this is the chart of its final controller release (v1.15.1). */
@@ -61,14 +61,21 @@ export const monitoringSchema = z
 
 export const traefikSchema = z
     .object({
-        /** Install Traefik (and the Gateway API CRDs); false uses a Traefik the cluster already runs (GatewayClass "traefik"). */
+        /** Install Traefik; false uses a Traefik the cluster already runs (GatewayClass "traefik"). */
         install: bool(z.boolean()).default(true),
         /** Traefik's image; where no registry serves it, scripts/traefik-image.sh builds one (load it with kind.loadImages). */
         image: z.string().regex(/^[a-z0-9][a-z0-9._/:@-]*$/, { message: "an image reference" }).default(TRAEFIK_IMAGE),
-        /** Install the Gateway API's standard CRDs; false when the cluster has them already. */
-        installGatewayApi: bool(z.boolean()).default(true),
-        /** Where the CRDs come from: the release's standard-install.yaml (a URL), or a local file with the same documents. */
-        gatewayApiCrds: z.string().min(1).default(GATEWAY_API_CRDS),
+    })
+    .strict()
+    .prefault({});
+
+/** The Gateway API's standard CRDs, for the routers that read HTTPRoutes on a Gateway (traefik; istio with istio.routes httpRoute). */
+export const gatewayApiSchema = z
+    .object({
+        /** Install the CRDs; false when the cluster has them already. */
+        install: bool(z.boolean()).default(true),
+        /** Where they come from: the release's standard-install.yaml (a URL), or a local file with the same documents. */
+        crds: z.string().min(1).default(GATEWAY_API_CRDS),
     })
     .strict()
     .prefault({});
@@ -107,6 +114,12 @@ export const istioSchema = z
         kialiChartRepo: z.string().url().default(KIALI_REPO),
         kialiVersion: z.string().min(1).default(KIALI_VERSION),
         jaegerImage: z.string().min(1).default(JAEGER_IMAGE),
+        /**
+         * What the routing is written as: a VirtualService over a DestinationRule's subsets (Istio's own
+         * API), or a Gateway API HTTPRoute on a Gateway bound to the same ingress gateway (shadow by the
+         * RequestMirror filter's percent, GEP-3171; needs the gatewayApi CRDs).
+         */
+        routes: z.enum(["virtualService", "httpRoute"]).default("virtualService"),
         /** Percent of requests traced. */
         tracingSamplingPercent: num(z.number().min(0).max(100)).default(100),
         /** Address Kiali and Jaeger publish on (kind). */

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { defaultProvider, platforms, strategies, trafficProviders } from "./capabilities";
 import { bool, dnsLabel, imageTag, intOrPercent, labelValue, num, str } from "./fields";
-import { ingressNginxSchema, istioSchema, kindSchema, kubernetesSchema, linkerdSchema, measureSchema, monitoringSchema, swarmSchema, traefikSchema } from "./infraSchemas";
+import { gatewayApiSchema, ingressNginxSchema, istioSchema, kindSchema, kubernetesSchema, linkerdSchema, measureSchema, monitoringSchema, swarmSchema, traefikSchema } from "./infraSchemas";
 
 export * from "./infraSchemas";
 
@@ -86,8 +86,10 @@ export const labConfigSchema = z
             .optional(),
         /** `false` turns monitoring off; an object tunes it. */
         monitoring: monitoringSchema,
-        /** traffic traefik: its image, and the Gateway API CRDs it reads. */
+        /** traffic traefik: its image. */
         traefik: traefikSchema,
+        /** The Gateway API CRDs Traefik reads (and Istio, with istio.routes httpRoute). */
+        gatewayApi: gatewayApiSchema,
         /** traffic nginx and linkerd: the ingress-nginx controller at the entry (retired upstream; pinned to its final release). */
         ingressNginx: ingressNginxSchema,
         /** traffic linkerd: the charts, the generated certificates, the Gateway API CRDs. */

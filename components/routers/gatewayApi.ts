@@ -1,8 +1,13 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { LabConfig } from "../config";
 import { AbMatch, LabPlan, Release, cookieRegex, pairOf, weightedSplit } from "../plan";
 
 // A plan as Gateway API HTTPRoute rules, for every router that reads HTTPRoutes (Linkerd's GAMMA route
-// on the app's Service, Traefik's on its Gateway): weights split, header and cookie matches pick the
-// candidate, and the last rule, with no match, takes every other request.
+// on the app's Service, Traefik's and Istio's on a Gateway): weights split, header and cookie matches
+// pick the candidate, and the last rule, with no match, takes every other request. Shadow is the
+// RequestMirror filter with a percent (GEP-3171, Standard since v1.3) where the router implements it,
+// or a mirroring backend of the router's own.
 
 export const gatewayApiVersion = "gateway.networking.k8s.io/v1";
 
@@ -12,10 +17,11 @@ export interface HttpRouteRuleOptions {
     /** The router's name, for the error when it is handed a routing it cannot render. */
     router: string;
     /**
-     * The backend a mirror routing sends requests to, where the router mirrors through a backend of
-     * its own (Traefik's mirroring service). Without it, a mirror routing is refused.
+     * How the router mirrors: by the RequestMirror filter with a percent (Istio), or through a
+     * backend of its own that copies requests (Traefik's mirroring service). Without it, a mirror
+     * routing is refused.
      */
-    mirrorBackend?: BackendRef;
+    mirror?: { via: "filter" } | { via: "backend"; backend: BackendRef };
     /**
      * The router's RegularExpression header match finds the expression anywhere in the value (Traefik's
      * HeaderRegexp is Go's regexp.MatchString): anchor it, since the lab's A/B regex must match the
@@ -51,12 +57,27 @@ export function httpRouteRules(plan: LabPlan, options: HttpRouteRuleOptions): Re
         ];
     }
     if (routing.kind === "mirror") {
-        if (options.mirrorBackend === undefined) {
+        const { mirror } = options;
+        if (mirror === undefined) {
             // The declaration leaves mirror out, so config validation refuses shadow here first.
             throw new Error(`routing "mirror" cannot run on ${options.router}; allowed: single, switch, split, match`);
         }
-        return [{ backendRefs: [options.mirrorBackend] }];
+        if (mirror.via === "backend") {
+            return [{ backendRefs: [mirror.backend] }];
+        }
+        // Stable answers; the filter copies `percent` of requests to the candidate and drops its answers.
+        return [
+            {
+                filters: [{ type: "RequestMirror", requestMirror: { backendRef: backendRef(pair.candidate), percent: routing.percent } }],
+                backendRefs: [backendRef(pair.stable)],
+            },
+        ];
     }
     const weight = weightedSplit(routing) ?? 0;
     return [{ backendRefs: [backendRef(pair.stable, 100 - weight), backendRef(pair.candidate, weight)] }];
+}
+
+/** The Gateway API's standard CRDs where the stack installs them (gatewayApi.install), else nothing. */
+export function gatewayApiCrds(name: string, config: LabConfig["gatewayApi"], opts: pulumi.ComponentResourceOptions): pulumi.Resource[] {
+    return config.install ? [new k8s.yaml.ConfigFile(name, { file: config.crds }, opts)] : [];
 }

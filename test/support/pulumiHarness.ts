@@ -83,7 +83,7 @@ export async function runProgram(config: Record<string, string>, stack = "test")
     created = [];
     await pulumi.runtime.setMocks(mocks, "rollout-lab", stack, false);
     // Unless a test says otherwise, the CRDs come from the local stand-in (the stack files keep the default URL).
-    pulumi.runtime.setAllConfig({ "rollout-lab:traefik": JSON.stringify({ gatewayApiCrds: gatewayApiCrdsFixture }), ...config });
+    pulumi.runtime.setAllConfig({ "rollout-lab:gatewayApi": JSON.stringify({ crds: gatewayApiCrdsFixture }), ...config });
     delete require.cache[require.resolve(programPath)];
     let exports: Record<string, unknown>;
     try {

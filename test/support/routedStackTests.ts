@@ -117,13 +117,17 @@ function ingressBackend(i: CreatedResource): string {
     return paths[0].backend.service.name;
 }
 
-function assertTraefikRouting(run: ProgramRun, expected: KubernetesExpectation): void {
-    // The Gateway API CRDs from the file traefik.gatewayApiCrds names (the tests' stand-in: three CRDs).
+/** The Gateway API CRDs from the file gatewayApi.crds names (the tests' stand-in: three CRDs). */
+function assertGatewayApiCrds(run: ProgramRun): void {
     assert.deepEqual(findResources(run, CRD).map((c) => c.inputs.metadata.name).sort(), [
         "gatewayclasses.gateway.networking.k8s.io",
         "gateways.gateway.networking.k8s.io",
         "httproutes.gateway.networking.k8s.io",
     ]);
+}
+
+function assertTraefikRouting(run: ProgramRun, expected: KubernetesExpectation): void {
+    assertGatewayApiCrds(run);
     const traefik = findResources(run, DEPLOYMENT).filter((d) => d.inputs.metadata.namespace === "traefik");
     assert.equal(traefik.length, 1, "one Traefik Deployment, in namespace traefik");
     const pod = traefik[0].inputs.spec.template.spec;
@@ -256,6 +260,11 @@ function assertIstioRouting(run: ProgramRun, expected: KubernetesExpectation): v
     assert.equal(jaegerConfig.exporters.jaeger_storage_exporter.trace_storage, "lab_memory");
     assert.deepEqual(jaegerConfig.extensions.jaeger_storage.backends.lab_memory, { memory: { max_traces: 50000 } });
 
+    if (expected.httpRouteRules !== undefined) {
+        return assertIstioHttpRoute(run, expected);
+    }
+    assert.equal(findResources(run, CRD).length, 0, "no Gateway API CRDs: the routing is Istio's own");
+    assert.equal(findResources(run, HTTP_ROUTE).length, 0);
     const gw = findResources(run, ISTIO_GATEWAY);
     assert.equal(gw.length, 1);
     assert.deepEqual(gw[0].inputs.spec, { selector: { istio: "ingressgateway" }, servers: [{ port: { number: 80, name: "http", protocol: "HTTP" }, hosts: ["*"] }] });
@@ -269,4 +278,26 @@ function assertIstioRouting(run: ProgramRun, expected: KubernetesExpectation): v
     assert.equal(vs.length, 1);
     assert.deepEqual(vs[0].inputs.spec.gateways, ["lab-gateway"]);
     assert.deepEqual(vs[0].inputs.spec.http, expected.virtualServiceHttp);
+}
+
+/** istio.routes httpRoute: a Gateway API Gateway bound to the ingress gateway, and the plan as an HTTPRoute. */
+function assertIstioHttpRoute(run: ProgramRun, expected: KubernetesExpectation): void {
+    assertGatewayApiCrds(run);
+    for (const istioKind of [ISTIO_GATEWAY, VIRTUAL_SERVICE, DESTINATION_RULE]) {
+        assert.equal(findResources(run, istioKind).length, 0, `no ${istioKind}`);
+    }
+    const gateways = findResources(run, GATEWAY);
+    assert.equal(gateways.length, 1);
+    assert.equal(gateways[0].inputs.metadata.namespace, "istio-ingress");
+    assert.deepEqual(gateways[0].inputs.spec, {
+        gatewayClassName: "istio",
+        // Istio's manual deployment: the chart's gateway Service by name, so the entry stays NodePort 30080.
+        addresses: [{ type: "Hostname", value: "istio-ingressgateway.istio-ingress.svc.cluster.local" }],
+        listeners: [{ name: "http", port: 80, protocol: "HTTP", allowedRoutes: { namespaces: { from: "Selector", selector: { matchLabels: { "kubernetes.io/metadata.name": ns } } } } }],
+    });
+    const routes = findResources(run, HTTP_ROUTE);
+    assert.equal(routes.length, 1);
+    assert.equal(routes[0].inputs.metadata.namespace, ns);
+    assert.deepEqual(routes[0].inputs.spec.parentRefs, [{ name: "lab-gateway", namespace: "istio-ingress", sectionName: "http" }]);
+    assert.deepEqual(routes[0].inputs.spec.rules, expected.httpRouteRules);
 }

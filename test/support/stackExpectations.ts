@@ -24,7 +24,7 @@ export interface KubernetesExpectation {
     containers: number;
     /** ingress-nginx: Ingress name -> backend Service and annotations. */
     ingresses?: Record<string, { backend: string; annotations: Record<string, string> }>;
-    /** Linkerd: the HTTPRoute's rules. */
+    /** Linkerd, Traefik, and Istio with istio.routes httpRoute: the HTTPRoute's rules. */
     httpRouteRules?: unknown[];
     /** Traefik: the file provider's configuration (the shadow's mirroring service), parsed. */
     traefikDynamic?: unknown;
@@ -340,6 +340,20 @@ export const stackExpectations: Record<string, StackExpectation> = {
             containers: 7,
             virtualServiceHttp: [{ name: "shadow", route: [{ destination: dest("stable") }], mirror: dest("candidate"), mirrorPercentage: { value: 50 } }],
             destinationRuleSubsets: trackSubsets,
+        },
+    },
+    "kind-shadow-istio-httproute": {
+        routing: { strategy: "shadow", traffic: "istio", workloads: rows(["demo-stable", 3, 100], ["demo-canary", 1, 0]), serviceSelector: app, route: { mirrorPercent: 50 } },
+        kubernetes: {
+            ...twoTracks(1),
+            containers: 7,
+            // GEP-3171: stable answers; the filter copies half the requests to the candidate's Service.
+            httpRouteRules: [
+                {
+                    filters: [{ type: "RequestMirror", requestMirror: { backendRef: { name: "demo-canary", port: 80 }, percent: 50 } }],
+                    backendRefs: [{ name: "demo-stable", port: 80 }],
+                },
+            ],
         },
     },
     "swarm-recreate": {

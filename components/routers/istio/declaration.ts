@@ -1,6 +1,6 @@
 import { RouterDeclaration } from "../declaration";
 
-/** VirtualService: weights, header/cookie matches, mirror with a percentage. */
+/** VirtualService or Gateway API HTTPRoute (istio.routes): weights, header/cookie matches, mirror with a percentage. */
 export const istioDeclaration: RouterDeclaration = {
     name: "istio",
     engine: "kubernetes",

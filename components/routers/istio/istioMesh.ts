@@ -27,6 +27,8 @@ export interface IstioMeshArgs {
     /** The lab's Prometheus and Grafana, which Kiali reads. */
     prometheusUrl: string;
     grafana: { inClusterUrl: string; externalUrl: string };
+    /** What the charts wait for (the Gateway API CRDs, when the routes are HTTPRoutes). */
+    after?: pulumi.Resource[];
 }
 
 /** istiod's values: every proxy sends Zipkin spans to Jaeger, sampled at the configured percentage. */
@@ -98,7 +100,7 @@ export class IstioMesh extends pulumi.ComponentResource {
                 { ...child, dependsOn },
             );
 
-        const base = chart("base", "istio-base", istioNamespace, { defaultRevision: "default" }, []);
+        const base = chart("base", "istio-base", istioNamespace, { defaultRevision: "default" }, args.after ?? []);
         const istiod = chart("istiod", "istiod", istioNamespace, istiodValues(istio), [base], { waitForJobs: true });
         const gateway = chart("gateway", gatewayRelease, gatewayNamespace, gatewayValues(args.entryNodePort), [istiod]);
 

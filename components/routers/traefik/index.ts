@@ -21,6 +21,7 @@ export const traefikRouter: KubernetesRouter = {
                   "lab-traefik",
                   {
                       config: ctx.config.traefik,
+                      gatewayApi: ctx.config.gatewayApi,
                       dynamicConfig: dynamicConfig(ctx.plan, ns),
                       serviceType: ctx.entryServiceType,
                       httpNodePort: ctx.entryNodePort,

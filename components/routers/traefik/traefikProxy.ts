@@ -1,16 +1,19 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { LabConfig } from "../../config";
+import { gatewayApiCrds } from "../gatewayApi";
 import { customResource } from "../routedScope";
 import { dynamicConfigDir, dynamicConfigMapName, gatewayClassObject, traefikNamespace, traefikService, webPort } from "./traefikRoutes";
 
 // Traefik, installed by the program as plain resources (no chart to fetch): the Gateway API's standard
-// CRDs, a namespace, the RBAC its Gateway API provider needs, one Traefik pod, the Service at the lab's
-// entry, and the GatewayClass its controller claims. The file provider reads a ConfigMap the router
-// fills (the mirroring service of shadow) and watches it, so a change needs no restart.
+// CRDs (gatewayApi), a namespace, the RBAC its Gateway API provider needs, one Traefik pod, the Service
+// at the lab's entry, and the GatewayClass its controller claims. The file provider reads a ConfigMap
+// the router fills (the mirroring service of shadow) and watches it, so a change needs no restart.
 
 export interface TraefikProxyArgs {
     config: LabConfig["traefik"];
+    /** The Gateway API CRDs it reads, installed first. */
+    gatewayApi: LabConfig["gatewayApi"];
     /** The file provider's configuration (traefikRoutes.dynamicConfig). */
     dynamicConfig: string;
     serviceType: "NodePort" | "ClusterIP" | "LoadBalancer";
@@ -59,7 +62,7 @@ export class TraefikProxy extends pulumi.ComponentResource {
         super("rollout-lab:traffic:TraefikProxy", name, {}, opts);
         const child = { parent: this };
         const { config } = args;
-        const crds = config.installGatewayApi ? [new k8s.yaml.ConfigFile(`${name}-gateway-api`, { file: config.gatewayApiCrds }, child)] : [];
+        const crds = gatewayApiCrds(`${name}-gateway-api`, args.gatewayApi, child);
 
         const ns = new k8s.core.v1.Namespace(`${name}-ns`, { metadata: { name: traefikNamespace, labels } }, child);
         const meta = (n: string) => ({ name: n, namespace: traefikNamespace, labels });

@@ -47,7 +47,7 @@ export function gatewayObject(namespace: string): Record<string, any> {
 }
 
 export function traefikRouteRules(plan: LabPlan): Record<string, unknown>[] {
-    return httpRouteRules(plan, { router: "Traefik", mirrorBackend, anchorHeaderRegex: true });
+    return httpRouteRules(plan, { router: "Traefik", mirror: { via: "backend", backend: mirrorBackend }, anchorHeaderRegex: true });
 }
 
 export function httpRouteObject(plan: LabPlan, namespace: string): Record<string, any> {
