@@ -2,6 +2,8 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { LabConfig } from "../components/config";
+import { containerLimits } from "../components/docker/containerLimits";
+import { httpCheckTests } from "../components/docker/healthcheck";
 import { grafanaProvisioning } from "./dashboards";
 import { monitoringFiles } from "./monitoringSettings";
 import { defaultRulesFile, prometheusArgs, renderPrometheusConfig } from "./prometheusConfig";
@@ -22,6 +24,31 @@ export interface SwarmMonitoringArgs {
 
 const hostMount = (source: string, target: string) => ({ type: "bind", source, target, readOnly: true });
 
+/** What differs between the two exporters: where they read the host, who they run as, what they ask for. */
+interface ExporterSpec {
+    image: string;
+    args: string[];
+    mounts: ReturnType<typeof hostMount>[];
+    /** The container's user; undefined keeps the image's (cAdvisor: root, waived below). */
+    user?: string;
+    /** Port and path of the endpoint its healthcheck asks. */
+    health: { port: number; path: string };
+    /** What Swarm sets aside for a task on every node (the limits are the same for both). */
+    reservation: { nanoCpus: number; memoryBytes: number };
+    /** Service labels; the policy pack's waivers go here (a container label would replace the Service). */
+    labels?: { label: string; value: string }[];
+}
+
+/** Where Grafana reads its admin password from: uploaded as root's, mode 0644, for Grafana (uid 472), the container's only process. */
+const grafanaPasswordFile = "/run/secrets/grafana-admin-password";
+
+/** How often Docker checks Prometheus and Grafana, as the provider reads it back (Go durations: "10s", never "1m"), since a change replaces the container. */
+const containerCheckTiming = { interval: "10s", timeout: "3s", retries: 3, startPeriod: "30s" };
+
+/** Why cAdvisor runs as root on Swarm, as the policy pack reads it. */
+const cadvisorRootReason =
+    "cAdvisor asks the Docker API on /var/run/docker.sock (root:docker, 0660) and reads each container's layers under /var/lib/docker (root only, 0710); it runs as root, as upstream's image does";
+
 export class SwarmMonitoring extends pulumi.ComponentResource {
     /** Grafana's generated admin password (secret); undefined when `monitoring.grafana` is false. */
     public readonly grafanaAdminPassword?: pulumi.Output<string>;
@@ -39,15 +66,22 @@ export class SwarmMonitoring extends pulumi.ComponentResource {
             { parent: this, dependsOn: args.dependsOn },
         );
         const onNetwork = [{ id: this.network.id }];
-        const exporter = (service: string, image: string, commandArgs: string[], mounts: ReturnType<typeof hostMount>[]) =>
+        const exporter = (service: string, spec: ExporterSpec) =>
             new docker.Service(
                 `${name}-${service}`,
                 {
                     name: `${ns}-${service}`,
+                    labels: spec.labels,
                     taskSpec: {
-                        containerSpec: { image, args: commandArgs, mounts },
+                        containerSpec: {
+                            image: spec.image,
+                            args: spec.args,
+                            mounts: spec.mounts,
+                            user: spec.user,
+                            healthcheck: { tests: httpCheckTests(spec.health.port, spec.health.path), interval: "10s", timeout: "3s", retries: 3, startPeriod: "10s" },
+                        },
                         networksAdvanceds: onNetwork,
-                        resources: { limits: { nanoCpus: 300_000_000, memoryBytes: 256 * 1024 * 1024 } },
+                        resources: { limits: { nanoCpus: 300_000_000, memoryBytes: 256 * 1024 * 1024 }, reservation: spec.reservation },
                         // In full, as Swarm reads it back: an unchanged stack then plans no update.
                         restartPolicy: { condition: "any", delay: "5s", maxAttempts: 0, window: "0s" },
                     },
@@ -56,26 +90,31 @@ export class SwarmMonitoring extends pulumi.ComponentResource {
                 },
                 child,
             );
-        const nodeExporter = exporter(
-            "node-exporter",
-            monitoring.images.nodeExporter,
-            ["--path.procfs=/host/proc", "--path.sysfs=/host/sys", "--path.rootfs=/host/root"],
-            [hostMount("/proc", "/host/proc"), hostMount("/sys", "/host/sys"), hostMount("/", "/host/root")],
-        );
+        // nobody, as in prom/node-exporter and the local build (monitoring/images/node-exporter).
+        const nodeExporter = exporter("node-exporter", {
+            image: monitoring.images.nodeExporter,
+            args: ["--path.procfs=/host/proc", "--path.sysfs=/host/sys", "--path.rootfs=/host/root"],
+            mounts: [hostMount("/proc", "/host/proc"), hostMount("/sys", "/host/sys"), hostMount("/", "/host/root")],
+            user: "65534:65534",
+            health: { port: 9100, path: "/" },
+            reservation: { nanoCpus: 20_000_000, memoryBytes: 32 * 1024 * 1024 },
+        });
         // The app's tasks carry their release as the VERSION variable, not as a container label (a label
         // change makes the docker provider replace the Service): cAdvisor exports it as container_env_version.
-        const cadvisor = exporter(
-            "cadvisor",
-            monitoring.images.cadvisor,
-            ["--housekeeping_interval=5s", "--docker_only=true", "--store_container_labels=true", "--env_metadata_whitelist=VERSION"],
-            [
+        const cadvisor = exporter("cadvisor", {
+            image: monitoring.images.cadvisor,
+            args: ["--housekeeping_interval=5s", "--docker_only=true", "--store_container_labels=true", "--env_metadata_whitelist=VERSION"],
+            mounts: [
                 hostMount("/", "/rootfs"),
                 hostMount("/var/run", "/var/run"),
                 hostMount("/sys", "/sys"),
                 hostMount("/var/lib/docker", "/var/lib/docker"),
                 hostMount("/dev/disk", "/dev/disk"),
             ],
-        );
+            health: { port: 8080, path: "/healthz" },
+            reservation: { nanoCpus: 50_000_000, memoryBytes: 64 * 1024 * 1024 },
+            labels: [{ label: "rollout-lab.policy.waive.non-root", value: cadvisorRootReason }],
+        });
 
         const files = monitoringFiles(config, "swarm");
         const prometheusConfig = renderPrometheusConfig({
@@ -105,6 +144,10 @@ export class SwarmMonitoring extends pulumi.ComponentResource {
                 networksAdvanced: [{ name: this.network.name }, { name: args.appNetwork.name }],
                 ports: [{ internal: 9090, external: monitoring.prometheusPort, ip: monitoring.listenAddress }],
                 restart: "unless-stopped",
+                // nobody, as in prom/prometheus and the local build; /prometheus is nobody's in both images.
+                user: "65534:65534",
+                healthcheck: { tests: httpCheckTests(9090, "/-/ready"), ...containerCheckTiming },
+                ...containerLimits({ memoryMb: 1024, reservationMb: 256, cpus: "1.0" }),
             },
             { parent: this, dependsOn: [nodeExporter, cadvisor, ...args.dependsOn] },
         );
@@ -138,7 +181,9 @@ function swarmGrafana(name: string, args: SwarmGrafanaArgs, parent: pulumi.Resou
             name: `${ns}-grafana`,
             image: monitoring.images.grafana,
             envs: [
-                pulumi.interpolate`GF_SECURITY_ADMIN_PASSWORD=${adminPassword}`,
+                // Grafana's image reads a `__FILE` variable's file into the variable: the password stays
+                // out of the container's environment, which `docker inspect` shows to anyone on the host.
+                `GF_SECURITY_ADMIN_PASSWORD__FILE=${grafanaPasswordFile}`,
                 "GF_SECURITY_ADMIN_USER=admin",
                 "GF_USERS_ALLOW_SIGN_UP=false",
                 "GF_ANALYTICS_REPORTING_ENABLED=false",
@@ -146,6 +191,7 @@ function swarmGrafana(name: string, args: SwarmGrafanaArgs, parent: pulumi.Resou
                 `GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH=${provisioning.dashboardsPath}/rollout-lab-overview.json`,
             ],
             uploads: [
+                { file: grafanaPasswordFile, content: adminPassword },
                 { file: "/etc/grafana/provisioning/datasources/rollout-lab.yml", content: provisioning.datasourcesYaml },
                 { file: "/etc/grafana/provisioning/dashboards/rollout-lab.yml", content: provisioning.dashboardProvidersYaml },
                 ...files.dashboards.map((d) => ({ file: `${provisioning.dashboardsPath}/${d.uid}.json`, content: d.json })),
@@ -153,6 +199,10 @@ function swarmGrafana(name: string, args: SwarmGrafanaArgs, parent: pulumi.Resou
             networksAdvanced: [{ name: args.network.name }],
             ports: [{ internal: 3000, external: monitoring.grafanaPort, ip: monitoring.listenAddress }],
             restart: "unless-stopped",
+            // grafana, as in Grafana's image (uid 472, group root).
+            user: "472",
+            healthcheck: { tests: httpCheckTests(3000, "/api/health"), ...containerCheckTiming },
+            ...containerLimits({ memoryMb: 512, reservationMb: 128, cpus: "0.5" }),
         },
         { parent },
     );

@@ -135,13 +135,41 @@ function describeKubernetesStack(stack: string): void {
                 assertHardenedContainers(run);
             });
 
-            it("gives every container of every workload probes, requests and limits, and a pinned image", () => {
+            it("gives every container of every workload probes, cpu and memory requests and limits, and a pinned image", () => {
                 const containers = allContainers(run);
                 assert.equal(containers.length, expected.containers);
                 for (const { owner, container } of containers) {
                     assert.ok(container.readinessProbe && container.livenessProbe, `${owner}/${container.name}: probes`);
-                    assert.ok(container.resources?.requests && container.resources?.limits, `${owner}/${container.name}: requests and limits`);
+                    for (const field of ["requests.cpu", "requests.memory", "limits.cpu", "limits.memory"]) {
+                        const [kind, resource] = field.split(".");
+                        assert.ok(container.resources?.[kind]?.[resource] !== undefined, `${owner}/${container.name}: resources.${field}`);
+                    }
                     assert.doesNotMatch(container.image, /:latest$|^[^:]+$/, `${owner}/${container.name}: pinned image`);
+                }
+            });
+
+            it("runs every workload as a user other than root, but cAdvisor, which says why on its DaemonSet", () => {
+                const workloads = run.resources.filter((r) => r.type === "kubernetes:apps/v1:Deployment" || r.type === "kubernetes:apps/v1:DaemonSet");
+                const owner = (w: CreatedResource) => `${w.inputs.metadata.namespace}/${w.inputs.metadata.name}`;
+                const waivers = workloads.flatMap((w) =>
+                    Object.entries((w.inputs.metadata.annotations ?? {}) as Record<string, string>)
+                        .filter(([key]) => key.startsWith("policy.rollout-lab/"))
+                        .map(([key, reason]) => [owner(w), key, reason]),
+                );
+                assert.deepEqual(waivers, [
+                    [
+                        "rollout-lab-monitoring/cadvisor",
+                        "policy.rollout-lab/waive-non-root",
+                        "cAdvisor reads every container's cgroups, the container runtime's state and the node's disks from the host, which takes a privileged container, as upstream's DaemonSet runs it",
+                    ],
+                ]);
+                for (const w of workloads.filter((w) => owner(w) !== "rollout-lab-monitoring/cadvisor")) {
+                    const pod = w.inputs.spec.template.spec;
+                    for (const c of pod.containers) {
+                        const security = { ...pod.securityContext, ...c.securityContext };
+                        assert.ok(security.runAsNonRoot === true || security.runAsUser > 0, `${owner(w)}/${c.name}: runAsNonRoot or a runAsUser above 0`);
+                        assert.notEqual(security.privileged, true, `${owner(w)}/${c.name}: not privileged`);
+                    }
                 }
             });
 

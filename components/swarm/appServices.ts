@@ -2,6 +2,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { LabConfig } from "../config/schema";
 import { appPort } from "../app/appImages";
+import { bashHttpCheck } from "../docker/healthcheck";
 import { LabPlan, Release, Role } from "../plan";
 import { waitForRollout } from "./rolloutWait";
 
@@ -23,7 +24,7 @@ export function serviceName(config: Pick<LabConfig, "namespace">, release: Relea
 // The image has no curl; bash's /dev/tcp asks /ready in a few milliseconds. (A `node -e fetch(...)`
 // check took over 2 s to start inside the task's half core on a busy machine: tasks were marked
 // unhealthy and killed in a loop, and the edge answered 503.)
-const readyCheck = `exec 3<>/dev/tcp/127.0.0.1/${appPort} && printf 'GET /ready HTTP/1.0\\r\\n\\r\\n' >&3 && read -r _ code _ <&3 && [ "$code" = 200 ]`;
+const readyCheck = bashHttpCheck(appPort, "/ready");
 
 /** How Swarm replaces tasks when a service's spec changes. */
 export function updateConfigFor(plan: LabPlan, config: LabConfig): docker.types.input.ServiceUpdateConfig {

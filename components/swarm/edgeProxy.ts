@@ -4,6 +4,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
+import { containerLimits } from "../docker/containerLimits";
+import { bashHttpCheck } from "../docker/healthcheck";
 
 /** The edge images' source folders (Dockerfile, entrypoint, edge-apply). */
 export const edgeSourceDir = path.resolve(__dirname, "..", "..", "edge");
@@ -31,6 +33,13 @@ export interface EdgeProxyArgs {
     /** The app services the edge sends traffic to. */
     dependsOn: pulumi.Resource[];
 }
+
+/** The edge images' user (USER in both edge Dockerfiles): it owns the state folder and runs edge-apply. */
+export const edgeUser = "10002:10002";
+
+/** The stats listener (haproxyConfig's statsBind, nginxConfig's statsListen) and what the healthcheck asks there. */
+const statsPort = 8404;
+const healthPath: Record<EdgeKind, string> = { haproxy: "/stats", nginx: "/nginx_status" };
 
 /** A tag that changes whenever anything in the edge's source folder does, so the image is rebuilt then. */
 export function edgeImageTag(kind: EdgeKind): string {
@@ -65,20 +74,31 @@ export class EdgeProxy extends pulumi.ComponentResource {
             },
             { parent: this },
         );
-        const state = new docker.Volume(`${name}-state`, { name: `${args.containerName}-state` }, { parent: this });
+        // A new volume starts as the image's state folder, owner included. Its name carries the owner's
+        // uid, so a stack whose edge ran as another user (root, before) gets a new one instead of a
+        // volume its edge cannot write.
+        const state = new docker.Volume(`${name}-state`, { name: `${args.containerName}-state-${edgeUser.split(":")[0]}` }, { parent: this });
         this.container = new docker.Container(
             `${name}-container`,
             {
                 name: args.containerName,
                 image: this.image.imageName,
                 restart: "unless-stopped",
+                user: edgeUser,
+                // Port 80 without root: the sysctl is the container's own (its network namespace).
+                sysctls: { "net.ipv4.ip_unprivileged_port_start": "0" },
                 networksAdvanced: [{ name: args.network.name }],
                 ports: [
                     { internal: 80, external: args.hostPort, ip: args.listenAddress },
-                    { internal: 8404, external: args.statsPort, ip: args.listenAddress },
+                    { internal: statsPort, external: args.statsPort, ip: args.listenAddress },
                 ],
                 uploads: [{ file: args.bootstrap.path, content: args.bootstrap.content }],
                 volumes: [{ volumeName: state.name, containerPath: args.stateDir }],
+                // Healthy while the proxy answers on its stats listener; whether the app's tasks answer is
+                // what the proxy's own server checks are for.
+                healthcheck: { tests: ["CMD", "bash", "-c", bashHttpCheck(statsPort, healthPath[args.kind])], interval: "5s", timeout: "3s", retries: 3, startPeriod: "5s" },
+                // A whole CPU: under the e2e's load the edge is the one process every request passes.
+                ...containerLimits({ memoryMb: 256, reservationMb: 64, cpus: "1.0" }),
                 destroyGraceSeconds: 30,
                 labels: [{ label: "rollout-lab.role", value: "edge" }],
             },

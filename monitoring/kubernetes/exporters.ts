@@ -59,6 +59,10 @@ export function nodeExporter(name: string, args: ExporterArgs, opts: pulumi.Cust
     );
 }
 
+/** Why cAdvisor runs privileged, as the policy pack reads it (an annotation on the DaemonSet, not the pods). */
+const cadvisorPrivilegedReason =
+    "cAdvisor reads every container's cgroups, the container runtime's state and the node's disks from the host, which takes a privileged container, as upstream's DaemonSet runs it";
+
 /** cAdvisor reads every container's cgroups from the host; it needs privileged access, so it gets no more. */
 export function cadvisor(name: string, args: ExporterArgs, opts: pulumi.CustomResourceOptions): k8s.apps.v1.DaemonSet {
     const labels = { "app.kubernetes.io/name": "cadvisor", "app.kubernetes.io/part-of": "rollout-lab" };
@@ -72,7 +76,7 @@ export function cadvisor(name: string, args: ExporterArgs, opts: pulumi.CustomRe
     return new k8s.apps.v1.DaemonSet(
         name,
         {
-            metadata: { name: "cadvisor", namespace: args.namespace, labels },
+            metadata: { name: "cadvisor", namespace: args.namespace, labels, annotations: { "policy.rollout-lab/waive-non-root": cadvisorPrivilegedReason } },
             spec: {
                 selector: { matchLabels: { "app.kubernetes.io/name": "cadvisor" } },
                 template: {

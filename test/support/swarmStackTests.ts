@@ -1,5 +1,7 @@
 import { strict as assert } from "assert";
-import { ProgramRun, findResource, findResources, runProgram, stackConfig } from "./pulumiHarness";
+import * as fs from "fs";
+import * as path from "path";
+import { ProgramRun, findResource, findResources, repoRoot, runProgram, stackConfig } from "./pulumiHarness";
 import { COMMAND, IMAGE, isSecret } from "./expectations";
 import { expectationFor } from "./stackExpectations";
 
@@ -9,6 +11,17 @@ export const NETWORK = "docker:index/network:Network";
 export const VOLUME = "docker:index/volume:Volume";
 
 const prefix = "rollout-lab";
+
+/** A monitoring healthcheck's tests: wget where the image has it (upstream's), else bash's /dev/tcp (the local builds). */
+const httpCheck = (url: string, bashLine: string) => [
+    "CMD",
+    "sh",
+    "-c",
+    'if command -v wget >/dev/null 2>&1; then exec wget -q -O /dev/null "$1"; else exec bash -c "$2"; fi',
+    "http-check",
+    url,
+    bashLine,
+];
 
 /** The app's services (monitoring's exporters are services too). */
 function appServices(run: ProgramRun) {
@@ -123,9 +136,29 @@ export function describeSwarmStack(stack: string): void {
                 { internal: 80, external: 8080, ip: "127.0.0.1" },
                 { internal: 8404, external: 8404, ip: "127.0.0.1" },
             ]);
-            assert.deepEqual(findResources(run, VOLUME).map((v) => v.inputs.name).sort(), [`${prefix}-edge-state`, `${prefix}-prometheus-data`]);
+            // The state volume is named by the uid that owns it: an edge that ran as root left one it cannot write.
+            assert.deepEqual(findResources(run, VOLUME).map((v) => v.inputs.name).sort(), [`${prefix}-edge-state-10002`, `${prefix}-prometheus-data`]);
             assert.equal(findResource(run, COMMAND, "lab-edge-apply").inputs.create, `docker exec -i ${prefix}-edge edge-apply`);
             assert.equal(run.outputs.entryUrl, "http://127.0.0.1:8080");
+        });
+
+        it("runs the edge as its image's user, health-checked on its stats listener, with memory and CPU limits", () => {
+            const edge = edgeContainer(run);
+            const kind = expectation.routing.edge!.kind;
+            assert.equal(edge.inputs.user, "10002:10002");
+            assert.ok(fs.readFileSync(path.join(repoRoot, "edge", kind, "Dockerfile"), "utf8").includes("\nUSER 10002:10002\n"), "the image's USER is the container's");
+            // Port 80 without root, in the container's own network namespace.
+            assert.deepEqual(edge.inputs.sysctls, { "net.ipv4.ip_unprivileged_port_start": "0" });
+            const statsPath = kind === "haproxy" ? "/stats" : "/nginx_status";
+            assert.deepEqual(edge.inputs.healthcheck, {
+                tests: ["CMD", "bash", "-c", `exec 3<>/dev/tcp/127.0.0.1/8404 && printf 'GET ${statsPath} HTTP/1.0\\r\\n\\r\\n' >&3 && read -r _ code _ <&3 && [ "$code" = 200 ]`],
+                interval: "5s",
+                timeout: "3s",
+                retries: 3,
+                startPeriod: "5s",
+            });
+            // As the provider reads them back: swap held to the memory, CPUs as "1.0".
+            assert.deepEqual([edge.inputs.memory, edge.inputs.memorySwap, edge.inputs.memoryReservation, edge.inputs.cpus], [256, 256, 64, "1.0"]);
         });
 
         it("monitors the app: exporters on every node, Prometheus and Grafana on 127.0.0.1", () => {
@@ -134,9 +167,53 @@ export function describeSwarmStack(stack: string): void {
                 [`${prefix}-node-exporter`, { global: true }],
                 [`${prefix}-cadvisor`, { global: true }],
             ]);
+            const [nodeExporter, cadvisor] = exporters.map((e) => e.inputs);
+            assert.deepEqual(nodeExporter.taskSpec.containerSpec.user, "65534:65534");
+            assert.deepEqual(nodeExporter.taskSpec.containerSpec.healthcheck, {
+                tests: httpCheck("http://127.0.0.1:9100/", `exec 3<>/dev/tcp/127.0.0.1/9100 && printf 'GET / HTTP/1.0\\r\\n\\r\\n' >&3 && read -r _ code _ <&3 && [ "$code" = 200 ]`),
+                interval: "10s",
+                timeout: "3s",
+                retries: 3,
+                startPeriod: "10s",
+            });
+            assert.deepEqual(nodeExporter.taskSpec.resources, {
+                limits: { nanoCpus: 300000000, memoryBytes: 268435456 },
+                reservation: { nanoCpus: 20000000, memoryBytes: 33554432 },
+            });
+            assert.equal(nodeExporter.labels, undefined);
+            // cAdvisor stays root, and says why where the policy pack reads it: a label on the Service.
+            assert.equal(cadvisor.taskSpec.containerSpec.user, undefined);
+            assert.deepEqual(cadvisor.labels, [
+                {
+                    label: "rollout-lab.policy.waive.non-root",
+                    value: "cAdvisor asks the Docker API on /var/run/docker.sock (root:docker, 0660) and reads each container's layers under /var/lib/docker (root only, 0710); it runs as root, as upstream's image does",
+                },
+            ]);
+            assert.equal(cadvisor.taskSpec.containerSpec.labels, undefined, "a container label would make the provider replace the Service");
+            assert.deepEqual(cadvisor.taskSpec.containerSpec.healthcheck.tests, httpCheck(
+                "http://127.0.0.1:8080/healthz",
+                `exec 3<>/dev/tcp/127.0.0.1/8080 && printf 'GET /healthz HTTP/1.0\\r\\n\\r\\n' >&3 && read -r _ code _ <&3 && [ "$code" = 200 ]`,
+            ));
+            assert.deepEqual(cadvisor.taskSpec.resources, {
+                limits: { nanoCpus: 300000000, memoryBytes: 268435456 },
+                reservation: { nanoCpus: 50000000, memoryBytes: 67108864 },
+            });
+            for (const e of [nodeExporter, cadvisor]) {
+                assert.deepEqual(e.taskSpec.restartPolicy, { condition: "any", delay: "5s", maxAttempts: 0, window: "0s" });
+            }
+
             const prometheus = findResource(run, CONTAINER, "lab-monitoring-prometheus");
             assert.deepEqual(prometheus.inputs.ports, [{ internal: 9090, external: 9090, ip: "127.0.0.1" }]);
             assert.equal(prometheus.inputs.networksAdvanced.length, 2, "monitoring and app networks");
+            assert.equal(prometheus.inputs.user, "65534:65534");
+            assert.deepEqual(prometheus.inputs.healthcheck, {
+                tests: httpCheck("http://127.0.0.1:9090/-/ready", `exec 3<>/dev/tcp/127.0.0.1/9090 && printf 'GET /-/ready HTTP/1.0\\r\\n\\r\\n' >&3 && read -r _ code _ <&3 && [ "$code" = 200 ]`),
+                interval: "10s",
+                timeout: "3s",
+                retries: 3,
+                startPeriod: "30s",
+            });
+            assert.deepEqual([prometheus.inputs.memory, prometheus.inputs.memorySwap, prometheus.inputs.memoryReservation, prometheus.inputs.cpus], [1024, 1024, 256, "1.0"]);
             const promYml = prometheus.inputs.uploads.find((u: { file: string }) => u.file === "/etc/prometheus/prometheus.yml").content as string;
             for (const s of appServices(run)) {
                 assert.ok(promYml.includes(`tasks.${s.inputs.name}`), `Prometheus finds ${s.inputs.name}`);
@@ -144,10 +221,23 @@ export function describeSwarmStack(stack: string): void {
             assert.ok(promYml.includes(`tasks.${prefix}-node-exporter`) && promYml.includes(`tasks.${prefix}-cadvisor`));
             const grafana = findResource(run, CONTAINER, "lab-monitoring-grafana");
             assert.deepEqual(grafana.inputs.ports, [{ internal: 3000, external: 3000, ip: "127.0.0.1" }]);
-            // The generated password makes the container's env a secret, in transit and in the state.
-            assert.ok(isSecret(grafana.inputs.envs));
-            assert.ok((grafana.inputs.envs.value as string[]).includes(`GF_SECURITY_ADMIN_PASSWORD=${"x".repeat(24)}`));
-            assert.equal(grafana.inputs.uploads.filter((u: { file: string }) => u.file.endsWith(".json")).length, 3);
+            // The password is not in the environment (docker inspect shows that): Grafana reads it from a
+            // file, uploaded as a secret, in transit and in the state.
+            assert.ok(!isSecret(grafana.inputs.envs));
+            assert.deepEqual((grafana.inputs.envs as string[]).filter((e) => /PASSWORD/.test(e)), ["GF_SECURITY_ADMIN_PASSWORD__FILE=/run/secrets/grafana-admin-password"]);
+            assert.ok(isSecret(grafana.inputs.uploads));
+            const uploads = grafana.inputs.uploads.value as { file: string; content: string }[];
+            assert.deepEqual(uploads[0], { file: "/run/secrets/grafana-admin-password", content: "x".repeat(24) });
+            assert.equal(uploads.filter((u) => u.file.endsWith(".json")).length, 3);
+            assert.equal(grafana.inputs.user, "472");
+            assert.deepEqual(grafana.inputs.healthcheck, {
+                tests: httpCheck("http://127.0.0.1:3000/api/health", `exec 3<>/dev/tcp/127.0.0.1/3000 && printf 'GET /api/health HTTP/1.0\\r\\n\\r\\n' >&3 && read -r _ code _ <&3 && [ "$code" = 200 ]`),
+                interval: "10s",
+                timeout: "3s",
+                retries: 3,
+                startPeriod: "30s",
+            });
+            assert.deepEqual([grafana.inputs.memory, grafana.inputs.memorySwap, grafana.inputs.memoryReservation, grafana.inputs.cpus], [512, 512, 128, "0.5"]);
             assert.equal(run.outputs.grafanaUrl, "http://127.0.0.1:3000");
         });
 

@@ -104,7 +104,7 @@ export class TraefikProxy extends pulumi.ComponentResource {
                                     ],
                                     readinessProbe: { httpGet: { path: "/ping", port: pingPort }, periodSeconds: 2, failureThreshold: 2 },
                                     livenessProbe: { httpGet: { path: "/ping", port: pingPort }, periodSeconds: 10 },
-                                    resources: { requests: { cpu: "50m", memory: "50Mi" }, limits: { memory: "256Mi" } },
+                                    resources: { requests: { cpu: "50m", memory: "50Mi" }, limits: { cpu: "1", memory: "256Mi" } },
                                     securityContext: { runAsNonRoot: true, runAsUser: 65532, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false },
                                     volumeMounts: [{ name: "dynamic", mountPath: dynamicConfigDir, readOnly: true }, { name: "tmp", mountPath: "/tmp" }],
                                 },
