@@ -7,7 +7,7 @@ import { repoRoot } from "./support/pulumiHarness";
 // count: a cycle of types still ties the files together), and each layer importing only what is under it.
 
 /** The program, the lab CLI, the probe and the benchmark: everything a user runs. */
-const entryPoints = ["index.ts", "tools/lab/cli.ts", "tools/probe/cli.ts", "tools/bench/switchBenchmark.ts", "app/src/main.ts"];
+const entryPoints = ["index.ts", "tools/lab/cli.ts", "tools/probe/cli.ts", "tools/preview/cli.ts", "tools/bench/switchBenchmark.ts", "tools/bench/previewBenchmark.ts", "policy/index.ts", "app/src/main.ts"];
 
 function productFiles(): string[] {
     const out: string[] = [];
@@ -21,7 +21,7 @@ function productFiles(): string[] {
             }
         }
     };
-    ["components", "monitoring", "tools", "app/src"].forEach(walk);
+    ["components", "monitoring", "tools", "policy", "app/src"].forEach(walk);
     return [...out, "index.ts"].sort();
 }
 

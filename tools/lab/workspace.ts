@@ -35,7 +35,8 @@ export function labEnv(scratchDir: string | undefined, passphrase = process.env.
         ...(scratchDir === undefined ? {} : { PULUMI_BACKEND_URL: `file://${path.join(scratchDir, "state")}` }),
         PULUMI_CONFIG_PASSPHRASE: passphrase,
         PULUMI_SKIP_UPDATE_CHECK: "true",
-        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+        // Plugins come from scripts/toolchain.sh; a machine that can download them (the PR workflow) says false.
+        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: process.env.PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION ?? "true",
         PULUMI_SKIP_CONFIRMATIONS: "true",
     };
 }
@@ -48,7 +49,8 @@ export async function openLabStack(options: LabStackOptions): Promise<LabStack> 
     fs.mkdirSync(path.join(scratchDir, "state"), { recursive: true });
     const project = {
         name: "rollout-lab",
-        runtime: { name: "nodejs", options: { typescript: true } },
+        // The repo's tsconfig.pulumi.json, as its Pulumi.yaml names it: compiled without type-checking.
+        runtime: { name: "nodejs", options: { typescript: true, tsconfig: path.join(repoRoot, "tsconfig.pulumi.json") } },
         main: repoRoot,
         stackConfigDir: "stacks",
         backend: { url: `file://${path.join(scratchDir, "state")}` },
