@@ -20,7 +20,7 @@ describe("pull-request previews", () => {
         assert.deepEqual(changedStacks(["stacks/Pulumi.kind-gone.yaml"], stacks), []);
     });
 
-    it("read the CLI's streamed events: planned inputs (secrets as [secret]), policy findings, errors, counts", () => {
+    it("read the CLI's streamed events: planned inputs (secrets as [secret], the checkout as <repo>), policy findings, errors, counts", () => {
         const lines = [
             JSON.stringify({ sequence: 1, preludeEvent: { config: {} } }),
             JSON.stringify({
@@ -30,7 +30,7 @@ describe("pull-request previews", () => {
                         op: "create",
                         urn: "urn:pulumi:swarm-canary::rollout-lab::rollout-lab:swarm:AppServices$docker:index/service:Service::demo-canary",
                         type: "docker:index/service:Service",
-                        new: { inputs: { name: "lab-demo-canary", env: { TOKEN: { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", ciphertext: "[secret]" } } } },
+                        new: { inputs: { name: "lab-demo-canary", build: { context: "/src/lab/app" }, env: { TOKEN: { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", ciphertext: "[secret]" } } } },
                     },
                 },
             }),
@@ -40,13 +40,14 @@ describe("pull-request previews", () => {
             "not json",
             JSON.stringify({ sequence: 6, summaryEvent: { resourceChanges: { create: 25 }, result: "failed" } }),
         ];
-        const r = parseEvents("swarm-canary", lines);
+        const r = parseEvents("swarm-canary", lines, "/src/lab");
         assert.deepEqual(r.resources, {
             "rollout-lab::rollout-lab:swarm:AppServices$docker:index/service:Service::demo-canary": {
                 type: "docker:index/service:Service",
                 name: "demo-canary",
                 op: "create",
-                inputs: { name: "lab-demo-canary", env: { TOKEN: "[secret]" } },
+                // The checkout's path is <repo>: two checkouts of the same code compare equal.
+                inputs: { name: "lab-demo-canary", build: { context: "<repo>/app" }, env: { TOKEN: "[secret]" } },
             },
         });
         assert.deepEqual(r.policy, [{ policy: "pinned-image", level: "mandatory", resource: "lab-edge", message: "lab-edge: image x:latest is not pinned" }]);

@@ -57,19 +57,22 @@ export function resourceKey(urn: string): string {
 
 const secretSig = "4dabf18193072939515e22adb298388d";
 
-/** Inputs with the engine's secret wrappers replaced by "[secret]". */
-function plain(v: unknown): unknown {
-    if (Array.isArray(v)) return v.map(plain);
+/**
+ * Inputs with the engine's secret wrappers replaced by "[secret]", and the checkout's own path by
+ * "<repo>" (the images' build contexts), so two checkouts of the same code compare equal.
+ */
+function plain(v: unknown, root: string | undefined): unknown {
+    if (Array.isArray(v)) return v.map((x) => plain(x, root));
     if (v && typeof v === "object") {
         const o = v as Record<string, unknown>;
         if (secretSig in o) return "[secret]";
-        return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, plain(x)]));
+        return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, plain(x, root)]));
     }
-    return v;
+    return typeof v === "string" && root ? v.split(root).join("<repo>") : v;
 }
 
 /** The result of a preview from the CLI's streamed engine events (one JSON object a line). */
-export function parseEvents(stack: string, lines: string[]): Omit<PreviewResult, "exitCode" | "seconds" | "ok"> & { result?: string } {
+export function parseEvents(stack: string, lines: string[], root?: string): Omit<PreviewResult, "exitCode" | "seconds" | "ok"> & { result?: string } {
     const resources: Record<string, PlannedResource> = {};
     const policy: PolicyFinding[] = [];
     const errors: string[] = [];
@@ -86,7 +89,7 @@ export function parseEvents(stack: string, lines: string[]): Omit<PreviewResult,
         if (e.resourcePreEvent) {
             const m = e.resourcePreEvent.metadata;
             const state = m.new ?? m.old ?? {};
-            resources[resourceKey(m.urn)] = { type: m.type, name: m.urn.split("::").pop(), op: m.op, inputs: plain(state.inputs ?? {}) as Record<string, unknown> };
+            resources[resourceKey(m.urn)] = { type: m.type, name: m.urn.split("::").pop(), op: m.op, inputs: plain(state.inputs ?? {}, root) as Record<string, unknown> };
         } else if (e.policyEvent) {
             const p = e.policyEvent;
             // The message is the policy's description, a newline, then what it found.
@@ -119,7 +122,7 @@ export async function previewStack(options: PreviewOptions): Promise<PreviewResu
             timeout: 10 * 60 * 1000,
         });
         const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-        const parsed = parseEvents(options.stack, (run.stdout ?? "").split("\n"));
+        const parsed = parseEvents(options.stack, (run.stdout ?? "").split("\n"), repoRoot);
         const exitCode = run.status ?? 1;
         const stderr = (run.stderr ?? "").split("\n").filter((l) => /^error:/.test(l.trim())).map((l) => l.trim());
         const errors = [...parsed.errors, ...stderr.filter((l) => !parsed.errors.some((e) => e.includes(l.replace(/^error:\s*/, ""))))];
