@@ -14,6 +14,7 @@ import { Command } from "commander";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import * as YAML from "yaml";
 import { repoRoot } from "../lab/stackFile";
 import { labEnv } from "../lab/workspace";
 import { previewStack } from "../preview/previewStack";
@@ -28,7 +29,7 @@ function median(xs: number[]): number {
 function emptyProgram(): { dir: string; preview(): number } {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rollout-lab-bench-empty-"));
     fs.mkdirSync(path.join(dir, "state"));
-    fs.writeFileSync(path.join(dir, "Pulumi.yaml"), `name: empty\nruntime:\n  name: nodejs\n  options:\n    typescript: true\nbackend:\n  url: file://${path.join(dir, "state")}\n`);
+    fs.writeFileSync(path.join(dir, "Pulumi.yaml"), YAML.stringify({ name: "empty", runtime: { name: "nodejs", options: { typescript: true } }, backend: { url: `file://${path.join(dir, "state")}` } }));
     fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "empty", main: "index.ts" }));
     fs.writeFileSync(path.join(dir, "tsconfig.json"), JSON.stringify({ compilerOptions: { strict: true, target: "es2022", module: "commonjs", types: ["node"], skipLibCheck: true } }));
     fs.writeFileSync(path.join(dir, "index.ts"), "export {};\n");

@@ -9,16 +9,11 @@ import { execFileSync } from "child_process";
 import { Command } from "commander";
 import * as fs from "fs";
 import * as path from "path";
+import { configPair, stackArg } from "../lab/cliArgs";
 import { knownStacks } from "../lab/stackFile";
 import { changedStacks } from "./changedStacks";
 import { StackComparison, commentBody } from "./comment";
 import { PreviewResult, previewStack } from "./previewStack";
-
-function keyValues(v: string, prev: Record<string, string>): Record<string, string> {
-    const i = v.indexOf("=");
-    if (i < 1) throw new Error(`--config: got "${v}"; allowed: key=value, e.g. rollout-lab:gatewayApi.crds=/path/crds.yaml`);
-    return { ...prev, [v.slice(0, i)]: v.slice(i + 1) };
-}
 
 const program = new Command("preview").description("pull-request previews of the lab's stacks, with the policy pack");
 
@@ -43,11 +38,10 @@ program
     .argument("[stacks...]", "stacks of stacks/")
     .option("--all", "every stack of stacks/")
     .option("--out <dir>", "write each result as <dir>/<stack>.json")
-    .option("--config <key=value>", "config on top of each stack file (repeatable)", keyValues, {})
+    .option("--config <key=value>", "config on top of each stack file (repeatable), e.g. rollout-lab:gatewayApi.crds=<file>", configPair, {})
     .option("--no-policy", "without the policy pack")
     .action(async (stacks: string[], o: { all?: boolean; out?: string; config: Record<string, string>; policy: boolean }) => {
-        const names = o.all ? knownStacks() : stacks;
-        for (const s of names) if (!knownStacks().includes(s)) throw new Error(`stack: got "${s}"; allowed: ${knownStacks().join(", ")}`);
+        const names = o.all ? knownStacks() : stacks.map(stackArg);
         if (names.length === 0) throw new Error("no stack: name stacks, or --all");
         if (o.out) fs.mkdirSync(o.out, { recursive: true });
         let failed = 0;

@@ -72,12 +72,11 @@ function plain(v: unknown, root: string | undefined): unknown {
 }
 
 /** The result of a preview from the CLI's streamed engine events (one JSON object a line). */
-export function parseEvents(stack: string, lines: string[], root?: string): Omit<PreviewResult, "exitCode" | "seconds" | "ok"> & { result?: string } {
+export function parseEvents(stack: string, lines: string[], root?: string): Omit<PreviewResult, "exitCode" | "seconds" | "ok"> {
     const resources: Record<string, PlannedResource> = {};
     const policy: PolicyFinding[] = [];
     const errors: string[] = [];
     let changes: Record<string, number> = {};
-    let result: string | undefined;
     for (const line of lines) {
         if (!line.trim().startsWith("{")) continue;
         let e: Record<string, any>;
@@ -102,10 +101,9 @@ export function parseEvents(stack: string, lines: string[], root?: string): Omit
             errors.push(String(e.diagnosticEvent.message).trim());
         } else if (e.summaryEvent) {
             changes = e.summaryEvent.resourceChanges ?? {};
-            result = e.summaryEvent.result;
         }
     }
-    return { stack, changes, resources, policy, errors, result };
+    return { stack, changes, resources, policy, errors };
 }
 
 export async function previewStack(options: PreviewOptions): Promise<PreviewResult> {
@@ -126,8 +124,7 @@ export async function previewStack(options: PreviewOptions): Promise<PreviewResu
         const exitCode = run.status ?? 1;
         const stderr = (run.stderr ?? "").split("\n").filter((l) => /^error:/.test(l.trim())).map((l) => l.trim());
         const errors = [...parsed.errors, ...stderr.filter((l) => !parsed.errors.some((e) => e.includes(l.replace(/^error:\s*/, ""))))];
-        const { result: _result, ...rest } = parsed;
-        return { ...rest, errors, ok: exitCode === 0, exitCode, seconds };
+        return { ...parsed, errors, ok: exitCode === 0, exitCode, seconds };
     } finally {
         await lab.stack.workspace.removeStack(options.stack, { force: true }).catch(() => undefined);
         lab.remove();
