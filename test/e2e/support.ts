@@ -10,6 +10,9 @@ import { runRollout } from "../../tools/lab/rollout";
 import { loadStackConfig } from "../../tools/lab/stackFile";
 import { rolloutPlan } from "../../components/plan";
 import { LabStack, openLabStack } from "../../tools/lab/workspace";
+import { CheckReport, runChecks } from "../../tools/lab/checkCommand";
+import { formatLine } from "../../tools/lab/check";
+import * as path from "path";
 
 // What the Swarm and kind end-to-end suites share: `pulumi up` with its checks, the probe around a
 // change, sequential samples, and the figures each case records.
@@ -213,6 +216,8 @@ export interface StackCase {
     /** What of the lab is left in the engine; must be empty after destroy. */
     leftovers: () => string[];
     leftoversMessage: string;
+    /** Runs after destroy, while the (empty) stack still exists. */
+    afterDestroy?: (lab: LabStack) => Promise<void>;
 }
 
 /** up -> body (the change) -> an unchanged up -> destroy (always), with the figures recorded. */
@@ -230,7 +235,26 @@ export async function withStack(c: StackCase, body: (lab: LabStack, record: Reco
         record.destroyS = seconds(t0);
         log(`pulumi destroy: ${result.summary.result} in ${record.destroyS} s`);
         c.results.push(record);
-        lab.remove();
+        try {
+            await c.afterDestroy?.(lab);
+        } finally {
+            lab.remove();
+        }
         assert.deepEqual(c.leftovers(), [], c.leftoversMessage);
     }
+}
+
+/** `lab check` on a case's stack (its scratch project's stack file and state), each line logged. */
+export async function labCheck(lab: LabStack, stack: string, step?: number, headerValue?: string): Promise<CheckReport> {
+    const report = await runChecks(stack, lab.stack, { step, headerValue, stacksDir: path.join(lab.scratchDir, "stacks") });
+    log(`lab check ${stack}${step === undefined ? "" : ` --step ${step}`}: ${report.ok ? "ok" : "FAILED"}`);
+    for (const line of report.checks) {
+        log(`  ${formatLine(line)}`);
+    }
+    return report;
+}
+
+/** Each check's status by name, for asserting a whole report at once: { entry: "pass", tasks: "fail" }. */
+export function statuses(report: CheckReport): Record<string, string> {
+    return Object.fromEntries(report.checks.map((c) => [c.check, c.status]));
 }

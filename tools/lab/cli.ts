@@ -13,6 +13,7 @@ import { LabUsageError } from "../../components/plan";
 import { configPair, err, exitCodes, number, parseSteps, stackArg } from "./cliArgs";
 import { rolloutAction } from "./rolloutCommand";
 import { compareAction } from "./compareCommand";
+import { checkCommand } from "./checkCommand";
 
 
 export function labProgram(): Command {
@@ -81,6 +82,8 @@ export function labProgram(): Command {
         .action(async (stackName: string, opts) => {
             process.exitCode = await rolloutAction(stackArg(stackName), opts);
         });
+
+    program.addCommand(checkCommand());
 
     program
         .command("compare")
