@@ -209,3 +209,14 @@ describe("lab check: reading the live lab", () => {
         assert.equal(configValue(config, "rollout-lab:abtest.value"), undefined);
     });
 });
+
+describe("lab CLI: an engine failure printed once", () => {
+    it("keeps the distinct error lines of the Automation API's error, which repeats the streamed output", () => {
+        const { errorText } = require("../tools/lab/cli") as typeof import("../tools/lab/cli");
+        const { CommandError } = require("@pulumi/pulumi/automation") as typeof import("@pulumi/pulumi/automation");
+        const streamed = "Diagnostics:\n  docker:index:Volume (v):\n    error: failed to connect to any docker daemon\n";
+        const e = new (CommandError as unknown as new (r: unknown) => Error)({ stdout: streamed, stderr: streamed, code: 255, err: undefined, toString: () => `code: 255\n stdout: ${streamed}\n stderr: ${streamed}` });
+        assert.equal(errorText(e), "the Pulumi command failed (its output is above):\n  error: failed to connect to any docker daemon");
+        assert.equal(errorText(new Error("stack: got x")), "stack: got x");
+    });
+});

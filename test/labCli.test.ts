@@ -23,10 +23,41 @@ describe("lab CLI", function () {
     it("--help lists every subcommand", () => {
         const r = lab("--help");
         assert.equal(r.status, 0);
-        for (const c of ["stacks", "up <stack>", "preview <stack>", "down <stack>", "probe", "rollout [options] <stack>", "compare", "report", "config <stack>"]) {
+        for (const c of ["stacks", "up <stack>", "preview <stack>", "down <stack>", "probe", "rollout [options] <stack>", "compare", "report", "config [options] <stack>", "check [options] <stack>"]) {
             assert.ok(r.stdout.includes(c), c);
         }
         assert.match(lab("rollout", "--help").stdout, /--steps <list>[\s\S]*--wait <seconds>[\s\S]*--dry-run/);
+    });
+
+    it("--help of the program and of each command that can fail gives its exit codes", () => {
+        assert.match(lab("--help").stdout, /Exit codes: 0 done, 1 failed, 2 bad usage or config, 3 rolled back \(lab rollout\)/);
+        assert.match(lab("rollout", "--help").stdout, /Exit codes: 0 promoted \(every step passed\), 3 rolled back/);
+        assert.match(lab("check", "--help").stdout, /Exit codes: 0 every check passed \(skips are printed, not failures\), 1 a check failed, 2 bad usage or config\./);
+        for (const c of ["up", "preview", "down"]) {
+            assert.match(lab(c, "--help").stdout, /Exit codes: 0 done, 1 the Pulumi command failed/, c);
+        }
+    });
+
+    it("config shows the keys the stack's platform reads; --all every key", () => {
+        const swarm = JSON.parse(lab("config", "swarm-canary").stdout);
+        assert.deepEqual(Object.keys(swarm).sort(), ["app", "bluegreen", "canary", "candidate", "measure", "monitoring", "namespace", "platform", "release", "shadow", "stable", "strategy", "swarm", "traffic"]);
+        assert.deepEqual(swarm.canary, { weight: 10 }, "no totalReplicas beside 3 + 1 tasks");
+        const kind = JSON.parse(lab("config", "kind-canary").stdout);
+        assert.equal(kind.swarm, undefined);
+        assert.deepEqual(kind.canary, { weight: 10, totalReplicas: 10 });
+        assert.equal(kind.traefik, undefined);
+        const traefik = JSON.parse(lab("config", "kind-canary-traefik").stdout);
+        assert.deepEqual([traefik.traefik !== undefined, traefik.gatewayApi !== undefined, traefik.istio, traefik.canary.totalReplicas], [true, true, undefined, undefined]);
+        const all = JSON.parse(lab("config", "swarm-canary", "--all").stdout);
+        assert.equal(all.canary.totalReplicas, 10);
+        assert.ok(all.kind !== undefined && all.istio !== undefined);
+    });
+
+    it("tools/lab/lab.js (npx lab) runs the same program", () => {
+        const r = spawnSync(process.execPath, [path.join(repoRoot, "tools", "lab", "lab.js"), "check", "no-such-stack"], { encoding: "utf8", cwd: repoRoot, timeout: 60_000 });
+        assert.equal(r.status, 2);
+        assert.equal(r.stderr.split("\n").filter((l) => l.startsWith("lab: ")).length, 1, "the error printed once");
+        assert.match(r.stderr, /^lab: stack: got "no-such-stack"; allowed: kind-abtest-istio, /m);
     });
 
     it("rollout --dry-run prints the checked plan of a canary with --steps, and of blue/green", () => {

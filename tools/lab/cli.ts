@@ -1,5 +1,6 @@
 // lab: the lab's command line. Stacks up and down, the traffic probe, a guided rollout with automatic
 // rollback, and the strategy comparison with its report. Run: npm run lab -- <command> --help
+import * as automation from "@pulumi/pulumi/automation";
 import { Command, CommanderError, InvalidArgumentError } from "commander";
 import * as fs from "fs";
 import * as path from "path";
@@ -8,7 +9,7 @@ import { probeCommand } from "../probe/cli";
 import { StrategyResult } from "./compare";
 import { engineOutput, projectStack } from "./engine";
 import { writeReport } from "./report";
-import { knownStacks, loadStackConfig, repoRoot } from "./stackFile";
+import { knownStacks, loadStackConfig, platformView, repoRoot } from "./stackFile";
 import { LabUsageError } from "../../components/plan";
 import { configPair, err, exitCodes, number, parseSteps, stackArg } from "./cliArgs";
 import { rolloutAction } from "./rolloutCommand";
@@ -22,7 +23,11 @@ export function labProgram(): Command {
         .showHelpAfterError()
         // Commander's own errors (bad option values, unknown commands) become exceptions: exit code 2 below.
         .exitOverride()
-        .addHelpText("after", "\nStacks are the files in stacks/ (Pulumi.<stack>.yaml). State stays in ./.pulumi (the project's local backend).");
+        .addHelpText(
+            "after",
+            "\nStacks are the files in stacks/ (Pulumi.<stack>.yaml). State stays in ./.pulumi (the project's local backend).\n" +
+                `Exit codes: ${exitCodes.ok} done, ${exitCodes.failed} failed, ${exitCodes.usage} bad usage or config, ${exitCodes.rolledBack} rolled back (lab rollout); each command's --help says which it uses.`,
+        );
 
     program
         .command("stacks")
@@ -46,6 +51,7 @@ export function labProgram(): Command {
         program
             .command(`${name} <stack>`)
             .description(what)
+            .addHelpText("after", `\nExit codes: ${exitCodes.ok} done, ${exitCodes.failed} the Pulumi command failed (its output is on stderr), ${exitCodes.usage} bad usage or stack config.`)
             .action(async (stackName: string) => {
                 stackArg(stackName);
                 loadStackConfig(stackName); // a bad stack file is reported before the engine starts
@@ -79,6 +85,11 @@ export function labProgram(): Command {
         .option("--url <url>", "where the probe sends requests (default: the stack's entryUrl output)")
         .option("--dry-run", "print the checked plan and stop")
         .option("--json", "print the result as JSON on stdout")
+        .addHelpText(
+            "after",
+            `\nExit codes: ${exitCodes.ok} promoted (every step passed), ${exitCodes.rolledBack} rolled back (a step breached a threshold or had too few requests), ` +
+                `${exitCodes.usage} bad usage or config (nothing changed), ${exitCodes.failed} another failure (a pulumi up or Prometheus read failed).`,
+        )
         .action(async (stackName: string, opts) => {
             process.exitCode = await rolloutAction(stackArg(stackName), opts);
         });
@@ -108,6 +119,7 @@ export function labProgram(): Command {
         )
         .option("--keep", "leave each stack up afterwards")
         .option("--dry-run", "print each stack's checked plan and stop")
+        .addHelpText("after", `\nExit codes: ${exitCodes.ok} the report was written, ${exitCodes.failed} a stack's up, change or destroy failed, ${exitCodes.usage} bad usage or config (nothing deployed).`)
         .action(async (opts) => {
             process.exitCode = await compareAction(opts);
         });
@@ -124,25 +136,46 @@ export function labProgram(): Command {
 
     program
         .command("config <stack>")
-        .description("print the stack's checked config, defaults filled (what the program and the CLI act on)")
-        .action((stackName: string) => {
+        .description("print the stack's checked config, defaults filled: the keys its platform and traffic provider read (--all: every key)")
+        .option("--all", "every key of the schema, including those this stack's platform does not read")
+        .addHelpText("after", `\nExit codes: ${exitCodes.ok} printed, ${exitCodes.usage} unknown stack or bad stack config.`)
+        .action((stackName: string, opts: { all?: boolean }) => {
             stackArg(stackName);
-            process.stdout.write(`${JSON.stringify(loadStackConfig(stackName), null, 2)}\n`);
+            const config = loadStackConfig(stackName);
+            process.stdout.write(`${JSON.stringify(opts.all ? config : platformView(config), null, 2)}\n`);
         });
 
     return program;
 }
 
-if (require.main === module) {
+/**
+ * What a failure prints, once. The engine's output has already streamed to stderr, and the Automation
+ * API's error repeats all of it (its stdout and stderr): keep only the distinct `error:` lines.
+ */
+export function errorText(e: unknown): string {
+    const message = e instanceof Error ? e.message : String(e);
+    if (!(e instanceof automation.CommandError)) {
+        return message;
+    }
+    const errors = [...new Set(message.split("\n").map((l) => l.trim()).filter((l) => l.startsWith("error:")))];
+    return `the Pulumi command failed (its output is above)${errors.length > 0 ? `:\n  ${errors.join("\n  ")}` : ""}`;
+}
+
+/** Runs the lab CLI on `argv` (as process.argv) and exits with its code: tools/lab/lab.js and `npm run lab`. */
+export function main(argv: string[]): void {
     labProgram()
-        .parseAsync(process.argv)
+        .parseAsync(argv)
         .catch((e: unknown) => {
             if (e instanceof CommanderError) {
                 // Already printed by commander; help and --version are not errors.
                 process.exit(e.exitCode === 0 ? exitCodes.ok : exitCodes.usage);
             }
             const usage = e instanceof LabUsageError || e instanceof LabConfigError;
-            err(`lab: ${(e as Error).message}\n`);
+            err(`lab: ${errorText(e)}\n`);
             process.exit(usage ? exitCodes.usage : exitCodes.failed);
         });
+}
+
+if (require.main === module) {
+    main(process.argv);
 }

@@ -89,3 +89,46 @@ function pathSegments(pathKey: string): (string | number)[] {
 export function balancesPerConnection(config: LabConfig): boolean {
     return config.platform !== "swarm" && config.traffic === "native";
 }
+
+/** Sections only a Kubernetes stack reads, and the traffic providers' own sections with the providers that read them. */
+const kubernetesOnly = ["kind", "kubernetes", "rolling", "hpa", "renderYamlTo", "traefik", "gatewayApi", "ingressNginx", "linkerd", "istio"] as const;
+const providerSections: Record<string, readonly string[]> = {
+    traefik: ["traefik", "gatewayApi"],
+    nginx: ["ingressNginx"],
+    linkerd: ["linkerd", "ingressNginx"],
+    istio: ["istio"],
+};
+
+/**
+ * The config a stack's platform and traffic provider act on (`lab config`): a Swarm stack without the
+ * Kubernetes sections (and without canary.totalReplicas, which only a native Kubernetes canary reads);
+ * a Kubernetes stack without `swarm`, without `kind` on an existing cluster, and with only its own
+ * provider's section.
+ */
+export function platformView(config: LabConfig): Record<string, unknown> {
+    const view: Record<string, unknown> = { ...config };
+    if (config.platform === "swarm") {
+        for (const k of kubernetesOnly) {
+            delete view[k];
+        }
+    } else {
+        delete view.swarm;
+        if (config.platform !== "kind") {
+            delete view.kind;
+        }
+        const own = new Set(providerSections[config.traffic ?? "native"] ?? []);
+        if (config.traffic === "istio" && config.istio.routes === "httpRoute") {
+            own.add("gatewayApi");
+        }
+        for (const k of ["traefik", "gatewayApi", "ingressNginx", "linkerd", "istio"]) {
+            if (!own.has(k)) {
+                delete view[k];
+            }
+        }
+    }
+    if (!(config.platform !== "swarm" && config.traffic === "native")) {
+        const { totalReplicas: _, ...canary } = config.canary;
+        view.canary = canary;
+    }
+    return view;
+}
