@@ -1,6 +1,5 @@
-import { execFileSync } from "child_process";
 import { LabStack } from "../../tools/lab/workspace";
-import { log, withStack as withStackCase } from "./support";
+import { docker, log, withStack as withStackCase } from "./support";
 
 // What the kind end-to-end suites share: the cluster's name and entry, what a stack may leave in the
 // engine, the node containers' memory, and the config every case runs with.
@@ -9,9 +8,7 @@ export const entry = "http://127.0.0.1:8080/";
 export const clusterName = "rollout-lab";
 export const baseImage = process.env.E2E_BASE_IMAGE ?? "rollout-lab/debian-base:bookworm";
 
-export function docker(...args: string[]): string {
-    return execFileSync("docker", args, { encoding: "utf8" }).trim();
-}
+export { docker };
 
 export const volumes = (): string[] => docker("volume", "ls", "--format", "{{.Name}}").split("\n").filter(Boolean);
 

@@ -1,5 +1,6 @@
 import { strict as assert } from "assert";
 import * as http from "http";
+import { execFileSync } from "child_process";
 import { LabConfig } from "../../components/config";
 import { Probe } from "../../tools/probe/probe";
 import { ProbeSummary } from "../../tools/probe/summary";
@@ -35,6 +36,9 @@ export async function up(lab: LabStack, what: string): Promise<UpResult> {
     const changes = (result.summary.resourceChanges ?? {}) as Record<string, number>;
     log(`pulumi up (${what}): ${result.summary.result} in ${took} s, ${JSON.stringify(changes)}`);
     assert.equal(result.summary.result, "succeeded");
+    // An export the stack does not have (kubeconfig on Swarm, kialiUrl without Istio) must not be exported
+    // as undefined: the engine would warn "Undefined value (name) will not show as a stack output".
+    assert.doesNotMatch(`${result.stdout}\n${result.stderr}`, /Undefined value/, "the program exported an undefined output");
     for (const line of result.stderr.split("\n").filter((l) => /warning/i.test(l))) {
         log(`  engine: ${line.trim()}`);
     }
@@ -257,4 +261,21 @@ export async function labCheck(lab: LabStack, stack: string, step?: number, head
 /** Each check's status by name, for asserting a whole report at once: { entry: "pass", tasks: "fail" }. */
 export function statuses(report: CheckReport): Record<string, string> {
     return Object.fromEntries(report.checks.map((c) => [c.check, c.status]));
+}
+
+export function docker(...args: string[]): string {
+    return execFileSync("docker", args, { encoding: "utf8" }).trim();
+}
+
+/** The lab's services, networks, configs, volumes and containers left in the engine. */
+export function swarmLeftovers(): string[] {
+    // Services and configs exist only in Swarm mode (the first `pulumi up` switches it on).
+    const swarm = docker("info", "--format", "{{.Swarm.LocalNodeState}}") === "active";
+    return [
+        ...(swarm ? docker("service", "ls", "--format", "service {{.Name}}").split("\n") : []),
+        ...docker("network", "ls", "--format", "network {{.Name}}").split("\n"),
+        ...(swarm ? docker("config", "ls", "--format", "config {{.Name}}").split("\n") : []),
+        ...docker("volume", "ls", "--format", "volume {{.Name}}").split("\n"),
+        ...docker("ps", "-a", "--format", "container {{.Names}}").split("\n"),
+    ].filter((l) => l.includes("rollout-lab"));
 }

@@ -1,9 +1,8 @@
 import { strict as assert } from "assert";
-import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { LabStack } from "../../tools/lab/workspace";
-import { labCheck, log, monitoringImagesFromEnv, probeAround as probeAt, recordProbe, rolloutCase, sample as sampleAt, statuses, up, withStack as withStackCase, ProbeAroundOptions } from "./support";
+import { docker, labCheck, log, monitoringImagesFromEnv, probeAround as probeAt, recordProbe, rolloutCase, sample as sampleAt, statuses, up, withStack as withStackCase, swarmLeftovers as leftovers, ProbeAroundOptions } from "./support";
 
 // End to end on the local Docker Swarm with the real Pulumi engine, for every swarm stack: `pulumi up`,
 // probe at 100 requests/s, the stack's change with `pulumi up` under that load, a second `pulumi up`
@@ -19,23 +18,6 @@ const entry = "http://127.0.0.1:8080/";
 const results: Record<string, unknown>[] = [];
 const probeAround = (change: () => Promise<unknown>, options?: ProbeAroundOptions) => probeAt(entry, change, options);
 const sample = (count: number, headers?: Record<string, string>) => sampleAt(entry, count, headers);
-
-function docker(...args: string[]): string {
-    return execFileSync("docker", args, { encoding: "utf8" }).trim();
-}
-
-/** Our services, networks, configs, volumes and containers left in the engine. */
-function leftovers(): string[] {
-    // Services and configs exist only in Swarm mode (the first `pulumi up` switches it on).
-    const swarm = docker("info", "--format", "{{.Swarm.LocalNodeState}}") === "active";
-    return [
-        ...(swarm ? docker("service", "ls", "--format", "service {{.Name}}").split("\n") : []),
-        ...docker("network", "ls", "--format", "network {{.Name}}").split("\n"),
-        ...(swarm ? docker("config", "ls", "--format", "config {{.Name}}").split("\n") : []),
-        ...docker("volume", "ls", "--format", "volume {{.Name}}").split("\n"),
-        ...docker("ps", "-a", "--format", "container {{.Names}}").split("\n"),
-    ].filter((l) => l.includes("rollout-lab"));
-}
 
 /** Requests to `/` that the tasks of one Swarm service have answered, read inside each task. */
 function servedByService(service: string): number {
