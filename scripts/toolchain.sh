@@ -83,6 +83,16 @@ mkdir -p "$BIN" "$SRC" "$LOGS"
 log()  { printf '[toolchain] %s\n' "$*" >&2; }
 warn() { printf '[toolchain] WARNING: %s\n' "$*" >&2; }
 now()  { date +%s; }
+
+# One build at a time per cache: a second run (another terminal, a lesson's setup) waits for the first
+# instead of building the same binaries into the same folders beside it.
+if [[ $CHECK == 0 ]] && command -v flock >/dev/null 2>&1; then
+  exec 9>"$CACHE/.lock"
+  if ! flock -n 9; then
+    log "another scripts/toolchain.sh is working in $CACHE; waiting for it to finish ..."
+    flock 9
+  fi
+fi
 SUMMARY=()
 summary() { SUMMARY+=("$(printf '%-42s %-32s %-10s %s' "$1" "$2" "$3" "$4")"); }
 

@@ -15,7 +15,8 @@ import { log, swarmLeftovers } from "./support";
 // that copy. Every command must succeed, and each `lab check` line marked `# fails: "..."` must exit 1
 // and say so. Needs what the Swarm e2e needs (a Docker engine; on a machine without registries the
 // toolchain, base and monitoring images built, which the README's own `offline` function uses).
-// E2E_LESSONS=canary,shadow runs only those lessons.
+// E2E_LESSONS=canary,shadow runs only those lessons. Each lesson's whole output goes to
+// $TMPDIR/rollout-lab-lesson-<lesson>.log.
 
 const only = (process.env.E2E_LESSONS ?? "").split(",").filter(Boolean);
 const chosen = strategies.filter((s) => only.length === 0 || only.includes(s));
@@ -50,9 +51,15 @@ function runBash(script: string, cwd: string, timeoutMs: number): Promise<{ code
         const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(E2E_|PULUMI_|MOCHA|TS_NODE)/.test(k)));
         const child = spawn("bash", [file], { cwd, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
         let output = "";
+        let partial = "";
+        // Progress without E2E_VERBOSE: each block, each command the lesson runs (bash -x), each check line.
+        const progress = /^(=== lesson|\+ (pulumi|npx|scripts|offline|npm)|(PASS|FAIL|SKIP) |LESSON:)/;
         const take = (chunk: Buffer) => {
             output += chunk.toString();
-            if (process.env.E2E_VERBOSE) process.stdout.write(chunk);
+            if (process.env.E2E_VERBOSE) return void process.stdout.write(chunk);
+            const lines = (partial + chunk.toString()).split("\n");
+            partial = lines.pop() ?? "";
+            for (const line of lines.filter((l) => progress.test(l))) log(`  ${line}`);
         };
         child.stdout.on("data", take);
         child.stderr.on("data", take);
@@ -92,6 +99,10 @@ describe("the lessons, followed literally on the local Swarm (real engine)", fun
             const t0 = Date.now();
             const { code, output } = await runBash(lessonScript([...setup, ...lessonBlocks(markdown)]), copy, 15 * 60 * 1000);
             installed = installed || fs.existsSync(path.join(copy, "node_modules"));
+            // The whole transcript, as the student's terminal would show it, outside the (removed) copy.
+            const transcript = path.join(os.tmpdir(), `rollout-lab-lesson-${strategy}.log`);
+            fs.writeFileSync(transcript, output);
+            log(`transcript: ${transcript}`);
             const seconds = Math.round((Date.now() - t0) / 1000);
             const checks = output.split("\n").filter((l) => /^(PASS|FAIL|SKIP) /.test(l));
             log(`${strategy}: exit ${code} in ${seconds} s; lab check lines: ${checks.filter((l) => l.startsWith("PASS")).length} PASS, ${checks.filter((l) => l.startsWith("FAIL")).length} FAIL, ${checks.filter((l) => l.startsWith("SKIP")).length} SKIP`);
