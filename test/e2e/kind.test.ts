@@ -1,11 +1,12 @@
 import { strict as assert } from "assert";
+import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { containerCpuByVersionExpr, containerMemoryByVersionExpr, requestsPerSecondExpr } from "../../monitoring/queries";
 import { PrometheusClient } from "../../tools/lab/prometheus";
 import { LabStack } from "../../tools/lab/workspace";
 import { clusterName, entry, kindOverrides, leftovers, share, withKindStack } from "./kindCluster";
-import { log, monitoringImagesFromEnv, probeAround, recordProbe, rolloutCase, sampleNewConnections, up } from "./support";
+import { labCheck, log, monitoringImagesFromEnv, probeAround, recordProbe, rolloutCase, sampleNewConnections, statuses, up } from "./support";
 
 // End to end on a real kind cluster with the real Pulumi engine, for the native kind stacks: the first
 // `pulumi up` creates the cluster, loads the images and deploys; the probe sends 100 requests/s, each on
@@ -24,6 +25,15 @@ import { log, monitoringImagesFromEnv, probeAround, recordProbe, rolloutCase, sa
 //   E2E_RESULTS                a JSON file for the figures; E2E_VERBOSE=1 shows the engine's output
 
 const results: Record<string, unknown>[] = [];
+
+/** kubectl against the stack's cluster, with its kubeconfig output. */
+async function kubectl(lab: LabStack, ...args: string[]): Promise<string> {
+    const kubeconfig = String((await lab.stack.outputs()).kubeconfig?.value ?? "");
+    assert.ok(kubeconfig, "the stack exports its kubeconfig");
+    const file = path.join(lab.scratchDir, "kubeconfig");
+    fs.writeFileSync(file, kubeconfig, { mode: 0o600 });
+    return execFileSync("kubectl", ["--kubeconfig", file, ...args], { encoding: "utf8" });
+}
 const sample = (count: number) => sampleNewConnections(entry, count);
 
 describe("kind lab end to end (real engine, real kind cluster)", function () {
@@ -107,6 +117,9 @@ describe("kind lab end to end (real engine, real kind cluster)", function () {
             log(`weight 10: ${JSON.stringify(at10)} (${share(at10, "v2").toFixed(1)}% v2)`);
             assert.ok(Math.abs(share(at10, "v2") - 10) <= 3, JSON.stringify(at10));
             assert.equal((at10.v1 ?? 0) + (at10.v2 ?? 0), 2000, "every request answered");
+            // The canary lesson's step 1 on kind: the mix over new connections, the pods through kubectl.
+            const step1 = await labCheck(lab, "kind-canary", 1);
+            assert.deepEqual(statuses(step1), { "step config": "pass", deployed: "pass", entry: "pass", "version mix": "pass", pods: "pass", monitoring: "skip" });
             const summary = await probeAround(
                 entry,
                 async () => {
@@ -122,6 +135,15 @@ describe("kind lab end to end (real engine, real kind cluster)", function () {
             record.split = { at10: share(at10, "v2"), at50: share(at50, "v2") };
             assert.ok(Math.abs(share(at50, "v2") - 50) <= 3, JSON.stringify(at50));
             assert.equal((at50.v1 ?? 0) + (at50.v2 ?? 0), 2000, "every request answered");
+            const step2 = await labCheck(lab, "kind-canary", 2);
+            assert.equal(step2.ok, true, "lab check --step 2 after the change");
+            // Pods changed behind Pulumi's back: the candidate's Deployment scaled to 0 with kubectl.
+            await kubectl(lab, "-n", "rollout-lab", "scale", "deployment", "--selector", "app.kubernetes.io/version=v2", "--replicas", "0");
+            await kubectl(lab, "-n", "rollout-lab", "wait", "--for", "delete", "pod", "--selector", "app.kubernetes.io/version=v2", "--timeout", "60s");
+            const broken = await labCheck(lab, "kind-canary", 2);
+            assert.equal(broken.ok, false);
+            assert.equal(statuses(broken).pods, "fail", "the pods check sees v2's 0 pods");
+            assert.equal(statuses(broken)["version mix"], "fail", "no v2 answers");
         });
     });
 
