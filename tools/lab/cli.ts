@@ -1,5 +1,5 @@
 // lab: the lab's command line. Stacks up and down, the traffic probe, a guided rollout with automatic
-// rollback, and the strategy comparison with its report. Run: npm run lab -- <command> --help
+// rollback, and the strategy comparison with its report. Run: npx lab <command> --help (or npm run lab -- <command>)
 import * as automation from "@pulumi/pulumi/automation";
 import { Command, CommanderError, InvalidArgumentError } from "commander";
 import * as fs from "fs";
