@@ -199,6 +199,14 @@ async function main(): Promise<void> {
         );
     } finally {
         spawnSync("docker", ["service", "rm", originalService], { stdio: "ignore" });
+        // `service rm` returns before Swarm has removed the tasks' containers: wait for them (up to 60 s),
+        // so the images can go and the next user of the engine finds nothing of the bench's.
+        const tasksLeft = () =>
+            spawnSync("docker", ["ps", "-aq", "--filter", `label=com.docker.swarm.service.name=${originalService}`], { encoding: "utf8" }).stdout.trim();
+        for (let i = 0; i < 60 && tasksLeft() !== ""; i++) {
+            spawnSync("sleep", ["1"]);
+        }
+        if (tasksLeft() !== "") console.error(`bench-switch: ${originalService}'s task containers are still there after 60 s`);
         spawnSync("docker", ["image", "rm", "rollout-lab/orig-proxy:blue", "rollout-lab/orig-proxy:green"], { stdio: "ignore" });
         await lab.stack.destroy({});
         lab.remove();
