@@ -57,11 +57,11 @@ export function lessonScript(blocks: LessonBlock[]): string {
     const out = [
         "set -euo pipefail",
         "expect_fail() { # expect_fail TEXT COMMAND...: COMMAND must exit 1 and print TEXT",
-        '    local text="$1" rc=0; shift',
-        '    "$@" >/tmp/rollout-lab-lesson-expect.$$ 2>&1 || rc=$?',
-        "    cat /tmp/rollout-lab-lesson-expect.$$",
+        '    local text="$1" rc=0 out; shift',
+        '    out="$("$@" 2>&1)" || rc=$?',
+        '    printf "%s\\n" "$out"',
         '    if [ "$rc" -ne 1 ]; then echo "LESSON: expected exit code 1, got $rc: $*"; return 1; fi',
-        '    if ! grep -qF -- "$text" /tmp/rollout-lab-lesson-expect.$$; then echo "LESSON: expected the output to say \\"$text\\": $*"; return 1; fi',
+        '    if [[ "$out" != *"$text"* ]]; then echo "LESSON: expected the output to say \\"$text\\": $*"; return 1; fi',
         "}",
     ];
     let pending: string | undefined;
@@ -69,7 +69,7 @@ export function lessonScript(blocks: LessonBlock[]): string {
         out.push(`echo ${shellQuote(`=== lesson block ${i + 1} (${b.section})${b.background ? ", in the background" : ""}`)}`);
         if (b.background) {
             out.push(`( set -x\n${blockLines(b.code).join("\n")}\n) >/tmp/rollout-lab-lesson-bg-${i}.$$ 2>&1 &`, `bg_${i}=$!`);
-            pending = `wait "$bg_${i}"; echo ${shellQuote(`=== lesson block ${i + 1}'s output`)}; cat /tmp/rollout-lab-lesson-bg-${i}.$$`;
+            pending = `wait "$bg_${i}"; echo ${shellQuote(`=== lesson block ${i + 1}'s output`)}; cat /tmp/rollout-lab-lesson-bg-${i}.$$; rm -f /tmp/rollout-lab-lesson-bg-${i}.$$`;
             return;
         }
         out.push("set -x", ...blockLines(b.code), "{ set +x; } 2>/dev/null");
