@@ -57,11 +57,14 @@ export function lessonScript(blocks: LessonBlock[]): string {
     const out = [
         "set -euo pipefail",
         "expect_fail() { # expect_fail TEXT COMMAND...: COMMAND must exit 1 and print TEXT",
+        '    { set +x; } 2>/dev/null # no trace of the captured output (it is printed once, below)',
         '    local text="$1" rc=0 out; shift',
+        '    echo "+ $*"',
         '    out="$("$@" 2>&1)" || rc=$?',
         '    printf "%s\\n" "$out"',
         '    if [ "$rc" -ne 1 ]; then echo "LESSON: expected exit code 1, got $rc: $*"; return 1; fi',
         '    if [[ "$out" != *"$text"* ]]; then echo "LESSON: expected the output to say \\"$text\\": $*"; return 1; fi',
+        "    set -x",
         "}",
     ];
     let pending: string | undefined;
