@@ -160,3 +160,13 @@ export function createSwarmLab(config: LabConfig): LabOutputs {
 export function createLab(config: LabConfig): LabOutputs {
     return config.platform === "swarm" ? createSwarmLab(config) : createKubernetesLab(config);
 }
+
+/**
+ * The whole program: the stack's outputs (LabOutputs), only those this stack has, since an undefined
+ * export makes the engine warn "Undefined value" on every run. index.ts exports it for `pulumi up`;
+ * `lab` runs it inline through the Automation API (no Node.js language host needed).
+ */
+export function labProgram(): Record<string, unknown> {
+    const lab = createLab(loadLabConfig());
+    return Object.fromEntries(Object.entries(lab).filter(([, value]) => value !== undefined));
+}

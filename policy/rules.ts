@@ -191,12 +191,15 @@ function plaintextSecrets(r: ResourceInput): string[] {
     return found;
 }
 
+/** The lab's kind cluster resource (components/local: KindCluster), whose config goes to `kind create cluster`. */
+export const KIND_CLUSTER = "pulumi-nodejs:dynamic/rollout-lab:KindCluster";
+
 /** The kind cluster's config as the program hands it to `kind create cluster --config -`. */
 function kindPortMappings(r: ResourceInput): { containerPort: string; listenAddress: string }[] {
-    if (r.type !== "command:local:Command" || typeof r.props.stdin !== "string" || !/kind: Cluster/.test(r.props.stdin)) return [];
+    if (r.type !== KIND_CLUSTER || typeof r.props.config !== "string") return [];
     const mappings: { containerPort: string; listenAddress: string }[] = [];
     let port = "?";
-    for (const line of r.props.stdin.split("\n")) {
+    for (const line of r.props.config.split("\n")) {
         const p = /containerPort:\s*(\d+)/.exec(line);
         if (p) port = p[1];
         const a = /listenAddress:\s*"?([^"\s]+)"?/.exec(line);

@@ -1,7 +1,7 @@
 import { strict as assert } from "assert";
 import * as YAML from "yaml";
 import { ProgramRun, findResource, findResources, runProgram, stackConfig, toPulumiConfig } from "./support/pulumiHarness";
-import { COMMAND, isSecret } from "./support/expectations";
+import { KIND_CLUSTER, isSecret } from "./support/expectations";
 
 const CONFIGMAP = "kubernetes:core/v1:ConfigMap";
 const DAEMONSET = "kubernetes:apps/v1:DaemonSet";
@@ -51,7 +51,7 @@ describe("monitoring in a Kubernetes stack (on by default)", () => {
     });
 
     it("maps Grafana and Prometheus to 127.0.0.1 through kind", () => {
-        const kindConfig = YAML.parse(findResource(run, COMMAND, "lab-kind-cluster").inputs.stdin);
+        const kindConfig = YAML.parse(findResource(run, KIND_CLUSTER, "lab-kind-cluster").inputs.config);
         assert.deepEqual(kindConfig.nodes[0].extraPortMappings.slice(1), [
             { containerPort: 30300, hostPort: 3000, listenAddress: "127.0.0.1", protocol: "TCP" },
             { containerPort: 30090, hostPort: 9090, listenAddress: "127.0.0.1", protocol: "TCP" },

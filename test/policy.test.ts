@@ -102,9 +102,9 @@ describe("policy rules", () => {
         ]);
         assert.deepEqual(evaluate(open, { ...ctx, listenAddresses: ["127.0.0.1", "0.0.0.0"] }), []);
         const kind = {
-            type: "command:local:Command",
+            type: "pulumi-nodejs:dynamic/rollout-lab:KindCluster",
             name: "lab-kind-cluster",
-            props: { stdin: "kind: Cluster\nnodes:\n  - role: control-plane\n    extraPortMappings:\n      - containerPort: 30080\n        hostPort: 8080\n        listenAddress: 0.0.0.0\n" },
+            props: { config: "kind: Cluster\nnodes:\n  - role: control-plane\n    extraPortMappings:\n      - containerPort: 30080\n        hostPort: 8080\n        listenAddress: 0.0.0.0\n" },
         };
         assert.deepEqual(rulesOf(evaluate(kind, ctx)), ["ui-localhost"]);
         assert.deepEqual(rulesOf(evaluate(service({ ...goodService, endpointSpec: { ports: [{ targetPort: 80, publishedPort: 8080 }] } }), ctx)), ["ui-localhost"]);

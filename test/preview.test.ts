@@ -67,7 +67,8 @@ describe("pull-request previews", () => {
 
     it("write one comment: a section per stack, its policy findings, the changed fields against the base", () => {
         const result = (over: Partial<PreviewResult>): PreviewResult => ({ stack: "swarm-canary", ok: true, exitCode: 0, seconds: 5, changes: { create: 2 }, resources: {}, policy: [], errors: [], ...over });
-        const edge = (stdin: string) => ({ "rollout-lab::command:local:Command::lab-edge-apply": { type: "command:local:Command", name: "lab-edge-apply", op: "create", inputs: { stdin } } });
+        const routingType = "pulumi-nodejs:dynamic/rollout-lab:EdgeRouting";
+        const edge = (routing: string) => ({ [`rollout-lab::${routingType}::lab-edge-apply`]: { type: routingType, name: "lab-edge-apply", op: "create", inputs: { routing } } });
         const body = commentBody(
             [
                 { stack: "swarm-canary", head: result({ resources: edge("candidate_percent 10\n") }), base: result({ resources: edge("candidate_percent 25\n") }) },
@@ -91,7 +92,7 @@ describe("pull-request previews", () => {
                 "",
                 "| resource | field | base | this PR |",
                 "|---|---|---|---|",
-                '| command:local:Command `lab-edge-apply` | `stdin` | `"candidate_percent 25⏎"` | `"candidate_percent 10⏎"` |',
+                '| pulumi-nodejs:dynamic/rollout-lab:EdgeRouting `lab-edge-apply` | `routing` | `"candidate_percent 25⏎"` | `"candidate_percent 10⏎"` |',
                 "",
                 "### `swarm-shadow`: ❌ preview failed",
                 "",

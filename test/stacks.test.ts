@@ -1,14 +1,17 @@
 import { strict as assert } from "assert";
+import * as path from "path";
+import * as YAML from "yaml";
 import { validateKubernetesObject } from "./support/kubernetesSchema";
-import { CreatedResource, ProgramRun, findResource, findResources, runProgram, stackConfig, stackNames } from "./support/pulumiHarness";
+import { CreatedResource, ProgramRun, findResource, findResources, repoRoot, runProgram, stackConfig, stackNames } from "./support/pulumiHarness";
 import { describeSwarmStack } from "./support/swarmStackTests";
 import { HELM_RELEASE, describeRoutedStack } from "./support/routedStackTests";
 import { expectationFor } from "./support/stackExpectations";
 import {
-    COMMAND,
     SERVICE,
     HPA,
-    IMAGE,
+    KIND_CLUSTER,
+    KIND_LOAD,
+    LOCAL_IMAGE,
     K8S_PROVIDER,
     NAMESPACE,
     allContainers,
@@ -175,17 +178,21 @@ function describeKubernetesStack(stack: string): void {
 
             // Every Kubernetes stack in stacks/ is a kind stack (platform kubernetes needs a cluster of your own).
             it("creates the kind cluster, builds the images and loads them before the pods", () => {
-                const cluster = findResource(run, COMMAND, "lab-kind-cluster");
-                assert.match(cluster.inputs.create, /^kind create cluster --name rollout-lab --config - /);
-                assert.equal(cluster.inputs.delete, "kind delete cluster --name rollout-lab");
-                const images = findResources(run, IMAGE);
+                const cluster = findResource(run, KIND_CLUSTER, "lab-kind-cluster");
+                assert.equal(cluster.inputs.clusterName, "rollout-lab");
+                assert.equal(YAML.parse(cluster.inputs.config).kind, "Cluster");
+                const images = findResources(run, LOCAL_IMAGE);
                 const tags = images.map((i) => i.inputs.imageName).sort();
-                assert.deepEqual(tags, [...new Set(tags)]);
+                assert.deepEqual(tags, ["rollout-lab/demo-app:v1", "rollout-lab/demo-app:v2"]);
                 for (const image of images) {
-                    assert.equal(image.inputs.skipPush, true);
+                    assert.equal(image.inputs.context, path.join(repoRoot, "app"));
+                    assert.match(image.inputs.contextHash, /^[0-9a-f]{16}$/);
                     const tag = image.inputs.imageName.split(":")[1];
-                    const load = findResource(run, COMMAND, `lab-load-${tag}`);
-                    assert.equal(load.inputs.create, `kind load docker-image ${image.inputs.imageName} --name rollout-lab`);
+                    const load = findResource(run, KIND_LOAD, `lab-load-${tag}`);
+                    assert.equal(load.inputs.clusterName, "rollout-lab");
+                    assert.deepEqual(load.inputs.images, [image.inputs.imageName]);
+                    assert.deepEqual(load.inputs.imageIds, [`sha256:${"0".repeat(64)}`]);
+                    assert.equal(load.inputs.clusterCreatedAt, "2026-12-04T00:00:00.000Z");
                 }
                 const provider = findResources(run, K8S_PROVIDER)[0];
                 // The kubeconfig holds the cluster's admin key: it must reach the provider as a secret.

@@ -1,10 +1,11 @@
 import { strict as assert } from "assert";
-import * as command from "@pulumi/command";
+import * as YAML from "yaml";
 import { parseLabConfig } from "../components/config";
+import { KindImageLoad } from "../components/local";
 import { KubernetesPlatform, kindClusterConfig } from "../components/platform";
 import { splitReplicas } from "../components/plan";
 import { ProgramRun, findResource, findResources, runProgram, stackConfig, toPulumiConfig } from "./support/pulumiHarness";
-import { COMMAND, DEPLOYMENT, HPA, IMAGE, K8S_PROVIDER, SERVICE, deploymentNamed, deployments, envOf, theService } from "./support/expectations";
+import { DEPLOYMENT, HPA, K8S_PROVIDER, KIND_CLUSTER, KIND_LOAD, LOCAL_IMAGE, SERVICE, deploymentNamed, deployments, envOf, theService } from "./support/expectations";
 
 /** Paths (type/name/field...) where two runs registered different inputs, plus resources only one has. */
 function differences(a: ProgramRun, b: ProgramRun): string[] {
@@ -174,10 +175,11 @@ describe("platforms", () => {
 
     it("kind: the cluster config reaches `kind create cluster` on stdin", async () => {
         const run = await runProgram(withConfig("kind-canary", { "rollout-lab:kind": { workers: 2, hostPort: 9090, nodeImage: "kindest/node:v1.33.1" } }));
-        const cluster = findResource(run, COMMAND, "lab-kind-cluster");
-        assert.match(cluster.inputs.stdin, /hostPort: 9090/);
-        assert.equal((cluster.inputs.stdin.match(/role: worker/g) ?? []).length, 2);
-        assert.equal((cluster.inputs.stdin.match(/image: kindest\/node:v1.33.1/g) ?? []).length, 3);
+        const cluster = findResource(run, KIND_CLUSTER, "lab-kind-cluster");
+        assert.match(cluster.inputs.config, /hostPort: 9090/);
+        assert.equal((cluster.inputs.config.match(/role: worker/g) ?? []).length, 2);
+        assert.equal((cluster.inputs.config.match(/image: kindest\/node:v1.33.1/g) ?? []).length, 3);
+        assert.equal(YAML.parse(cluster.inputs.config).networking, undefined, "kindnetd, kind's own pod network, by default");
         assert.equal(run.outputs.entryUrl, "http://127.0.0.1:9090");
     });
 
@@ -192,34 +194,42 @@ describe("platforms", () => {
                 "rollout-lab:kind": { privileged: false, nodeImage: "rollout-lab/kind-node:v1.37.2", loadImages: ["rollout-lab/prometheus:abc", "rollout-lab/cadvisor:def"] },
             }),
         );
-        const cluster = findResource(run, COMMAND, "lab-kind-cluster");
-        assert.deepEqual(cluster.inputs.environment, { KIND_EXPERIMENTAL_NO_SYS_RESOURCE: "1" });
-        assert.equal((cluster.inputs.stdin.match(/role: worker/g) ?? []).length, 1, "one worker by default");
-        assert.match(cluster.inputs.stdin, /failCgroupV1: false/);
-        const extra = findResource(run, COMMAND, "lab-kind-load-images");
-        assert.equal(extra.inputs.create, "kind load docker-image rollout-lab/prometheus:abc rollout-lab/cadvisor:def --name rollout-lab");
-        assert.deepEqual(extra.inputs.environment, { KIND_EXPERIMENTAL_NO_SYS_RESOURCE: "1" });
-        for (const load of findResources(run, COMMAND).filter((r) => /kind load/.test(r.inputs.create))) {
-            assert.deepEqual(load.inputs.environment, { KIND_EXPERIMENTAL_NO_SYS_RESOURCE: "1" }, load.name);
+        const cluster = findResource(run, KIND_CLUSTER, "lab-kind-cluster");
+        assert.deepEqual(cluster.inputs.env, { KIND_EXPERIMENTAL_NO_SYS_RESOURCE: "1" });
+        assert.equal((cluster.inputs.config.match(/role: worker/g) ?? []).length, 1, "one worker by default");
+        assert.match(cluster.inputs.config, /failCgroupV1: false/);
+        const extra = findResource(run, KIND_LOAD, "lab-kind-load-images");
+        assert.deepEqual(extra.inputs.images, ["rollout-lab/prometheus:abc", "rollout-lab/cadvisor:def"]);
+        assert.deepEqual(extra.inputs.imageIds, []);
+        const loads = findResources(run, KIND_LOAD);
+        assert.equal(loads.length, 3, "the extra images and one load per release");
+        for (const load of loads) {
+            assert.deepEqual(load.inputs.env, { KIND_EXPERIMENTAL_NO_SYS_RESOURCE: "1" }, load.name);
         }
 
         const privileged = await runProgram(withConfig("kind-canary", {}));
-        assert.deepEqual(findResource(privileged, COMMAND, "lab-kind-cluster").inputs.environment ?? {}, {});
-        assert.equal(findResources(privileged, COMMAND).filter((r) => r.name === "lab-kind-load-images").length, 0);
+        assert.deepEqual(findResource(privileged, KIND_CLUSTER, "lab-kind-cluster").inputs.env, {});
+        assert.equal(findResources(privileged, KIND_LOAD).filter((r) => r.name === "lab-kind-load-images").length, 0);
+    });
+
+    it("kind: podNetwork bridge turns kind's CNI off and gives the pods 10.244.0.0/16", async () => {
+        const run = await runProgram(withConfig("kind-canary", { "rollout-lab:kind": { podNetwork: "bridge" } }));
+        const config = YAML.parse(findResource(run, KIND_CLUSTER, "lab-kind-cluster").inputs.config);
+        assert.deepEqual(config.networking, { disableDefaultCNI: true, podSubnet: "10.244.0.0/16" });
     });
 
     it("kind: the app's pods wait for the images loaded into the cluster", () => {
         const platform = new KubernetesPlatform("lab", { config: parseLabConfig({ candidate: { version: "v2" } }), entryService: { namespace: "rollout-lab", name: "demo-app" }, hostPorts: [] });
         assert.equal(platform.imagesReady.length, 2);
         for (const r of platform.imagesReady) {
-            assert.ok(r instanceof command.local.Command, "a kind load command, not just the build");
+            assert.ok(r instanceof KindImageLoad, "a load into kind, not just the build");
         }
     });
 
     it("render mode writes manifests to a folder: no cluster, no image build", async () => {
         const run = await runProgram(withConfig("kind-canary", { "rollout-lab:renderYamlTo": "rendered/kind-canary" }));
-        assert.equal(findResources(run, COMMAND).length, 0);
-        assert.equal(findResources(run, IMAGE).length, 0);
+        assert.equal(findResources(run, KIND_CLUSTER).length, 0);
+        assert.equal(findResources(run, LOCAL_IMAGE).length, 0);
         const provider = findResources(run, K8S_PROVIDER)[0];
         assert.equal(provider.inputs.renderYamlToDirectory, "rendered/kind-canary");
         assert.equal(deployments(run).length, 2);
@@ -236,8 +246,8 @@ describe("platforms", () => {
                 "rollout-lab:kubernetes": { context: "staging", kubeconfig: "/home/me/.kube/config", serviceType: "ClusterIP" },
             }),
         );
-        assert.equal(findResources(run, COMMAND).length, 0);
-        assert.equal(findResources(run, IMAGE).length, 0);
+        assert.equal(findResources(run, KIND_CLUSTER).length, 0);
+        assert.equal(findResources(run, LOCAL_IMAGE).length, 0);
         const provider = findResources(run, K8S_PROVIDER)[0];
         assert.equal(provider.inputs.context, "staging");
         assert.equal(provider.inputs.kubeconfig, "/home/me/.kube/config");

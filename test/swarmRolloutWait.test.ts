@@ -3,7 +3,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { rolloutWaitScript } from "../components/swarm/rolloutWait";
+import { rolloutWaitScript } from "../components/local/swarmRolloutScript";
 
 // The rollout wait's shell loop, run by sh against a stand-in `docker` that plays back what Swarm
 // reports over successive calls (an update in progress, then its outcome).

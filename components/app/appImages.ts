@@ -1,6 +1,6 @@
-import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
+import { LocalImage } from "../local";
 
 /** The port the demo app listens on in its container (app/src/settings.ts: PORT). */
 export const appPort = 8080;
@@ -19,23 +19,15 @@ export interface AppImagesArgs {
 
 /** Builds the demo app image locally (never pushed) once per release tag. */
 export class AppImages extends pulumi.ComponentResource {
-    public readonly images: Record<string, docker.Image>;
+    public readonly images: Record<string, LocalImage>;
 
     constructor(name: string, args: AppImagesArgs, opts?: pulumi.ComponentResourceOptions) {
         super("rollout-lab:app:AppImages", name, {}, opts);
         this.images = {};
         for (const tag of [...new Set(args.tags)]) {
-            this.images[tag] = new docker.Image(
+            this.images[tag] = new LocalImage(
                 `${name}-${tag}`,
-                {
-                    imageName: `${args.repository}:${tag}`,
-                    build: {
-                        context: appSourceDir,
-                        dockerfile: path.join(appSourceDir, "Dockerfile"),
-                        args: { BASE_IMAGE: args.baseImage },
-                    },
-                    skipPush: true,
-                },
+                { imageName: `${args.repository}:${tag}`, context: appSourceDir, dockerfile: path.join(appSourceDir, "Dockerfile"), buildArgs: { BASE_IMAGE: args.baseImage } },
                 { parent: this },
             );
         }
@@ -47,7 +39,7 @@ export interface ReleaseImages {
     /** Image reference for each release. */
     refs: { stable: pulumi.Input<string>; candidate: pulumi.Input<string> };
     /** The local builds, by tag; empty when the images come from a registry. */
-    built: Record<string, docker.Image>;
+    built: Record<string, LocalImage>;
 }
 
 /** The image each release runs: built locally from app/ when `build`, else pulled as `<image>:<tag>`. */

@@ -151,6 +151,11 @@ export const kindSchema = z
          * the kind and node image scripts/kind-node.sh builds. Env KIND_EXPERIMENTAL_NO_SYS_RESOURCE=1.
          */
         privileged: bool(z.boolean()).default(true),
+        /**
+         * The pod network: kindnetd (kind's own, in every stock node image) or bridge (the CNI bridge
+         * plugin, for node images built without kindnetd: scripts/kind-node.sh). Env ROLLOUT_LAB_KIND_POD_NETWORK.
+         */
+        podNetwork: z.enum(["kindnetd", "bridge"]).default("kindnetd"),
         /** Let kubelet (1.35 and later refuse by default) run on a cgroup v1 host. false for node images before 1.31. */
         allowCgroupV1: bool(z.boolean()).default(true),
         /** Local Docker images to load into every node, e.g. monitoring images no registry serves. */

@@ -57,7 +57,7 @@ function parseJsonOrKeep(value: string): unknown {
 
 /**
  * Settings a machine, not a stack, decides, taken from the environment where the stack file is silent:
- * ROLLOUT_LAB_KIND_NODE_IMAGE sets kind.nodeImage; KIND_EXPERIMENTAL_NO_SYS_RESOURCE=1 (the patched
+ * ROLLOUT_LAB_KIND_NODE_IMAGE sets kind.nodeImage, ROLLOUT_LAB_KIND_POD_NETWORK kind.podNetwork; KIND_EXPERIMENTAL_NO_SYS_RESOURCE=1 (the patched
  * kind's own switch) sets kind.privileged to false. Stack config always wins.
  */
 export function withEnvironmentDefaults(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): Record<string, unknown> {
@@ -68,6 +68,9 @@ export function withEnvironmentDefaults(raw: Record<string, unknown>, env: NodeJ
     const merged: Record<string, unknown> = { ...((kind as Record<string, unknown> | undefined) ?? {}) };
     if (merged.nodeImage === undefined && env.ROLLOUT_LAB_KIND_NODE_IMAGE) {
         merged.nodeImage = env.ROLLOUT_LAB_KIND_NODE_IMAGE;
+    }
+    if (merged.podNetwork === undefined && env.ROLLOUT_LAB_KIND_POD_NETWORK) {
+        merged.podNetwork = env.ROLLOUT_LAB_KIND_POD_NETWORK;
     }
     if (merged.privileged === undefined && env.KIND_EXPERIMENTAL_NO_SYS_RESOURCE === "1") {
         merged.privileged = false;

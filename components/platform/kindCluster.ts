@@ -1,6 +1,6 @@
-import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
+import { KindClusterResource, KindImageLoad } from "../local";
 
 export interface KindClusterArgs {
     /** Name of the kind cluster (its node containers are <name>-control-plane, <name>-worker, ...). */
@@ -15,6 +15,11 @@ export interface KindClusterArgs {
     nodeImage?: string;
     /** false: nodes without --privileged (KIND_EXPERIMENTAL_NO_SYS_RESOURCE, the lab's patched kind). */
     privileged?: boolean;
+    /**
+     * The pod network: kind's own kindnetd (stock node images), or "bridge", the CNI bridge plugin with
+     * routes between nodes set by the lab's node image (docs/kind-pod-network.md).
+     */
+    podNetwork?: "kindnetd" | "bridge";
     /** Tell kubelet a cgroup v1 host is fine (1.35+ refuses it otherwise). */
     allowCgroupV1?: boolean;
     /** Local Docker images loaded into every node once the cluster exists. */
@@ -22,6 +27,9 @@ export interface KindClusterArgs {
     /** More NodePorts to map to the host (Grafana, Prometheus), always mapped so toggling monitoring keeps the cluster. */
     extraPorts?: { nodePort: number; hostPort: number; listenAddress: string }[];
 }
+
+/** The pod subnet of the bridge pod network; each node gets a /24 of it (kube-controller-manager's default). */
+export const bridgePodSubnet = "10.244.0.0/16";
 
 /**
  * kind's cluster config: one control plane and `workers` workers, like a Swarm manager and its workers.
@@ -53,6 +61,9 @@ export function kindClusterConfig(args: KindClusterArgs): object {
             },
             ...workers,
         ],
+        // Without kindnetd, kind installs no CNI; the node image's own service writes the bridge config
+        // for the node's share of this subnet.
+        ...(args.podNetwork === "bridge" ? { networking: { disableDefaultCNI: true, podSubnet: bridgePodSubnet } } : {}),
         // kubelet 1.35 and later refuse to start on a cgroup v1 host unless told otherwise. The
         // KubeletConfiguration patch reaches every node: kubeadm join reads the cluster's copy.
         ...(args.allowCgroupV1 ? { kubeadmConfigPatches: ["kind: KubeletConfiguration\nfailCgroupV1: false\n"] } : {}),
@@ -69,63 +80,36 @@ export class KindCluster extends pulumi.ComponentResource {
     /** The cluster's kubeconfig (a secret: it holds the admin client key). */
     public readonly kubeconfig: pulumi.Output<string>;
     public readonly clusterName: string;
-    /** The command resource that owns the cluster; image loads depend on it. */
-    public readonly cluster: command.local.Command;
+    /** The resource that owns the cluster; image loads depend on it. */
+    public readonly cluster: KindClusterResource;
     /** Loads kind.loadImages into the nodes (none when the list is empty); pods using them wait for it. */
-    public readonly extraImages: command.local.Command[];
+    public readonly extraImages: KindImageLoad[];
     private readonly environment: Record<string, string>;
 
     constructor(name: string, args: KindClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("rollout-lab:platform:KindCluster", name, {}, opts);
         this.clusterName = args.clusterName;
-        const configYaml = YAML.stringify(kindClusterConfig(args));
-        this.cluster = new command.local.Command(
-            `${name}-cluster`,
-            {
-                // kind's progress goes to stderr; stdout carries only the kubeconfig.
-                create: `kind create cluster --name ${args.clusterName} --config - --wait 180s 1>&2 && kind get kubeconfig --name ${args.clusterName}`,
-                stdin: configYaml,
-                delete: `kind delete cluster --name ${args.clusterName}`,
-                environment: kindEnvironment(args),
-            },
-            {
-                parent: this,
-                additionalSecretOutputs: ["stdout"],
-                // A kind cluster cannot be changed in place: any change recreates it, old one first
-                // (the new one would clash on name and host port).
-                replaceOnChanges: ["*"],
-                deleteBeforeReplace: true,
-            },
-        );
-        this.kubeconfig = pulumi.secret(this.cluster.stdout);
         this.environment = kindEnvironment(args);
+        this.cluster = new KindClusterResource(
+            `${name}-cluster`,
+            { clusterName: args.clusterName, config: YAML.stringify(kindClusterConfig(args)), env: this.environment },
+            { parent: this },
+        );
+        this.kubeconfig = pulumi.secret(this.cluster.kubeconfig);
         const extra = args.loadImages ?? [];
-        this.extraImages =
-            extra.length === 0
-                ? []
-                : [
-                      new command.local.Command(
-                          `${name}-load-images`,
-                          {
-                              create: `kind load docker-image ${extra.join(" ")} --name ${args.clusterName}`,
-                              environment: this.environment,
-                              triggers: [...extra],
-                          },
-                          { parent: this, dependsOn: [this.cluster] },
-                      ),
-                  ];
+        this.extraImages = extra.length === 0 ? [] : [this.load(`${name}-load-images`, extra, [], [])];
         this.registerOutputs({ kubeconfig: this.kubeconfig });
     }
 
     /** Loads a locally built image into every node, again whenever the image changes. */
-    loadImage(name: string, image: { imageName: pulumi.Input<string>; repoDigest: pulumi.Input<string> }, dependsOn: pulumi.Resource[]): command.local.Command {
-        return new command.local.Command(
+    loadImage(name: string, image: { imageName: pulumi.Input<string>; imageId: pulumi.Input<string> }, dependsOn: pulumi.Resource[]): KindImageLoad {
+        return this.load(name, [image.imageName], [image.imageId], dependsOn);
+    }
+
+    private load(name: string, images: pulumi.Input<string>[], imageIds: pulumi.Input<string>[], dependsOn: pulumi.Resource[]): KindImageLoad {
+        return new KindImageLoad(
             name,
-            {
-                create: pulumi.interpolate`kind load docker-image ${image.imageName} --name ${this.clusterName}`,
-                environment: this.environment,
-                triggers: [image.repoDigest],
-            },
+            { clusterName: this.clusterName, clusterCreatedAt: this.cluster.createdAt, images, imageIds, env: this.environment },
             { parent: this, dependsOn: [this.cluster, ...dependsOn] },
         );
     }

@@ -1,7 +1,7 @@
-import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { releaseImages } from "../app";
+import { SwarmMode } from "../local";
 import { LabConfig } from "../config";
 import { Role } from "../plan";
 
@@ -28,18 +28,7 @@ export class SwarmPlatform extends pulumi.ComponentResource {
         let swarmReady: pulumi.Resource[] = [];
         if (config.swarm.init) {
             // Leaves Swarm mode on at destroy: leaving would take down anything else the user runs there.
-            swarmReady = [
-                new command.local.Command(
-                    `${name}-swarm`,
-                    {
-                        create:
-                            `if [ "$(docker info --format '{{.Swarm.LocalNodeState}}')" != active ]; then ` +
-                            `docker swarm init --advertise-addr ${config.swarm.advertiseAddr} >&2; fi; ` +
-                            `docker info --format '{{.Swarm.NodeID}}'`,
-                    },
-                    { parent: this },
-                ),
-            ];
+            swarmReady = [new SwarmMode(`${name}-swarm`, { advertiseAddr: config.swarm.advertiseAddr }, { parent: this })];
             ready.push(...swarmReady);
         }
         this.network = new docker.Network(

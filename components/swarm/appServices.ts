@@ -4,7 +4,7 @@ import type { LabConfig } from "../config/schema";
 import { appPort } from "../app/appImages";
 import { bashHttpCheck } from "../docker/healthcheck";
 import { LabPlan, Release, Role } from "../plan";
-import { waitForRollout } from "./rolloutWait";
+import { SwarmRollout } from "../local";
 
 export interface SwarmServicesArgs {
     config: LabConfig;
@@ -108,7 +108,12 @@ export class SwarmServices extends pulumi.ComponentResource {
                 { parent: this, dependsOn: args.dependsOn },
             );
             this.services[release.name] = service;
-            this.rollouts[release.name] = waitForRollout(`${release.name}-rollout`, service, serviceName(config, release), [image, JSON.stringify(env), String(release.replicas)], this);
+            // Runs again only when what the tasks run changes, so an unchanged stack plans nothing here.
+            this.rollouts[release.name] = new SwarmRollout(
+                `${release.name}-rollout`,
+                { serviceName: serviceName(config, release), image, env, replicas: release.replicas },
+                { parent: this, dependsOn: [service] },
+            );
         }
         this.registerOutputs({});
     }

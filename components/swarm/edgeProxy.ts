@@ -1,6 +1,6 @@
-import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import { EdgeRouting, LocalImage } from "../local";
 import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
@@ -59,19 +59,15 @@ export function edgeImageTag(kind: EdgeKind): string {
 export class EdgeProxy extends pulumi.ComponentResource {
     public readonly container: docker.Container;
     /** Runs edge-apply; done once the new routing serves. */
-    public readonly apply: command.local.Command;
-    public readonly image: docker.Image;
+    public readonly apply: EdgeRouting;
+    public readonly image: LocalImage;
 
     constructor(name: string, args: EdgeProxyArgs, opts?: pulumi.ComponentResourceOptions) {
         super("rollout-lab:edge:EdgeProxy", name, {}, opts);
         const context = path.join(edgeSourceDir, args.kind);
-        this.image = new docker.Image(
+        this.image = new LocalImage(
             `${name}-image`,
-            {
-                imageName: `rollout-lab/edge-${args.kind}:${edgeImageTag(args.kind)}`,
-                build: { context, dockerfile: path.join(context, "Dockerfile"), args: { BASE_IMAGE: args.baseImage } },
-                skipPush: true,
-            },
+            { imageName: `rollout-lab/edge-${args.kind}:${edgeImageTag(args.kind)}`, context, buildArgs: { BASE_IMAGE: args.baseImage } },
             { parent: this },
         );
         // A new volume starts as the image's state folder, owner included. Its name carries the owner's
@@ -104,14 +100,10 @@ export class EdgeProxy extends pulumi.ComponentResource {
             },
             { parent: this, dependsOn: args.dependsOn },
         );
-        this.apply = new command.local.Command(
+        // A new container starts from the volume's values; apply again anyway so they match config.
+        this.apply = new EdgeRouting(
             `${name}-apply`,
-            {
-                create: `docker exec -i ${args.containerName} edge-apply`,
-                stdin: args.applyInput,
-                // A new container starts from the volume's values; apply again anyway so they match config.
-                triggers: [this.container.id],
-            },
+            { containerName: args.containerName, containerId: this.container.id, routing: args.applyInput },
             { parent: this, dependsOn: [this.container] },
         );
         this.registerOutputs({ container: this.container.name, image: this.image.imageName });

@@ -19,6 +19,7 @@ import { labCheck, log, monitoringImagesFromEnv, probeAround, recordProbe, rollo
 // node image and the patched kind come from scripts/kind-node.sh and the monitoring images from
 // scripts/monitoring-images.sh; `.ci/run` provides them. Environment:
 //   E2E_KIND_NODE_IMAGE        kind.nodeImage (empty: kind's default kindest/node, as on a laptop)
+//   E2E_KIND_POD_NETWORK       kind.podNetwork, "bridge" for a node image built without kindnetd
 //   E2E_KIND_PRIVILEGED        kind.privileged, "true" or "false" (default true)
 //   E2E_MONITORING_IMAGES      the `key=value` lines scripts/monitoring-images.sh prints; they are also
 //                              loaded into the cluster (kind.loadImages)

@@ -37,11 +37,12 @@ export function nodeMemoryMiB(): Record<string, number> {
 export const share = (counts: Record<string, number>, version: string): number =>
     (100 * (counts[version] ?? 0)) / Object.values(counts).reduce((a, b) => a + b, 0);
 
-/** The node image and privilege the environment gives (scripts/kind-node.sh on a machine with no registry). */
+/** The node image, pod network and privilege the environment gives (scripts/kind-node.sh on a machine with no registry). */
 export function kindOverrides(): Record<string, string> {
     return {
         "rollout-lab:app.baseImage": baseImage,
         ...(process.env.E2E_KIND_NODE_IMAGE ? { "rollout-lab:kind.nodeImage": process.env.E2E_KIND_NODE_IMAGE } : {}),
+        ...(process.env.E2E_KIND_POD_NETWORK ? { "rollout-lab:kind.podNetwork": process.env.E2E_KIND_POD_NETWORK } : {}),
         ...(process.env.E2E_KIND_PRIVILEGED ? { "rollout-lab:kind.privileged": process.env.E2E_KIND_PRIVILEGED } : {}),
         // The app cases measure the app; a rollout case turns monitoring on.
         "rollout-lab:monitoring.enabled": "false",

@@ -7,8 +7,14 @@ export const SERVICE = "kubernetes:core/v1:Service";
 export const NAMESPACE = "kubernetes:core/v1:Namespace";
 export const HPA = "kubernetes:autoscaling/v2:HorizontalPodAutoscaler";
 export const K8S_PROVIDER = "pulumi:providers:kubernetes";
-export const COMMAND = "command:local:Command";
 export const IMAGE = "docker:index/image:Image";
+/** The lab's own typed resources (components/local), Pulumi dynamic resources. */
+export const KIND_CLUSTER = "pulumi-nodejs:dynamic/rollout-lab:KindCluster";
+export const KIND_LOAD = "pulumi-nodejs:dynamic/rollout-lab:KindImageLoad";
+export const LOCAL_IMAGE = "pulumi-nodejs:dynamic/rollout-lab:LocalImage";
+export const SWARM_MODE = "pulumi-nodejs:dynamic/rollout-lab:SwarmMode";
+export const EDGE_ROUTING = "pulumi-nodejs:dynamic/rollout-lab:EdgeRouting";
+export const SWARM_ROLLOUT = "pulumi-nodejs:dynamic/rollout-lab:SwarmRollout";
 
 export const APP_NAMESPACE = "rollout-lab";
 

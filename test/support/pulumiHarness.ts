@@ -48,6 +48,14 @@ const mocks: pulumi.runtime.Mocks = {
         if (args.type === "docker:index/image:Image") {
             state.repoDigest = `${args.inputs.imageName}@sha256:${"0".repeat(64)}`;
         }
+        // What the lab's dynamic resources (components/local) compute.
+        if (args.type === "pulumi-nodejs:dynamic/rollout-lab:KindCluster") {
+            state.kubeconfig = `# kubeconfig from ${args.name}`;
+            state.createdAt = "2026-12-04T00:00:00.000Z";
+        }
+        if (args.type === "pulumi-nodejs:dynamic/rollout-lab:LocalImage") {
+            state.imageId = `sha256:${"0".repeat(64)}`;
+        }
         return { id: `${args.name}-id`, state };
     },
     call(args) {

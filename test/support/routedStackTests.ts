@@ -3,7 +3,7 @@
 import { strict as assert } from "assert";
 import * as YAML from "yaml";
 import { CreatedResource, ProgramRun, findResource, findResources } from "./pulumiHarness";
-import { COMMAND, SERVICE, NAMESPACE, deploymentNamed, isSecret, unwrapSecrets } from "./expectations";
+import { KIND_CLUSTER, SERVICE, NAMESPACE, deploymentNamed, isSecret, unwrapSecrets } from "./expectations";
 import { KubernetesExpectation, expectationFor } from "./stackExpectations";
 
 export const HELM_RELEASE = "kubernetes:helm.sh/v3:Release";
@@ -238,8 +238,8 @@ function assertIstioRouting(run: ProgramRun, expected: KubernetesExpectation): v
     assert.equal(kiali.inputs.values.auth.strategy, "anonymous");
 
     // Kiali and Jaeger reach the host through kind's port mappings, on 127.0.0.1 only.
-    const cluster = findResource(run, COMMAND, "lab-kind-cluster");
-    const mappings = cluster.inputs.stdin as string;
+    const cluster = findResource(run, KIND_CLUSTER, "lab-kind-cluster");
+    const mappings = cluster.inputs.config as string;
     for (const [nodePort, hostPort] of [[30201, 20001], [30686, 16686]]) {
         assert.match(mappings, new RegExp(`containerPort: ${nodePort}\\n\\s+hostPort: ${hostPort}\\n\\s+listenAddress: 127.0.0.1`));
     }

@@ -2,7 +2,7 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { ProgramRun, findResource, findResources, repoRoot, runProgram, stackConfig } from "./pulumiHarness";
-import { COMMAND, IMAGE, isSecret } from "./expectations";
+import { EDGE_ROUTING, LOCAL_IMAGE, SWARM_MODE, SWARM_ROLLOUT, isSecret } from "./expectations";
 import { expectationFor } from "./stackExpectations";
 
 export const SERVICE_SWARM = "docker:index/service:Service";
@@ -39,7 +39,7 @@ function edgeFile(run: ProgramRun): string {
 }
 
 function applyInput(run: ProgramRun): string {
-    return findResource(run, COMMAND, "lab-edge-apply").inputs.stdin ?? "";
+    return findResource(run, EDGE_ROUTING, "lab-edge-apply").inputs.routing ?? "";
 }
 
 /** The assertions every Swarm stack file must pass, read against the stack's own settings. */
@@ -57,9 +57,8 @@ export function describeSwarmStack(stack: string): void {
         });
 
         it("turns Swarm mode on if needed, on an attachable overlay network, and registers no Kubernetes object", () => {
-            const swarm = findResource(run, COMMAND, "lab-swarm");
-            assert.match(swarm.inputs.create, /docker swarm init --advertise-addr 127\.0\.0\.1/);
-            assert.equal(swarm.inputs.delete, undefined, "destroy never leaves Swarm mode");
+            const swarm = findResource(run, SWARM_MODE, "lab-swarm");
+            assert.equal(swarm.inputs.advertiseAddr, "127.0.0.1");
             const net = findResource(run, NETWORK, "lab-app-net");
             assert.deepEqual([net.inputs.name, net.inputs.driver, net.inputs.attachable], [`${prefix}-app`, "overlay", true]);
             assert.deepEqual(run.resources.filter((r) => r.type.startsWith("kubernetes:")), []);
@@ -106,13 +105,13 @@ export function describeSwarmStack(stack: string): void {
 
         it("waits, after each service, until Swarm has rolled every task to the new spec", () => {
             for (const s of appServices(run)) {
-                const wait = findResource(run, COMMAND, `${s.name}-rollout`);
-                assert.ok(wait.inputs.create.includes(`docker service inspect --format '{{if .UpdateStatus}}{{.UpdateStatus.State}}{{end}}' ${s.inputs.name}`));
-                assert.ok(wait.inputs.create.includes("deadline=$(( $(date +%s) + 600 ))"));
-                // Run again only when what the tasks run changes: image, environment, replicas.
+                const wait = findResource(run, SWARM_ROLLOUT, `${s.name}-rollout`);
+                // Runs again only when what the tasks run changes: image, environment, replicas.
                 const e = s.inputs.taskSpec.containerSpec.env;
-                const env = `{"VERSION":"${e.VERSION}","COLOR":"${e.COLOR}","PORT":"8080","READY_DELAY_MS":"${e.READY_DELAY_MS}","ERROR_RATE":"${e.ERROR_RATE}","LATENCY_MS":"${e.LATENCY_MS}","DRAIN_DELAY_MS":"3000"}`;
-                assert.deepEqual(wait.inputs.triggers, [s.inputs.taskSpec.containerSpec.image, env, String(s.inputs.mode.replicated.replicas)]);
+                assert.deepEqual(
+                    [wait.inputs.serviceName, wait.inputs.image, wait.inputs.env, wait.inputs.replicas, wait.inputs.timeoutSeconds],
+                    [s.inputs.name, s.inputs.taskSpec.containerSpec.image, { VERSION: e.VERSION, COLOR: e.COLOR, PORT: "8080", READY_DELAY_MS: e.READY_DELAY_MS, ERROR_RATE: e.ERROR_RATE, LATENCY_MS: e.LATENCY_MS, DRAIN_DELAY_MS: "3000" }, s.inputs.mode.replicated.replicas, 600],
+                );
             }
         });
 
@@ -123,8 +122,7 @@ export function describeSwarmStack(stack: string): void {
         });
 
         it("builds its images locally and publishes the edge on 127.0.0.1 only", () => {
-            const images = findResources(run, IMAGE);
-            assert.ok(images.every((i) => i.inputs.skipPush === true));
+            const images = findResources(run, LOCAL_IMAGE);
             assert.deepEqual(images.map((i) => i.inputs.imageName.split(":")[0]).sort(), [
                 "rollout-lab/demo-app",
                 "rollout-lab/demo-app",
@@ -138,7 +136,8 @@ export function describeSwarmStack(stack: string): void {
             ]);
             // The state volume is named by the uid that owns it: an edge that ran as root left one it cannot write.
             assert.deepEqual(findResources(run, VOLUME).map((v) => v.inputs.name).sort(), [`${prefix}-edge-state-10002`, `${prefix}-prometheus-data`]);
-            assert.equal(findResource(run, COMMAND, "lab-edge-apply").inputs.create, `docker exec -i ${prefix}-edge edge-apply`);
+            const apply = findResource(run, EDGE_ROUTING, "lab-edge-apply");
+            assert.deepEqual([apply.inputs.containerName, apply.inputs.containerId], [`${prefix}-edge`, "lab-edge-container-id"]);
             assert.equal(run.outputs.entryUrl, "http://127.0.0.1:8080");
         });
 

@@ -1,12 +1,14 @@
 // The lab's stacks through the Pulumi Automation API: the repo's own project (Pulumi.yaml: stack files in
 // stacks/, state in ./.pulumi) for `lab up/down/preview/rollout`, or a scratch copy (workspace.ts) for
-// `lab compare`, which must not touch the stack files or state a user works with.
+// `lab compare`, which must not touch the stack files or state a user works with. Either way the program
+// runs inline, in this process (labInlineProgram): the CLI needs no Node.js language host, only the
+// plugins the stack's resources use. `pulumi up -s <stack>` runs the same program through index.ts.
 import * as automation from "@pulumi/pulumi/automation";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { labEnv, setPathConfig } from "./workspace";
+import { labEnv, labInlineProgram, setPathConfig } from "./workspace";
 import { repoRoot } from "./stackFile";
 import { ConfigChange } from "../../components/plan";
 
@@ -28,7 +30,7 @@ export function ensurePulumiCli(): string {
 export async function projectStack(stack: string): Promise<automation.Stack> {
     ensurePulumiCli();
     fs.mkdirSync(path.join(repoRoot, ".pulumi"), { recursive: true });
-    const workspace = await automation.LocalWorkspace.create({ workDir: repoRoot, envVars: labEnv(undefined) });
+    const workspace = await automation.LocalWorkspace.create({ workDir: repoRoot, envVars: labEnv(undefined), program: labInlineProgram });
     return automation.Stack.createOrSelect(stack, workspace);
 }
 

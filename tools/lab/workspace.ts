@@ -1,12 +1,16 @@
 // Running a stack of this lab through the Pulumi Automation API, without touching the repo: each run gets
-// a scratch project folder whose Pulumi.yaml points `main` at the repo and whose stack file is a copy,
-// and a local file backend of its own.
+// a scratch project folder with the project's settings and a copy of the stack file, and a local file
+// backend of its own. The program runs inline (labInlineProgram).
 import * as automation from "@pulumi/pulumi/automation";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
 import { repoRoot, stackFilePath } from "./stackFile";
+import { labProgram } from "../../components/lab";
+
+/** The program as the Automation API runs it inline: the same one index.ts exports. */
+export const labInlineProgram: automation.PulumiFn = async () => labProgram();
 
 export interface LabStackOptions {
     /** A stack of stacks/ (e.g. swarm-canary). */
@@ -38,6 +42,9 @@ export function labEnv(scratchDir: string | undefined, passphrase = process.env.
         // Plugins come from scripts/toolchain.sh; a machine that can download them (the PR workflow) says false.
         PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: process.env.PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION ?? "true",
         PULUMI_SKIP_CONFIRMATIONS: "true",
+        // Where the dynamic-provider launcher (scripts/toolchain.sh writes it beside the CLI) finds
+        // @pulumi/pulumi: an inline program's project folder may be a scratch folder without node_modules.
+        ROLLOUT_LAB_ROOT: repoRoot,
     };
 }
 
@@ -60,7 +67,7 @@ export async function openLabStack(options: LabStackOptions): Promise<LabStack> 
     if (!fs.existsSync(stackFile)) {
         fs.copyFileSync(source, stackFile);
     }
-    const workspace = await automation.LocalWorkspace.create({ workDir: scratchDir, envVars: labEnv(scratchDir, options.passphrase) });
+    const workspace = await automation.LocalWorkspace.create({ workDir: scratchDir, envVars: labEnv(scratchDir, options.passphrase), program: labInlineProgram });
     const stack = await automation.Stack.createOrSelect(options.stack, workspace);
     await setPathConfig(stack, options.config ?? {});
     const remove = () => {

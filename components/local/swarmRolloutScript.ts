@@ -1,10 +1,6 @@
-import * as command from "@pulumi/command";
-import * as docker from "@pulumi/docker";
-import * as pulumi from "@pulumi/pulumi";
-
 // The docker provider's convergence check counts running tasks, old or new: after a rolling update of a
 // Service it returns while Swarm is still replacing tasks one by one (seen on the first real run: v1
-// answered for 10 s after `pulumi up` had returned). This command waits for Swarm's own verdict instead,
+// answered for 10 s after `pulumi up` had returned). The SwarmRollout resource (swarmResources.ts) runs this loop: it waits for Swarm's own verdict,
 // so "pulumi up returned" means "every task runs the new spec" for rolling and recreate alike.
 
 /** Seconds to wait for Swarm to finish an update before `pulumi up` fails. */
@@ -31,16 +27,4 @@ export function rolloutWaitScript(service: string, timeoutS = rolloutTimeoutSeco
         "  sleep 1",
         "done",
     ].join("\n");
-}
-
-/**
- * Runs the wait after the Service is created and again whenever what its tasks run changes (`spec`:
- * the image, environment and replica count), so an unchanged stack plans nothing here.
- */
-export function waitForRollout(name: string, service: docker.Service, serviceName: string, spec: pulumi.Input<unknown>[], parent: pulumi.Resource): command.local.Command {
-    return new command.local.Command(
-        name,
-        { create: rolloutWaitScript(serviceName), triggers: spec },
-        { parent, dependsOn: [service] },
-    );
 }

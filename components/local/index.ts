@@ -1,0 +1,5 @@
+export * from "./kindResources";
+export * from "./localImage";
+export * from "./localProcess";
+export * from "./swarmResources";
+export * from "./swarmRolloutScript";
