@@ -8,7 +8,8 @@ import { validateKubernetesObject } from "../support/kubernetesSchema";
 import { stackNames } from "../support/pulumiHarness";
 import { expectationFor } from "../support/stackExpectations";
 
-// The real Pulumi engine (CLI, language host, Kubernetes provider from scripts/toolchain.sh on PATH):
+// The real Pulumi engine (the CLI and the Kubernetes provider from scripts/toolchain.sh on PATH; the program
+// runs inline through the Automation API, so no language host is needed):
 // every Kubernetes stack is previewed, then `pulumi up` in render mode writes its manifests, which are
 // parsed and validated against the Kubernetes schemas. Monitoring is off: its password comes from the
 // random provider, which cannot be had on the lab's build machine (see toolchain/README.md). Stacks routed

@@ -25,7 +25,7 @@ describe("scripts/toolchain.sh: one build at a time per cache", function () {
         const holder = spawn("flock", [path.join(cache, ".lock"), "sleep", "20"], { stdio: "ignore" });
         try {
             await new Promise((r) => setTimeout(r, 300));
-            const waiter = spawn("bash", [script, "--print-path", "--only", "pulumi", "--no-download"], {
+            const waiter = spawn("bash", [script, "--print-path", "--only", "pulumi"], {
                 env: { ...process.env, PATH: pathWithoutPulumi, ROLLOUT_LAB_TOOLCHAIN_DIR: cache },
                 stdio: ["ignore", "pipe", "pipe"],
                 detached: true,
