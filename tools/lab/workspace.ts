@@ -21,6 +21,8 @@ export interface LabStackOptions {
     scratchDir?: string;
     /** Passphrase for the stack's secrets; PULUMI_CONFIG_PASSPHRASE or a fixed lab one by default. */
     passphrase?: string;
+    /** Extra environment for the CLI and its plugins. */
+    env?: Record<string, string>;
 }
 
 export interface LabStack {
@@ -67,7 +69,7 @@ export async function openLabStack(options: LabStackOptions): Promise<LabStack> 
     if (!fs.existsSync(stackFile)) {
         fs.copyFileSync(source, stackFile);
     }
-    const workspace = await automation.LocalWorkspace.create({ workDir: scratchDir, envVars: labEnv(scratchDir, options.passphrase), program: labInlineProgram });
+    const workspace = await automation.LocalWorkspace.create({ workDir: scratchDir, envVars: { ...labEnv(scratchDir, options.passphrase), ...options.env }, program: labInlineProgram });
     const stack = await automation.Stack.createOrSelect(options.stack, workspace);
     await setPathConfig(stack, options.config ?? {});
     const remove = () => {

@@ -1,14 +1,16 @@
-// `pulumi preview` of one stack of stacks/, the way a pull request sees it: the CLI itself, a scratch
-// project whose main is the repo (tools/lab/workspace.ts), a local backend of its own with a throwaway
-// passphrase, and the repo's policy pack. The CLI streams its engine events as JSON
-// (PULUMI_ENABLE_STREAMING_JSON_PREVIEW with --json): what each resource would get, every policy finding
-// and the summary are read from them, with secrets already shown as "[secret]" by the CLI.
-import { spawnSync } from "child_process";
+// `pulumi preview` of one stack of stacks/, the way a pull request sees it: the real engine with the
+// program inline (a scratch project, tools/lab/workspace.ts), a local backend of its own with a throwaway
+// passphrase, and the repo's policy pack started by policy/run-pack (no language host needed). What each
+// resource would get, every policy finding and the summary are read from the engine's events, with
+// secrets shown as "[secret]".
+import * as automation from "@pulumi/pulumi/automation";
 import * as path from "path";
-import { labEnv, openLabStack } from "../lab/workspace";
+import { openLabStack } from "../lab/workspace";
 import { repoRoot } from "../lab/stackFile";
 
 export const policyPackDir = path.join(repoRoot, "policy");
+/** The policy pack as an executable the CLI starts by itself (policy/run-pack). */
+export const policyPackRunner = path.join(policyPackDir, "run-pack");
 
 export interface PreviewOptions {
     stack: string;
@@ -16,7 +18,7 @@ export interface PreviewOptions {
     config?: Record<string, string>;
     /** Run the policy pack (default true). */
     policy?: boolean;
-    /** Extra environment for the CLI (e.g. PULUMI_NODEJS_TRANSPILE_ONLY=false to type-check as before). */
+    /** Extra environment for the CLI and its plugins. */
     env?: Record<string, string>;
 }
 
@@ -73,18 +75,24 @@ function plain(v: unknown, root: string | undefined): unknown {
 
 /** The result of a preview from the CLI's streamed engine events (one JSON object a line). */
 export function parseEvents(stack: string, lines: string[], root?: string): Omit<PreviewResult, "exitCode" | "seconds" | "ok"> {
+    const events: Record<string, any>[] = [];
+    for (const line of lines.filter((l) => l.trim().startsWith("{"))) {
+        try {
+            events.push(JSON.parse(line));
+        } catch {
+            continue;
+        }
+    }
+    return parseEngineEvents(stack, events, root);
+}
+
+/** The result of a preview from the engine's events (the Automation API's onEvent, or the CLI's JSON lines). */
+export function parseEngineEvents(stack: string, events: Record<string, any>[], root?: string): Omit<PreviewResult, "exitCode" | "seconds" | "ok"> {
     const resources: Record<string, PlannedResource> = {};
     const policy: PolicyFinding[] = [];
     const errors: string[] = [];
     let changes: Record<string, number> = {};
-    for (const line of lines) {
-        if (!line.trim().startsWith("{")) continue;
-        let e: Record<string, any>;
-        try {
-            e = JSON.parse(line);
-        } catch {
-            continue;
-        }
+    for (const e of events) {
         if (e.resourcePreEvent) {
             const m = e.resourcePreEvent.metadata;
             const state = m.new ?? m.old ?? {};
@@ -107,23 +115,24 @@ export function parseEvents(stack: string, lines: string[], root?: string): Omit
 }
 
 export async function previewStack(options: PreviewOptions): Promise<PreviewResult> {
-    const lab = await openLabStack({ stack: options.stack, config: options.config });
+    const lab = await openLabStack({ stack: options.stack, config: options.config, env: options.env });
     try {
-        const args = ["preview", "--json", "--non-interactive", "--stack", options.stack];
-        if (options.policy ?? true) args.push("--policy-pack", policyPackDir);
+        const events: automation.EngineEvent[] = [];
         const started = process.hrtime.bigint();
-        const run = spawnSync("pulumi", args, {
-            cwd: lab.scratchDir,
-            env: { ...process.env, ...labEnv(lab.scratchDir), PULUMI_ENABLE_STREAMING_JSON_PREVIEW: "true", ...options.env },
-            encoding: "utf8",
-            maxBuffer: 256 * 1024 * 1024,
-            timeout: 10 * 60 * 1000,
-        });
+        let exitCode = 0;
+        let cliErrors: string[] = [];
+        try {
+            await lab.stack.preview({ policyPacks: options.policy ?? true ? [policyPackRunner] : [], onEvent: (e) => events.push(e), color: "never" });
+        } catch (e) {
+            exitCode = e instanceof automation.CommandError ? 255 : 1;
+            cliErrors = String(e instanceof Error ? e.message : e)
+                .split("\n")
+                .map((l) => l.trim())
+                .filter((l) => /^error:/.test(l));
+        }
         const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-        const parsed = parseEvents(options.stack, (run.stdout ?? "").split("\n"), repoRoot);
-        const exitCode = run.status ?? 1;
-        const stderr = (run.stderr ?? "").split("\n").filter((l) => /^error:/.test(l.trim())).map((l) => l.trim());
-        const errors = [...parsed.errors, ...stderr.filter((l) => !parsed.errors.some((e) => e.includes(l.replace(/^error:\s*/, ""))))];
+        const parsed = parseEngineEvents(options.stack, events as unknown as Record<string, any>[], repoRoot);
+        const errors = [...parsed.errors, ...cliErrors.filter((l) => !parsed.errors.some((e) => e.includes(l.replace(/^error:\s*/, ""))))];
         return { ...parsed, errors, ok: exitCode === 0, exitCode, seconds };
     } finally {
         await lab.stack.workspace.removeStack(options.stack, { force: true }).catch(() => undefined);
