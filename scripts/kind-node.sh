@@ -1,14 +1,21 @@
 #!/usr/bin/env bash
 # scripts/kind-node.sh — build kind and a kind node image with no image registry: every binary from
-# Go modules (plus ../shared/sources where the module proxy refuses one), every image from Debian
-# packages, all cached outside the repo and reused on the next run.
+# Go modules through the module proxy, every image from Debian packages, all cached outside the repo
+# and reused on the next run. Nothing comes from a source archive or any other repository.
 #
 # Only for machines that cannot pull kindest/node. On a laptop none of this is needed: the stock
 # `kind` and its default node image work, and the lab's stack config leaves kind.nodeImage unset.
 #
+# No kindnetd: it is not a module the proxy serves (it lives in kind's images/kindnetd, its own
+# go.mod) and it needs sigs.k8s.io/kube-network-policies v1.1.2, which the proxy refuses (it serves
+# only v0.7.0 and v0.8.0). Clusters on this node image set `networking.disableDefaultCNI: true` and
+# get their pod network from rollout-lab-podnet, a service in the node image (toolchain/kind/base,
+# docs/kind-pod-network.md): a bridge per node from Debian's CNI plugins plus routes between nodes.
+#
 # Usage:
 #   scripts/kind-node.sh                 build what is missing; prints, last, the config lines
-#                                        rollout-lab:kind.nodeImage=... and the kind binary's folder
+#                                        rollout-lab:kind.nodeImage=..., rollout-lab:kind.podNetwork=bridge
+#                                        (the image has no kindnetd) and kind=<the kind binary>
 #   scripts/kind-node.sh --binaries      only the Go builds (no Docker daemon needed)
 #   scripts/kind-node.sh --check         build nothing: exit 0 if the node image and kind are cached
 #   scripts/kind-node.sh --print-path    print only the folder holding kind (and kubectl)
@@ -17,17 +24,17 @@
 # Steps (each with a stamp; a step runs again only when its inputs change):
 #   kind           sigs.k8s.io/kind at KIND_VERSION, with toolchain/kind/kind-no-sys-resource.patch
 #   kubernetes     kubeadm, kubelet, kubectl and the control-plane binaries from k8s.io/kubernetes
-#   crictl coredns local-path-provisioner etcd kindnetd pause
+#   crictl coredns local-path-provisioner etcd pause
 #   base-image     kind's node base image: kind's own images/base/files (from the kind module) on
 #                  Debian bookworm with Debian's containerd, runc and CNI plugins, plus toolchain/kind/base/
-#   images         the control-plane and add-on images, tagged as kubeadm and kind ask for them
+#                  (among them rollout-lab-podnet, the pod network that stands in for kindnetd)
+#   images         the control-plane and add-on images, tagged as kubeadm and kind ask for them; kindnetd's
+#                  name is an empty placeholder image (see below)
 #   tarball        a kubernetes-server-linux-amd64.tar.gz carrying those images
 #   node-image     `kind build node-image --type file` from that tarball
 #
 # Environment:
 #   ROLLOUT_LAB_KIND_DIR   cache (default ${XDG_CACHE_HOME:-~/.cache}/rollout-lab/kind)
-#   ROLLOUT_LAB_SOURCES    source archives (default ../shared/sources): kindnetd and the module zip
-#                          the proxy refuses
 #   TOOLCHAIN_GOCACHE      Go build cache (default: the Pulumi toolchain's, shared)
 #   KIND_NODE_GO_BUILD_P   go build -p (default 2)
 #   BASE_IMAGE_TAG         the Debian base image (default rollout-lab/debian-base:bookworm, made by
@@ -38,14 +45,14 @@ REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 KIND_FILES="$REPO_ROOT/toolchain/kind"
 CACHE="${ROLLOUT_LAB_KIND_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/rollout-lab/kind}"
 BIN="$CACHE/bin" SRC="$CACHE/src" LOGS="$CACHE/logs" STAMPS="$CACHE/stamps" WORK="$CACHE/work"
-SOURCES="${ROLLOUT_LAB_SOURCES:-$REPO_ROOT/../shared/sources}"
 export GOCACHE="${TOOLCHAIN_GOCACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/rollout-lab/toolchain/go-build}"
 export CGO_ENABLED=0 GOWORK=off GOTOOLCHAIN=local
 GO_P="${KIND_NODE_GO_BUILD_P:-2}"
 BASE_IMAGE="${BASE_IMAGE_TAG:-rollout-lab/debian-base:bookworm}"
 
 # What is built. Kubernetes' own pins (kubeadm's constants) decide etcd, CoreDNS and pause; kind's
-# decide kindnetd and local-path-*. `--check` and the stamps compare against these.
+# decide local-path-* and the kindnetd name the placeholder carries. `--check` and the stamps compare
+# against these.
 KIND_VERSION=v0.33.0
 K8S_VERSION=v1.37.2
 K8S_STAGING_VERSION=v0.37.2
@@ -54,7 +61,6 @@ COREDNS_VERSION=v1.14.6
 PAUSE_TAG=3.10.2
 CRICTL_VERSION=v1.37.0
 LPP_VERSION=v0.0.30
-KINDNETD_ARCHIVE=kind/kindnetd-kind-fed268827e21.src.tgz
 KINDNETD_TAG=v20260820-69b56db7 LPP_TAG=v20260820-69b56db7 LPH_TAG=v20260131-7181c60a
 NODE_IMAGE="rollout-lab/kind-node:${K8S_VERSION}"
 
@@ -174,18 +180,6 @@ build_etcd() {
   "$BIN/etcd" --version | head -1
 }
 
-# kindnetd is not on the module proxy (it lives in kind's images/kindnetd) and one of its
-# dependencies is refused there: both come from the source archives, the dependency as a file proxy.
-build_kindnetd() {
-  local archive="$SOURCES/$KINDNETD_ARCHIVE"
-  [[ -f $archive ]] || { echo "missing $archive (set ROLLOUT_LAB_SOURCES)"; return 1; }
-  rm -rf "$SRC/kindnetd"; mkdir -p "$SRC/kindnetd"
-  tar -xzf "$archive" -C "$SRC/kindnetd" --strip-components=1
-  cd "$SRC/kindnetd"
-  GOPROXY="file://$(cd "$SOURCES/goproxy" && pwd),${GOPROXY:-https://proxy.golang.org,direct}" \
-    go build -p "$GO_P" -trimpath -ldflags "-s -w" -o "$BIN/kindnetd" ./cmd/kindnetd
-}
-
 # The pause container is a few lines of C in the Kubernetes tree; static, so it runs FROM scratch.
 build_pause() {
   command -v gcc >/dev/null || { echo "gcc not found (apt-get install -y gcc libc6-dev)"; return 1; }
@@ -201,7 +195,6 @@ step crictl "$CRICTL_VERSION" "sigs.k8s.io/cri-tools@$CRICTL_VERSION" build_cric
 step coredns "$COREDNS_VERSION" "github.com/coredns/coredns@$COREDNS_VERSION" build_coredns
 step local-path-provisioner "$LPP_VERSION" "github.com/rancher/local-path-provisioner@$LPP_VERSION" build_lpp
 step etcd "$ETCD_VERSION" "go.etcd.io/etcd/{server,etcdctl}/v3@$ETCD_VERSION" build_etcd
-step kindnetd "$KINDNETD_ARCHIVE" "$KINDNETD_ARCHIVE + goproxy/" build_kindnetd
 step pause "$PAUSE_TAG $K8S_VERSION" "build/pause/linux/pause.c of k8s.io/kubernetes@$K8S_VERSION" build_pause
 
 if [[ $MODE == binaries ]]; then print_summary; exit 0; fi
@@ -214,8 +207,8 @@ image_id() { docker image inspect -f '{{.Id}}' "$1" 2>/dev/null | cut -c8-19; }
 have_image() { docker image inspect "$1" >/dev/null 2>&1; }
 
 if ! have_image "$BASE_IMAGE"; then
-  [[ $MODE == check ]] && { sum_line debian-base MISSING 0 "$BASE_IMAGE"; MISSING=1; } \
-    || { log "$BASE_IMAGE is missing: building it (scripts/base-image.sh)"; bash "$REPO_ROOT/scripts/base-image.sh" >&2; }
+  if [[ $MODE == check ]]; then sum_line debian-base MISSING 0 "$BASE_IMAGE"; MISSING=1
+  else log "$BASE_IMAGE is missing: building it (scripts/base-image.sh)"; bash "$REPO_ROOT/scripts/base-image.sh" >&2; fi
 fi
 base_id=$(image_id "$BASE_IMAGE" || true)
 
@@ -277,7 +270,7 @@ build_images() {
   rm -rf "$ctx"; mkdir -p "$ctx"
   cp "$KIND_FILES/images/Dockerfile.base" "$KIND_FILES/images/iptables-wrapper" "$ctx/"
   DOCKER_BUILDKIT=0 docker build --build-arg "BASE_IMAGE=$BASE_IMAGE" -f "$ctx/Dockerfile.base" -t "$IMG_BASE" "$ctx"
-  cp "$BIN"/{kube-apiserver,kube-controller-manager,kube-scheduler,kube-proxy,etcd,etcdctl,coredns,pause,kindnetd,local-path-provisioner} "$ctx/"
+  cp "$BIN"/{kube-apiserver,kube-controller-manager,kube-scheduler,kube-proxy,etcd,etcdctl,coredns,pause,local-path-provisioner} "$ctx/"
   one() { # name dockerfile-lines...
     local n=$1; shift
     printf '%s\n' "$@" > "$ctx/Dockerfile.$n"
@@ -290,7 +283,13 @@ build_images() {
   one etcd "FROM $IMG_BASE" "COPY etcd etcdctl /usr/local/bin/" "CMD [\"/usr/local/bin/etcd\"]"
   one coredns "FROM $IMG_BASE" "COPY coredns /coredns" "EXPOSE 53 53/udp" "ENTRYPOINT [\"/coredns\"]"
   one pause "FROM scratch" "COPY pause /pause" "USER 65535:65535" "ENTRYPOINT [\"/pause\"]"
-  one kindnetd "FROM $IMG_BASE" "COPY kindnetd /bin/kindnetd" "CMD [\"/bin/kindnetd\"]"
+  # kind build node-image pulls every image kind's defaults name unless the tarball carries it, and
+  # kindnetd is not built here: an empty image under its name stops the pull (one small file, as
+  # docker cannot save an image with no layer). With disableDefaultCNI it never runs; if a cluster
+  # forgets that, kindnet's pods fail on the missing command (visibly) while rollout-lab-podnet still
+  # gives the pods their network.
+  echo "placeholder: kindnetd is not built for this node image (docs/kind-pod-network.md)" > "$ctx/PLACEHOLDER"
+  one kindnetd "FROM scratch" "COPY PLACEHOLDER /PLACEHOLDER" "CMD [\"/kindnetd-is-not-in-this-image\"]"
   one local-path-provisioner "FROM $IMG_BASE" "COPY local-path-provisioner /usr/local/bin/local-path-provisioner" \
     "ENTRYPOINT [\"/usr/local/bin/local-path-provisioner\"]"
   one local-path-helper "FROM $IMG_BASE"
@@ -335,7 +334,11 @@ for entry in manifest:
 json.dump(repositories, open(os.path.join(folder, "repositories"), "w"))
 print("kube-proxy.tar:", ", ".join(f"{r}:{v}" for r, vs in repositories.items() for v in vs))
 EOF
-  (cd "$t/kube-proxy" && tar -cf "$bin/kube-proxy.tar" repositories manifest.json $(ls | grep -v -x -e repositories -e manifest.json))
+  local rest=() f
+  for f in "$t/kube-proxy"/*; do
+    f=${f##*/}; [[ $f == repositories || $f == manifest.json ]] || rest+=("$f")
+  done
+  (cd "$t/kube-proxy" && tar -cf "$bin/kube-proxy.tar" repositories manifest.json "${rest[@]}")
   rm -rf "$t/kube-proxy"
   tar -C "$t" -czf "$TARBALL" kubernetes
   rm -rf "$t"
@@ -363,4 +366,5 @@ image_step node-image "$NODE_IMAGE" "$(cat "$STAMPS/tarball" 2>/dev/null) $(imag
 print_summary
 if [[ $MODE == check ]]; then exit "$MISSING"; fi
 echo "rollout-lab:kind.nodeImage=$NODE_IMAGE"
+echo "rollout-lab:kind.podNetwork=bridge"
 echo "kind=$BIN/kind"
