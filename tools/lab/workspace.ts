@@ -56,6 +56,12 @@ export async function openLabStack(options: LabStackOptions): Promise<LabStack> 
     const scratchDir = options.scratchDir ?? fs.mkdtempSync(path.join(os.tmpdir(), `rollout-lab-${options.stack}-`));
     fs.mkdirSync(path.join(scratchDir, "stacks"), { recursive: true });
     fs.mkdirSync(path.join(scratchDir, "state"), { recursive: true });
+    // The CLI starts plugins in the project folder, and the dynamic-provider launcher that Pulumi's
+    // installer ships runs ./node_modules/@pulumi/pulumi/...: give the scratch folder the repo's.
+    const modules = path.join(scratchDir, "node_modules");
+    if (!fs.existsSync(modules)) {
+        fs.symlinkSync(path.join(repoRoot, "node_modules"), modules, "dir");
+    }
     const project = {
         name: "rollout-lab",
         // The repo's tsconfig.pulumi.json, as its Pulumi.yaml names it: compiled without type-checking.
