@@ -58,6 +58,10 @@ export function loadLabConfig(): LabConfig {
 export function createKubernetesLab(config: LabConfig): LabOutputs {
     const router = kubernetesRouterFor(config.traffic);
     const plan = labPlan(config, router.declaration.splitsBy);
+    if (plan.note !== undefined) {
+        // Shown by every preview and up, and kept in the routing output.
+        void pulumi.log.info(plan.note);
+    }
     const { monitoring } = config;
     const platform = new KubernetesPlatform("lab", {
         config,

@@ -23,7 +23,7 @@ describe("stack config", () => {
         assert.equal(cfg.traffic, "native");
         assert.deepEqual(cfg.stable, { version: "v1", replicas: 3, imageTag: "v1", errorRate: 0, latencyMs: 0, readyDelayMs: 0 });
         assert.equal(cfg.candidate.imageTag, "v2");
-        assert.deepEqual(cfg.canary, { weight: 10, totalReplicas: 10 });
+        assert.deepEqual(cfg.canary, { weight: 10, totalReplicas: 10, maxTotalReplicas: 20 });
         assert.deepEqual(cfg.rolling, { maxSurge: "25%", maxUnavailable: 0, minReadySeconds: 5, progressDeadlineSeconds: 600 });
         assert.equal(cfg.app.build, true, "kind builds the app image locally");
         assert.equal(parseLabConfig({ platform: "kubernetes", candidate: { version: "v2" } }).app.build, false);

@@ -44,7 +44,7 @@ describe("lab CLI", function () {
         assert.deepEqual(swarm.canary, { weight: 10 }, "no totalReplicas beside 3 + 1 tasks");
         const kind = JSON.parse(lab("config", "kind-canary").stdout);
         assert.equal(kind.swarm, undefined);
-        assert.deepEqual(kind.canary, { weight: 10, totalReplicas: 10 });
+        assert.deepEqual(kind.canary, { weight: 10, totalReplicas: 10, maxTotalReplicas: 20 });
         assert.equal(kind.traefik, undefined);
         const traefik = JSON.parse(lab("config", "kind-canary-traefik").stdout);
         assert.deepEqual([traefik.traefik !== undefined, traefik.gatewayApi !== undefined, traefik.istio, traefik.canary.totalReplicas], [true, true, undefined, undefined]);

@@ -1,7 +1,7 @@
 import { strict as assert } from "assert";
 import fc from "fast-check";
 import { parseLabConfig, rawConfigFromPulumi } from "../components/config";
-import { labPlan, rolloutPlan, routingFor, sharesOf, splitReplicas, weightedSplit } from "../components/plan";
+import { exactReplicaSplit, labPlan, nearestExactWeights, rolloutPlan, routingFor, sharesOf, weightedSplit } from "../components/plan";
 import { toPulumiConfig, withChange } from "../tools/lab/stackFile";
 
 /** A stack's flat config as Pulumi hands it to the program. */
@@ -37,9 +37,14 @@ describe("plan: what each strategy means", () => {
         const config = parseLabConfig({ strategy: "canary", candidate: { version: "v2", replicas: 1 }, canary: { weight: 30, totalReplicas: 10 } });
         assert.deepEqual(shares(labPlan(config, "replicas")), [["stable", "demo-stable", 7, 70], ["candidate", "demo-canary", 3, 30]]);
         assert.deepEqual(shares(labPlan(config, "weight")), [["stable", "demo-stable", 3, 70], ["candidate", "demo-canary", 1, 30]]);
-        // 25% of 4 replicas is one pod; of 3 it rounds to one pod too, which is a third of the requests.
+        // 25% of 3 replicas is no whole number of pods: the fewest more that give 25% exactly are 4, and the plan says so.
         const odd = parseLabConfig({ strategy: "canary", candidate: v2, canary: { weight: 25, totalReplicas: 3 } });
-        assert.deepEqual(shares(labPlan(odd, "replicas")), [["stable", "demo-stable", 2, 66.7], ["candidate", "demo-canary", 1, 33.3]]);
+        assert.deepEqual(shares(labPlan(odd, "replicas")), [["stable", "demo-stable", 3, 75], ["candidate", "demo-canary", 1, 25]]);
+        assert.equal(
+            labPlan(odd, "replicas").note,
+            "canary.weight 25 is not a whole number of pods of canary.totalReplicas 3: 4 replicas (3 stable + 1 candidate) give exactly 25%",
+        );
+        assert.equal(labPlan(config, "replicas").note, undefined, "30% of 10 needs no word");
     });
 
     it("A/B sends matching requests to the candidate: header and cookie rules together", () => {
@@ -56,11 +61,16 @@ describe("plan: what each strategy means", () => {
         assert.deepEqual(shares(plan), [["stable", "demo-stable", 3, 100], ["candidate", "demo-canary", 3, 0]]);
     });
 
-    it("splits replicas by the weight (Argo's basic canary)", () => {
-        assert.deepEqual(splitReplicas(10, 10), { stable: 9, candidate: 1 });
-        assert.deepEqual(splitReplicas(33, 3), { stable: 2, candidate: 1 });
-        assert.deepEqual(splitReplicas(0, 10), { stable: 10, candidate: 0 });
-        assert.deepEqual(splitReplicas(100, 7), { stable: 0, candidate: 7 });
+    it("splits replicas to give the weight exactly, over the fewest replicas from totalReplicas up to the limit", () => {
+        assert.deepEqual(exactReplicaSplit(10, 10, 20), { total: 10, stable: 9, candidate: 1 });
+        assert.deepEqual(exactReplicaSplit(25, 10, 20), { total: 12, stable: 9, candidate: 3 });
+        assert.deepEqual(exactReplicaSplit(5, 10, 20), { total: 20, stable: 19, candidate: 1 });
+        assert.deepEqual(exactReplicaSplit(35, 10, 20), { total: 20, stable: 13, candidate: 7 });
+        assert.deepEqual(exactReplicaSplit(0, 7, 7), { total: 7, stable: 7, candidate: 0 });
+        assert.deepEqual(exactReplicaSplit(100, 7, 7), { total: 7, stable: 0, candidate: 7 });
+        assert.equal(exactReplicaSplit(33, 10, 20), undefined, "33% needs 100 pods");
+        assert.deepEqual(nearestExactWeights(33, 10, 20), [30, 35]);
+        assert.deepEqual(nearestExactWeights(12, 4, 4), [0, 25]);
     });
 });
 
@@ -69,13 +79,19 @@ describe("plan: properties over every config", () => {
     const replicas = fc.integer({ min: 0, max: 50 });
     const total = fc.integer({ min: 1, max: 100 });
 
-    it("a replica split always adds up to the total, and more weight never means fewer candidate replicas", () =>
+    it("a replica split gives the weight exactly or the config is refused naming canary.weight, never a rounded share", () =>
         fc.assert(
-            fc.property(weight, weight, total, (a, b, t) => {
-                const [lo, hi] = a <= b ? [a, b] : [b, a];
-                const low = splitReplicas(lo, t);
-                const high = splitReplicas(hi, t);
-                return low.stable + low.candidate === t && high.candidate >= low.candidate && low.candidate >= 0 && low.stable >= 0;
+            fc.property(weight, total, total, (w, a, b) => {
+                const [min, max] = a <= b ? [a, b] : [b, a];
+                let config;
+                try {
+                    config = parseLabConfig({ strategy: "canary", candidate: v2, canary: { weight: w, totalReplicas: min, maxTotalReplicas: max } });
+                } catch (e) {
+                    return /rollout-lab:canary\.weight: got \d+; allowed: a weight/.test(String(e)) && exactReplicaSplit(w, min, max) === undefined;
+                }
+                const [stable, candidate] = sharesOf(labPlan(config, "replicas"));
+                const pods = stable.release.replicas + candidate.release.replicas;
+                return candidate.share === w && stable.share === 100 - w && pods >= min && pods <= max;
             }),
         ));
 
@@ -95,7 +111,7 @@ describe("plan: properties over every config", () => {
                         traffic: strategy === "abtest" || strategy === "shadow" ? "istio" : "native",
                         stable: { version: "v1", replicas: stableReplicas },
                         candidate: { version: "v2", replicas: candidateReplicas },
-                        canary: { weight: w, totalReplicas: t },
+                        canary: { weight: w, totalReplicas: t, maxTotalReplicas: 100 },
                         bluegreen: { activeColor: green ? "green" : "blue" },
                         abtest: { header: "X-Group", value: "beta" },
                     });
@@ -110,7 +126,7 @@ describe("plan: properties over every config", () => {
         fc.assert(
             fc.property(fc.uniqueArray(fc.integer({ min: 1, max: 100 }), { minLength: 1, maxLength: 8 }), (raw) => {
                 const steps = [...raw].sort((a, b) => a - b);
-                const flat = flatConfig({ strategy: "canary", candidate: v2 });
+                const flat = flatConfig({ strategy: "canary", candidate: v2, canary: { maxTotalReplicas: 100 } });
                 const plan = rolloutPlan(parseLabConfig(rawConfigFromPulumi(flat)), steps);
                 const shareAfter = (change: Record<string, string>) => weightedSplit(routingFor(parseLabConfig(rawConfigFromPulumi(withChange(flat, change)))));
                 return plan.steps.every((s) => shareAfter(s.change) === s.share) && shareAfter(plan.rollback.change) === 0;

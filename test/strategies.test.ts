@@ -3,7 +3,6 @@ import * as YAML from "yaml";
 import { parseLabConfig } from "../components/config";
 import { KindImageLoad } from "../components/local";
 import { KubernetesPlatform, kindClusterConfig } from "../components/platform";
-import { splitReplicas } from "../components/plan";
 import { ProgramRun, findResource, findResources, runProgram, stackConfig, toPulumiConfig } from "./support/pulumiHarness";
 import { DEPLOYMENT, HPA, K8S_PROVIDER, KIND_CLUSTER, KIND_LOAD, LOCAL_IMAGE, SERVICE, deploymentNamed, deployments, envOf, theService } from "./support/expectations";
 
@@ -69,13 +68,47 @@ describe("blue/green", () => {
 });
 
 describe("canary by replica ratio", () => {
-    it("splits replicas from the weight and the total", () => {
-        assert.deepEqual(splitReplicas(10, 10), { stable: 9, candidate: 1 });
-        assert.deepEqual(splitReplicas(25, 4), { stable: 3, candidate: 1 });
-        assert.deepEqual(splitReplicas(50, 10), { stable: 5, candidate: 5 });
-        assert.deepEqual(splitReplicas(0, 10), { stable: 10, candidate: 0 });
-        assert.deepEqual(splitReplicas(100, 10), { stable: 0, candidate: 10 });
-        assert.deepEqual(splitReplicas(33, 3), { stable: 2, candidate: 1 });
+    // What was asked, what the lab runs (written down by hand: the weight exactly, over the fewest
+    // replicas from canary.totalReplicas up to canary.maxTotalReplicas), and what it says.
+    const asked: [number, number, number, number, string | undefined][] = [
+        [10, 10, 9, 1, undefined],
+        [50, 10, 5, 5, undefined],
+        [25, 10, 9, 3, "12 replicas (9 stable + 3 candidate) give exactly 25%"],
+        [15, 10, 17, 3, "20 replicas (17 stable + 3 candidate) give exactly 15%"],
+        [35, 4, 13, 7, "20 replicas (13 stable + 7 candidate) give exactly 35%"],
+        [75, 4, 1, 3, undefined],
+        [60, 4, 2, 3, "5 replicas (2 stable + 3 candidate) give exactly 60%"],
+    ];
+    for (const [weight, totalReplicas, stable, candidate, note] of asked) {
+        it(`weight ${weight} with totalReplicas ${totalReplicas}: ${stable} stable + ${candidate} canary pods, ${note ? "said in the routing output" : "as asked"}`, async () => {
+            const run = await runProgram(withConfig("kind-canary", { "rollout-lab:canary": { weight, totalReplicas } }));
+            assert.equal(deploymentNamed(run, "demo-stable").inputs.spec.replicas, stable);
+            assert.equal(deploymentNamed(run, "demo-canary").inputs.spec.replicas, candidate);
+            const routing = run.outputs.routing as { note?: string; workloads: { expectedShare: number }[] };
+            assert.deepEqual(routing.workloads.map((w) => w.expectedShare), [100 - weight, weight]);
+            if (note === undefined) {
+                assert.equal(routing.note, undefined);
+            } else {
+                assert.match(String(routing.note), new RegExp(`^canary\\.weight ${weight} is not a whole number of pods of canary\\.totalReplicas ${totalReplicas}: ${note.replace(/[()+]/g, "\\$&")}$`));
+            }
+        });
+    }
+
+    it("a weight no replica count up to canary.maxTotalReplicas gives is refused before any resource, with the nearest weights and the replicas it needs", async () => {
+        await assert.rejects(
+            runProgram(withConfig("kind-canary", { "rollout-lab:canary": { weight: 33, totalReplicas: 10 } })),
+            (e: Error) =>
+                e.message.includes(
+                    "rollout-lab:canary.weight: got 33; allowed: a weight 10 to 20 replicas give exactly with traffic native on kind, which splits by replica ratio: nearest 30 or 35; 33 needs 100 replicas (raise canary.maxTotalReplicas to 100), or route by weight (traffic traefik)",
+                ),
+        );
+        await assert.rejects(
+            runProgram(withConfig("kind-canary", { "rollout-lab:hpa": { minReplicas: 2, maxReplicas: 4 } })),
+            (e: Error) => e.message.includes("rollout-lab:hpa: got") && e.message.includes("no autoscaler for a canary split by replica ratio"),
+        );
+        // Routed by weight, the same weight needs no pod arithmetic.
+        const traefik = await runProgram(withConfig("kind-canary-traefik", { "rollout-lab:canary": { weight: 33 } }));
+        assert.equal((traefik.outputs.routing as { route: { candidateWeight: number } }).route.candidateWeight, 33);
     });
 
     it("weight 10 of 10 replicas runs 9 stable + 1 canary behind one Service", async () => {
@@ -213,9 +246,14 @@ describe("platforms", () => {
     });
 
     it("kind: podNetwork bridge turns kind's CNI off and gives the pods 10.244.0.0/16", async () => {
-        const run = await runProgram(withConfig("kind-canary", { "rollout-lab:kind": { podNetwork: "bridge" } }));
+        const run = await runProgram(withConfig("kind-canary", { "rollout-lab:kind": { podNetwork: "bridge", nodeImage: "rollout-lab/kind-node:v1.37.2" } }));
         const config = YAML.parse(findResource(run, KIND_CLUSTER, "lab-kind-cluster").inputs.config);
         assert.deepEqual(config.networking, { disableDefaultCNI: true, podSubnet: "10.244.0.0/16" });
+        // Stock kindest/node has no pod-network service of the lab's: its nodes would never be Ready.
+        await assert.rejects(
+            runProgram(withConfig("kind-canary", { "rollout-lab:kind": { podNetwork: "bridge" } })),
+            (e: Error) => e.message.includes('rollout-lab:kind.podNetwork: got "bridge"; allowed: "kindnetd" with kind\'s own node image, or "bridge" with kind.nodeImage set to one scripts/kind-node.sh built'),
+        );
     });
 
     it("kind: the app's pods wait for the images loaded into the cluster", () => {

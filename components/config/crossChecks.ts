@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { canRun, declarationOf, defaultProvider, providersFor, providersOn } from "./capabilities";
 import { labConfigSchema } from "./schema";
+import { exactReplicaSplit, nearestExactWeights } from "../plan/releases";
 
 /** A problem found by looking at several keys together; `key` is relative to the namespace. */
 export interface CrossProblem {
@@ -81,6 +82,12 @@ export function crossFieldProblems(raw: Record<string, unknown>): CrossProblem[]
             allowed: `100 with traffic ${traffic} on ${platform} (${mirrorsEverything}); a share needs traffic ${sharing.join(" or ")}`,
         });
     }
+    problems.push(...replicaSplitProblems(raw, strategy, router?.splitsBy, `traffic ${traffic} on ${platform}`));
+    const kind = field(raw, "kind");
+    if (platform === "kind" && kind?.podNetwork === "bridge" && kind.nodeImage === undefined) {
+        // Stock kindest/node has kindnetd and not the lab's pod-network service: its nodes would never be Ready.
+        problems.push({ key: "kind.podNetwork", given: '"bridge"', allowed: '"kindnetd" with kind\'s own node image, or "bridge" with kind.nodeImage set to one scripts/kind-node.sh built' });
+    }
     const monitoring = field(raw, "monitoring");
     const istio = field(raw, "istio");
     if (trafficGiven === "istio" && istio?.install !== false && monitoring !== undefined && !monitoring.enabled) {
@@ -98,4 +105,50 @@ export function crossFieldProblems(raw: Record<string, unknown>): CrossProblem[]
         });
     }
     return problems;
+}
+
+/**
+ * A canary split by replica ratio gives its weight exactly or is refused (never rounded): the weight
+ * and every `lab rollout` step must be a whole number of pods of some total from canary.totalReplicas to
+ * canary.maxTotalReplicas; and an autoscaler would move the ratio under the lab's feet.
+ */
+function replicaSplitProblems(raw: Record<string, unknown>, strategy: string | undefined, splitsBy: string | undefined, router: string): CrossProblem[] {
+    const canary = field(raw, "canary");
+    if (strategy !== "canary" || splitsBy !== "replicas" || canary === undefined) {
+        return [];
+    }
+    const problems: CrossProblem[] = [];
+    const { totalReplicas: min, maxTotalReplicas: max } = canary;
+    if (max < min) {
+        return [{ key: "canary.maxTotalReplicas", given: String(max), allowed: `at least canary.totalReplicas (${min})` }];
+    }
+    const unexact = (weight: number) => exactReplicaSplit(weight, min, max) === undefined;
+    const why = (weight: number) => {
+        const [below, above] = nearestExactWeights(weight, min, max);
+        const fewest = 100 / gcd(weight, 100);
+        const needed = Math.ceil(min / fewest) * fewest;
+        return `a weight ${min} to ${max} replicas give exactly with ${router}, which splits by replica ratio: nearest ${below} or ${above}; ${weight} needs ${needed} replicas (raise canary.maxTotalReplicas to ${needed}), or route by weight (traffic traefik)`;
+    };
+    if (unexact(canary.weight)) {
+        problems.push({ key: "canary.weight", given: String(canary.weight), allowed: why(canary.weight) });
+    }
+    // Steps the stack file sets; the defaults are checked by `lab rollout` before its first step.
+    const given = raw.measure !== null && typeof raw.measure === "object" && "steps" in raw.measure;
+    const steps = given ? field(raw, "measure")?.steps ?? [] : [];
+    const badSteps = steps.filter(unexact);
+    if (badSteps.length > 0) {
+        problems.push({ key: "measure.steps", given: JSON.stringify(steps), allowed: `each step (${badSteps[0]} is not) ${why(badSteps[0])}` });
+    }
+    if (raw.hpa !== undefined) {
+        problems.push({
+            key: "hpa",
+            given: JSON.stringify(raw.hpa),
+            allowed: `no autoscaler for a canary split by replica ratio (${router}): it scales each release on its own load and the split stops being canary.weight; route by weight (traffic traefik) to autoscale`,
+        });
+    }
+    return problems;
+}
+
+function gcd(a: number, b: number): number {
+    return b === 0 ? a : gcd(b, a % b);
 }

@@ -57,8 +57,14 @@ export const labConfigSchema = z
             .object({
                 /** Percent of traffic for the candidate. */
                 weight: num(z.number().int().min(0).max(100)).default(10),
-                /** With native routing: stable + canary replicas together, split by the weight. */
+                /**
+                 * With a replica split (native routing): stable + canary replicas together. A weight they
+                 * cannot give exactly (25 of 10) takes the fewest more replicas that can (12), up to
+                 * maxTotalReplicas, and says so; beyond it the weight is refused, never rounded.
+                 */
                 totalReplicas: num(z.number().int().min(1).max(100)).default(10),
+                /** The most replicas a replica split may take to give the weight exactly. */
+                maxTotalReplicas: num(z.number().int().min(1).max(100)).default(20),
             })
             .strict()
             .prefault({}),

@@ -18,16 +18,28 @@ export interface LabPlan {
     releases: Release[];
     /** How a release's copies are replaced when it changes: all at once, or a few at a time. */
     replacement: "recreate" | "rolling";
+    /** What the lab did that the stack file does not say, for the preview and the outputs (a replica split's total). */
+    note?: string;
 }
 
 export function labPlan(config: LabConfig, splitsBy: SplitMode): LabPlan {
     const routing = routingFor(config);
+    const releases = releasesFor(config, routing, splitsBy);
+    const total = releases.reduce((n, r) => n + r.replicas, 0);
+    const resized = routing.kind === "split" && splitsBy === "replicas" && total !== config.canary.totalReplicas;
     return {
         strategy: config.strategy,
         routing,
         splitsBy,
-        releases: releasesFor(config, routing, splitsBy),
+        releases,
         replacement: config.strategy === "recreate" ? "recreate" : "rolling",
+        ...(resized
+            ? {
+                  note:
+                      `canary.weight ${routing.candidateWeight} is not a whole number of pods of canary.totalReplicas ${config.canary.totalReplicas}: ` +
+                      `${total} replicas (${releases[0].replicas} stable + ${releases[1].replicas} candidate) give exactly ${routing.candidateWeight}%`,
+              }
+            : {}),
     };
 }
 

@@ -20,13 +20,45 @@ export interface Release {
     selector: Record<string, string>;
 }
 
+/** A replica split: how many pods of each release, and the total. */
+export interface ReplicaSplit {
+    total: number;
+    stable: number;
+    candidate: number;
+}
+
 /**
- * Canary by replica ratio (Argo's basic canary): of `total` replicas, the candidate gets its weight's
- * share, rounded; stable the rest. The share can only move in steps of 100/total percent.
+ * The replica split that gives `weight` exactly: the smallest total from `minTotal` to `maxTotal` of
+ * which `weight` percent is a whole number of pods; undefined when none is (33% needs 100 pods). The
+ * lab never rounds a weight: a student reads the stack file and the dashboard side by side.
  */
-export function splitReplicas(weight: number, total: number): Record<Role, number> {
-    const candidate = Math.round((total * weight) / 100);
-    return { stable: total - candidate, candidate };
+export function exactReplicaSplit(weight: number, minTotal: number, maxTotal: number): ReplicaSplit | undefined {
+    for (let total = minTotal; total <= maxTotal; total++) {
+        if ((total * weight) % 100 === 0) {
+            const candidate = (total * weight) / 100;
+            return { total, stable: total - candidate, candidate };
+        }
+    }
+    return undefined;
+}
+
+/** The weights nearest `weight`, below and above, that a total from `minTotal` to `maxTotal` gives exactly. */
+export function nearestExactWeights(weight: number, minTotal: number, maxTotal: number): [number, number] {
+    const exact = (w: number) => exactReplicaSplit(w, minTotal, maxTotal) !== undefined;
+    let below = weight - 1;
+    while (below > 0 && !exact(below)) below--;
+    let above = weight + 1;
+    while (above < 100 && !exact(above)) above++;
+    return [below, above];
+}
+
+/** The replica split of a canary by replica ratio; throws when the weight cannot be given exactly (the config check refuses it first). */
+export function canaryReplicaSplit(weight: number, canary: { totalReplicas: number; maxTotalReplicas: number }): ReplicaSplit {
+    const split = exactReplicaSplit(weight, canary.totalReplicas, canary.maxTotalReplicas);
+    if (split === undefined) {
+        throw new Error(`canary.weight ${weight} cannot be split exactly over ${canary.totalReplicas} to ${canary.maxTotalReplicas} replicas`);
+    }
+    return split;
 }
 
 function release(config: LabConfig, role: Role, name: string, replicas: number, selector: Record<string, string>): Release {
@@ -47,7 +79,7 @@ function release(config: LabConfig, role: Role, name: string, replicas: number, 
  * The releases a routing runs, with their replica counts; the only place replica counts are decided.
  * - single: the live release alone, its own replicas;
  * - switch: both colours, each its own replicas; the idle one 0 with bluegreen.scaleIdleToZero;
- * - split by replicas: canary.totalReplicas divided by the weight;
+ * - split by replicas: the weight exactly, over canary.totalReplicas or the fewest more (canaryReplicaSplit);
  * - split by weight, match, mirror: both releases, each its own replicas (one candidate copy can take 90%).
  */
 export function releasesFor(config: LabConfig, routing: Routing, splitsBy: SplitMode): Release[] {
@@ -63,7 +95,7 @@ export function releasesFor(config: LabConfig, routing: Routing, splitsBy: Split
             );
         }
         default: {
-            const sizes = routing.kind === "split" && splitsBy === "replicas" ? splitReplicas(routing.candidateWeight, config.canary.totalReplicas) : { stable: own("stable"), candidate: own("candidate") };
+            const sizes = routing.kind === "split" && splitsBy === "replicas" ? canaryReplicaSplit(routing.candidateWeight, config.canary) : { stable: own("stable"), candidate: own("candidate") };
             return [release(config, "stable", "demo-stable", sizes.stable, track("stable")), release(config, "candidate", "demo-canary", sizes.candidate, track("candidate"))];
         }
     }

@@ -13,13 +13,16 @@ export interface RoutingSummary {
     serviceSelector?: Record<string, string>;
     /** Ingress or mesh routing: the candidate's weight, the A/B matches that pick it, the mirrored share. */
     route?: { candidateWeight?: number; matches?: AbMatch[]; mirrorPercent?: number };
+    /** What the lab did that the stack file does not say (a replica split that took more replicas to give the weight exactly). */
+    note?: string;
     /** Swarm: the edge proxy and where its stats page is. */
     edge?: { kind: string; statsUrl: string };
 }
 
 /** The summary's releases and shares, from the plan's share rule; `nameOf` names a release as its platform does. */
-export function summarizePlan(plan: LabPlan, traffic: TrafficProvider, nameOf: (r: Release) => string = (r) => r.name): Pick<RoutingSummary, "strategy" | "traffic" | "workloads"> {
+export function summarizePlan(plan: LabPlan, traffic: TrafficProvider, nameOf: (r: Release) => string = (r) => r.name): Pick<RoutingSummary, "strategy" | "traffic" | "workloads" | "note"> {
     return {
+        ...(plan.note !== undefined ? { note: plan.note } : {}),
         strategy: plan.strategy,
         traffic,
         workloads: sharesOf(plan).map(({ release, share }) => ({

@@ -101,7 +101,8 @@ const providerSections: Record<string, readonly string[]> = {
 
 /**
  * The config a stack's platform and traffic provider act on (`lab config`): a Swarm stack without the
- * Kubernetes sections (and without canary.totalReplicas, which only a native Kubernetes canary reads);
+ * Kubernetes sections (and without canary.totalReplicas and maxTotalReplicas, which only a native
+ * Kubernetes canary reads);
  * a Kubernetes stack without `swarm`, without `kind` on an existing cluster, and with only its own
  * provider's section.
  */
@@ -127,7 +128,7 @@ export function platformView(config: LabConfig): Record<string, unknown> {
         }
     }
     if (!(config.platform !== "swarm" && config.traffic === "native")) {
-        const { totalReplicas: _, ...canary } = config.canary;
+        const { totalReplicas: _, maxTotalReplicas: __, ...canary } = config.canary;
         view.canary = canary;
     }
     return view;
