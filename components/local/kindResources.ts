@@ -25,17 +25,20 @@ export interface KindClusterResourceOutputs extends KindClusterResourceInputs {
 
 const clusterKeys = ["clusterName", "config", "env"] as const;
 
+async function kindClusterNames(env: Record<string, string>): Promise<string[]> {
+    return (await runLocal("kind", ["get", "clusters"], { env })).split("\n").map((s) => s.trim());
+}
+
 const kindClusterProvider: pulumi.dynamic.ResourceProvider<KindClusterResourceInputs, KindClusterResourceOutputs> = {
     async diff(_id, olds, news) {
         // A kind cluster cannot change in place; the old one goes first (the new one would clash on its
         // name and host ports).
-        const changed = changedKeys(olds as unknown as Record<string, unknown>, news as unknown as Record<string, unknown>, clusterKeys);
+        const changed = changedKeys(olds, news, clusterKeys);
         return { changes: changed.length > 0, replaces: changed, deleteBeforeReplace: true };
     },
     async create(inputs) {
         const env = inputs.env ?? {};
-        const existing = (await runLocal("kind", ["get", "clusters"], { env })).split("\n").map((s) => s.trim());
-        if (existing.includes(inputs.clusterName)) {
+        if ((await kindClusterNames(env)).includes(inputs.clusterName)) {
             throw new Error(
                 `a kind cluster named ${inputs.clusterName} exists already and this stack did not make it: ` +
                     `delete it (kind delete cluster --name ${inputs.clusterName}) or set rollout-lab:kind.clusterName to another name`,
@@ -49,8 +52,7 @@ const kindClusterProvider: pulumi.dynamic.ResourceProvider<KindClusterResourceIn
     async read(id, props) {
         const old = props as KindClusterResourceOutputs;
         const env = old?.env ?? {};
-        const clusters = (await runLocal("kind", ["get", "clusters"], { env })).split("\n").map((s) => s.trim());
-        if (!clusters.includes(id)) {
+        if (!(await kindClusterNames(env)).includes(id)) {
             return {}; // gone: a refresh drops it from the state
         }
         return { id, props: { ...old, kubeconfig: await runLocal("kind", ["get", "kubeconfig", "--name", id], { env }) } };
@@ -60,11 +62,7 @@ const kindClusterProvider: pulumi.dynamic.ResourceProvider<KindClusterResourceIn
     },
 };
 
-export interface KindClusterResourceArgs {
-    clusterName: string;
-    config: string;
-    env: Record<string, string>;
-}
+export type KindClusterResourceArgs = KindClusterResourceInputs;
 
 /** A kind cluster: `kind create cluster` on create, `kind delete cluster` on delete, replaced on any change. */
 export class KindClusterResource extends pulumi.dynamic.Resource {

@@ -61,7 +61,7 @@ export function contextHash(dir: string, dockerfile?: string): string {
 
 const localImageProvider: pulumi.dynamic.ResourceProvider<LocalImageInputs, LocalImageOutputs> = {
     async diff(_id, olds, news) {
-        const changed = changedKeys(olds as unknown as Record<string, unknown>, news as unknown as Record<string, unknown>, inputKeys);
+        const changed = changedKeys(olds, news, inputKeys);
         return { changes: changed.length > 0 };
     },
     async create(inputs) {
@@ -72,7 +72,7 @@ const localImageProvider: pulumi.dynamic.ResourceProvider<LocalImageInputs, Loca
     },
     async read(id, props) {
         // Refresh: the image may have been removed from the engine since; report what is there now.
-        const found = await runLocal("docker", ["image", "inspect", "--format", "{{.Id}}", id]).then((s) => s.trim(), () => "");
+        const found = await imageIdOf(id).catch(() => "");
         return { id, props: { ...(props as LocalImageOutputs), imageId: found } };
     },
     // Destroy leaves the image in the local engine: it is the build cache of the next `up`.
@@ -86,7 +86,11 @@ async function buildImage(inputs: LocalImageInputs): Promise<string> {
     }
     args.push("--label", `rollout-lab.context-hash=${inputs.contextHash}`, inputs.context);
     await runLocal("docker", args, { timeoutMs: 30 * 60 * 1000 });
-    return (await runLocal("docker", ["image", "inspect", "--format", "{{.Id}}", inputs.imageName])).trim();
+    return imageIdOf(inputs.imageName);
+}
+
+async function imageIdOf(imageName: string): Promise<string> {
+    return (await runLocal("docker", ["image", "inspect", "--format", "{{.Id}}", imageName])).trim();
 }
 
 export interface LocalImageArgs {

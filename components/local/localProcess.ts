@@ -46,8 +46,9 @@ export function runLocal(file: string, args: string[], options: LocalRun = {}): 
 }
 
 /** The input keys whose values differ between two property bags (the fields a preview shows changing). */
-export function changedKeys(olds: Record<string, unknown>, news: Record<string, unknown>, keys: readonly string[]): string[] {
-    return keys.filter((k) => JSON.stringify(olds[k] ?? null) !== JSON.stringify(news[k] ?? null));
+export function changedKeys(olds: object, news: object, keys: readonly string[]): string[] {
+    const value = (o: object, k: string) => JSON.stringify((o as Record<string, unknown>)[k] ?? null);
+    return keys.filter((k) => value(olds, k) !== value(news, k));
 }
 
 /**
@@ -62,7 +63,7 @@ export function reapplyingProvider<T extends object>(
 ): import("@pulumi/pulumi").dynamic.ResourceProvider<T, T> {
     return {
         async diff(_id, olds, news) {
-            return { changes: changedKeys(olds as Record<string, unknown>, news as Record<string, unknown>, keys).length > 0 };
+            return { changes: changedKeys(olds, news, keys).length > 0 };
         },
         async create(inputs) {
             return { id: idOf(inputs), outs: { ...inputs, ...((await apply(inputs)) ?? {}) } };
