@@ -13,6 +13,7 @@ import {
     exitCodeOf,
     expectationsFrom,
     formatLine,
+    replicaSplitOf,
     skipped,
     tolerancePoints,
 } from "../tools/lab/check";
@@ -49,6 +50,30 @@ describe("lab check: what a stack's config expects", () => {
             ],
         );
         assert.equal(e.perConnection, true);
+    });
+
+    it("kind-canary at weight 15: expects the asked 15% on 20 pods (17 + 3), and the pods check says why 20", () => {
+        const config = loadStackConfig("kind-canary", undefined, { "rollout-lab:canary.weight": "15" });
+        const e = expectationsFrom(config);
+        assert.deepEqual(
+            e.releases.map((r) => [r.version, r.replicas, r.share]),
+            [
+                ["v1", 17, 85],
+                ["v2", 3, 15],
+            ],
+        );
+        const live = [
+            { name: "demo-stable", version: "v1", desired: 17, running: 17 },
+            { name: "demo-canary", version: "v2", desired: 3, running: 3 },
+        ];
+        const line = checkReplicas(e, live, "pods");
+        assert.equal(line.status, "pass");
+        assert.equal(line.expected, "v1 17, v2 3 (canary.weight 15 is not a whole number of pods of canary.totalReplicas 10: 20 replicas (17 stable + 3 candidate) give exactly 15%)");
+        assert.equal(replicaSplitOf(config), "20 pods: 17 stable + 3 candidate (not canary.totalReplicas 10: it cannot give 15% exactly)");
+        assert.equal(replicaSplitOf(loadStackConfig("kind-canary")), "10 pods: 9 stable + 1 candidate");
+        assert.equal(replicaSplitOf(loadStackConfig("swarm-canary")), undefined, "HAProxy splits by weight");
+        assert.equal(replicaSplitOf(loadStackConfig("kind-canary-traefik")), undefined, "an HTTPRoute splits by weight");
+        assert.equal(replicaSplitOf(loadStackConfig("kind-bluegreen")), undefined, "nothing split");
     });
 
     it("swarm-bluegreen at step 2: green (v2) live", () => {

@@ -70,6 +70,21 @@ describe("lab CLI", function () {
         assert.match(lab("rollout", "kind-bluegreen-linkerd", "--dry-run").stderr, /step 1\/1: switch to green/);
     });
 
+    it("rollout --dry-run of a replica-split canary names the pods of every step, resized where 10 cannot give the weight", () => {
+        const r = lab("rollout", "kind-canary", "--steps", "5,40,100", "--dry-run");
+        assert.equal(r.status, 0, r.stderr);
+        assert.match(r.stderr, /step 1\/3: weight 5% +\(rollout-lab:canary\.weight=5\) on 20 pods: 19 stable \+ 1 candidate \(not canary\.totalReplicas 10: it cannot give 5% exactly\), then/);
+        assert.match(r.stderr, /step 2\/3: weight 40% +\(rollout-lab:canary\.weight=40\) on 10 pods: 6 stable \+ 4 candidate, then/);
+        assert.match(r.stderr, /step 3\/3: weight 100% +\(rollout-lab:canary\.weight=100\) on 10 pods: 0 stable \+ 10 candidate, then/);
+        assert.match(r.stderr, /rollback: weight 0% \(all to stable\) +\(rollout-lab:canary\.weight=0\) on 10 pods: 10 stable \+ 0 candidate/);
+        const refused = lab("rollout", "kind-canary", "--steps", "10,33", "--dry-run");
+        assert.equal(refused.status, 2, refused.stderr);
+        assert.match(refused.stderr, /rollout-lab:canary\.weight: got 33; allowed: .*nearest 30 or 35; 33 needs 100 replicas/);
+        const compare = lab("compare", "--platform", "kind", "--stacks", "kind-canary", "--dry-run");
+        assert.equal(compare.status, 0, compare.stderr);
+        assert.match(compare.stderr, /weight 25% on 12 pods: 9 stable \+ 3 candidate \(not canary\.totalReplicas 10/);
+    });
+
     it("refuses, with exit code 2 and the key, the value and what is allowed", () => {
         const cases: [string[], RegExp][] = [
             [["rollout", "swarm-rolling", "--dry-run"], /rollout-lab:strategy: got "rolling"; allowed: canary, bluegreen/],

@@ -3,6 +3,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { LabUsageError, strategies } from "../components/plan";
 import { lessons, stepChange } from "../tools/lab/lessons";
+import { replicaSplitOf } from "../tools/lab/check";
 import { loadStackConfig, readStackConfig, repoRoot } from "../tools/lab/stackFile";
 import { configValue } from "../tools/lab/checkCommand";
 
@@ -50,6 +51,20 @@ describe("lessons: the Markdown and `lab check --step` agree", () => {
             assert.ok(readStackConfig(lesson.swarmStack)["rollout-lab:platform"] === "swarm");
         });
     }
+
+    it("every lesson step's config passes the checks on both of its stacks; the kind canary's steps need no resize", () => {
+        for (const lesson of Object.values(lessons)) {
+            for (const step of lesson.steps) {
+                for (const stack of [lesson.swarmStack, lesson.kindStack]) {
+                    assert.doesNotThrow(() => loadStackConfig(stack, undefined, stepChange(lesson, step.index)), `${stack} step ${step.index}`);
+                }
+            }
+        }
+        assert.deepEqual(
+            lessons.canary.steps.map((s) => replicaSplitOf(loadStackConfig("kind-canary", undefined, stepChange(lessons.canary, s.index)))),
+            ["10 pods: 9 stable + 1 candidate", "10 pods: 5 stable + 5 candidate", "10 pods: 10 stable + 0 candidate"],
+        );
+    });
 
     it("a step outside the lesson is a usage error naming the allowed steps", () => {
         assert.throws(() => stepChange(lessons.canary, 4), (e: Error) => e instanceof LabUsageError && e.message === '--step: got "4"; allowed: 1 to 3 (the canary lesson\'s steps)');

@@ -39,6 +39,8 @@ export interface Expectations {
     monitoring: boolean;
     /** The entry balances per connection (kube-proxy): sample with a new connection per request. */
     perConnection: boolean;
+    /** What the lab did that the stack file does not say (a replica split's resized total). */
+    note?: string;
 }
 
 export function expectationsFrom(config: LabConfig): Expectations {
@@ -59,7 +61,27 @@ export function expectationsFrom(config: LabConfig): Expectations {
         ...(routing.kind === "mirror" ? { mirrorPercent: routing.percent } : {}),
         monitoring: config.monitoring.enabled,
         perConnection: balancesPerConnection(config),
+        ...(plan.note !== undefined ? { note: plan.note } : {}),
     };
+}
+
+/**
+ * The pods a config's canary runs on where its router splits by replica ratio ("12 pods: 9 stable + 3
+ * candidate"), for every place a weight is stepped (lab rollout, lab compare); undefined where the
+ * router splits by weight, or nothing is split.
+ */
+export function replicaSplitOf(config: LabConfig): string | undefined {
+    const declaration = declarationOf(config.platform, config.traffic);
+    if (declaration === undefined || declaration.splitsBy !== "replicas") {
+        return undefined;
+    }
+    const plan = labPlan(config, declaration.splitsBy);
+    if (plan.routing.kind !== "split") {
+        return undefined;
+    }
+    const [stable, candidate] = plan.releases;
+    const total = stable.replicas + candidate.replicas;
+    return `${total} pods: ${stable.replicas} stable + ${candidate.replicas} candidate${total !== config.canary.totalReplicas ? ` (not canary.totalReplicas ${config.canary.totalReplicas}: it cannot give ${plan.routing.candidateWeight}% exactly)` : ""}`;
 }
 
 const pct = (n: number) => `${Math.round(n * 10) / 10}%`;
@@ -209,7 +231,7 @@ export function checkReplicas(expected: Expectations, live: LiveWorkload[], unit
         check: unit,
         status: parts.every((p) => p.ok) ? "pass" : "fail",
         measured: parts.map((p) => (p.w === undefined ? `${p.r.version}: no workload` : `${p.w.name} (${p.r.version}) ${p.w.running}/${p.w.desired} running`)).join(", "),
-        expected: parts.map((p) => `${p.r.version} ${p.r.replicas}`).join(", "),
+        expected: parts.map((p) => `${p.r.version} ${p.r.replicas}`).join(", ") + (expected.note !== undefined ? ` (${expected.note})` : ""),
     };
 }
 

@@ -4,6 +4,7 @@ import { StrategyResult, compareOne, comparisonStacks } from "./compare";
 import { applyChange, ensurePulumiCli, engineOutput } from "./engine";
 import { writeReport } from "./report";
 import { knownStacks, loadStackConfig } from "./stackFile";
+import { replicaSplitOf } from "./check";
 import { comparisonPlan } from "../../components/plan";
 import { err, exitCodes, stackArg } from "./cliArgs";
 import { openLabStack } from "./workspace";
@@ -24,13 +25,15 @@ export async function compareAction(opts: {
     const plans = stacks.map((stack) => {
         const config = loadStackConfig(stack, undefined, opts.config);
         const plan = comparisonPlan(config);
-        for (const c of plan.changes) {
-            loadStackConfig(stack, undefined, { ...opts.config, ...plan.before, ...c.change });
-        }
-        return { stack, config, plan };
+        // Each change checked before anything runs; where the router splits by replica ratio, the pods it runs on.
+        const labels = plan.changes.map((c) => {
+            const pods = replicaSplitOf(loadStackConfig(stack, undefined, { ...opts.config, ...plan.before, ...c.change }));
+            return pods === undefined ? c.label : `${c.label} on ${pods}`;
+        });
+        return { stack, config, plan, labels };
     });
     for (const p of plans) {
-        err(`${p.stack}: ${p.plan.strategy}: before ${JSON.stringify(p.plan.before)}; then ${p.plan.changes.map((c) => c.label).join(" -> ")}; settles at ${(100 * p.plan.settledCandidateShare).toFixed(0)}% ${p.config.candidate.version}\n`);
+        err(`${p.stack}: ${p.plan.strategy}: before ${JSON.stringify(p.plan.before)}; then ${p.labels.join(" -> ")}; settles at ${(100 * p.plan.settledCandidateShare).toFixed(0)}% ${p.config.candidate.version}\n`);
     }
     if (opts.dryRun) {
         return exitCodes.ok;
@@ -46,7 +49,7 @@ export async function compareAction(opts: {
             await compareOne({
                 stack: p.stack,
                 config: p.config,
-                plan: p.plan,
+                plan: { ...p.plan, changes: p.plan.changes.map((c, j) => ({ ...c, label: p.labels[j] })) },
                 driver: {
                     up: (change, label) => applyChange(stack, change, `${p.stack} ${label}`),
                     destroy: async () => {

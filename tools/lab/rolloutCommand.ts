@@ -9,26 +9,30 @@ import { applyChange, projectStack, stackOutputs } from "./engine";
 import { PrometheusClient, readVersionHealth } from "./prometheus";
 import { RolloutEvent, RolloutResult, runRollout } from "./rollout";
 import { balancesPerConnection, loadStackConfig } from "./stackFile";
+import { replicaSplitOf } from "./check";
 import { ConfigChange, LabUsageError, RolloutPlan, rolloutPlan } from "../../components/plan";
 import { err, exitCodes } from "./cliArgs";
 
 /** Every step's config checked by the stack schema before anything runs: nothing is half-applied by a typo. */
-function checkedPlan(stack: string, steps?: number[]): { config: LabConfig; plan: RolloutPlan } {
+function checkedPlan(stack: string, steps?: number[]): { config: LabConfig; plan: RolloutPlan; pods: (string | undefined)[] } {
     const config = loadStackConfig(stack);
     const plan = rolloutPlan(config, steps);
     let cumulative: ConfigChange = {};
+    const pods: (string | undefined)[] = [];
     for (const c of [...plan.steps.map((s) => s.change), plan.rollback.change]) {
         cumulative = { ...cumulative, ...c };
-        loadStackConfig(stack, undefined, cumulative);
+        pods.push(replicaSplitOf(loadStackConfig(stack, undefined, cumulative)));
     }
-    return { config, plan };
+    return { config, plan, pods };
 }
 
-function describePlan(stack: string, config: LabConfig, plan: RolloutPlan, t: Thresholds, waitS: number): string {
+/** The plan, a line a step; where the router splits by replica ratio, the pods each step runs on. */
+function describePlan(stack: string, config: LabConfig, plan: RolloutPlan, pods: (string | undefined)[], t: Thresholds, waitS: number): string {
+    const on = (i: number) => (pods[i] === undefined ? "" : ` on ${pods[i]}`);
     return [
         `rollout of ${stack}: ${plan.strategy} on ${config.platform}/${config.traffic}, ${plan.stableVersion} -> ${plan.candidateVersion}`,
-        ...plan.steps.map((s) => `  step ${s.index}/${plan.steps.length}: ${s.label}  (${Object.entries(s.change).map(([k, v]) => `${k}=${v}`).join(", ")}), then ${waitS} s of checks`),
-        `  rollback: ${plan.rollback.label}  (${Object.entries(plan.rollback.change).map(([k, v]) => `${k}=${v}`).join(", ")})`,
+        ...plan.steps.map((s, i) => `  step ${s.index}/${plan.steps.length}: ${s.label}  (${Object.entries(s.change).map(([k, v]) => `${k}=${v}`).join(", ")})${on(i)}, then ${waitS} s of checks`),
+        `  rollback: ${plan.rollback.label}  (${Object.entries(plan.rollback.change).map(([k, v]) => `${k}=${v}`).join(", ")})${on(plan.steps.length)}`,
         `  promote a step when ${plan.candidateVersion} has error ratio <= ${(100 * t.errorRatio).toFixed(1)}% and p95 <= ${Math.round(1000 * t.p95LatencySeconds)} ms over >= ${t.minRequests} requests`,
     ].join("\n");
 }
@@ -78,10 +82,10 @@ function stepReporter(waitS: number): (e: RolloutEvent) => void {
 }
 
 export async function rolloutAction(stack: string, opts: { steps?: number[]; wait?: number; poll: number; load?: number; minRequests?: number; prometheus?: string; url?: string; dryRun?: boolean; json?: boolean }): Promise<number> {
-    const { config, plan } = checkedPlan(stack, opts.steps);
+    const { config, plan, pods } = checkedPlan(stack, opts.steps);
     const thresholds = thresholdsFor(config, opts.minRequests);
     const waitS = opts.wait ?? config.measure.stepWaitSeconds;
-    err(`${describePlan(stack, config, plan, thresholds, waitS)}\n`);
+    err(`${describePlan(stack, config, plan, pods, thresholds, waitS)}\n`);
     if (!config.monitoring.enabled && opts.prometheus === undefined) {
         throw new LabUsageError("rollout-lab:monitoring.enabled", "false", "true (lab rollout reads the candidate's figures from the lab's Prometheus), or pass --prometheus <url>");
     }
