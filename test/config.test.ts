@@ -1,4 +1,7 @@
 import { strict as assert } from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import { LabConfigError, parseLabConfig, withEnvironmentDefaults } from "../components/config";
 import { lastCreated, runProgram, toPulumiConfig } from "./support/pulumiHarness";
 
@@ -69,6 +72,35 @@ describe("stack config", () => {
         assert.equal(laptop.nodeImage, undefined);
         assert.equal(laptop.privileged, true);
         assert.equal(parseLabConfig(withEnvironmentDefaults({ candidate: { version: "v2" } }, { KIND_EXPERIMENTAL_NO_SYS_RESOURCE: "0" })).kind.privileged, true);
+    });
+
+    it("a machine's settings file (ROLLOUT_LAB_MACHINE_CONFIG) fills what the stack file leaves out, the stack winning", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rollout-lab-machine-"));
+        const file = path.join(dir, "machine.conf");
+        fs.writeFileSync(
+            file,
+            [
+                "# what scripts/monitoring-images.sh and kind-node.sh print",
+                "rollout-lab:app.baseImage=rollout-lab/debian-base:bookworm",
+                "rollout-lab:monitoring.grafana=false",
+                "rollout-lab:monitoring.images.prometheus=rollout-lab/prometheus:abc",
+                "rollout-lab:kind.loadImages[0]=rollout-lab/prometheus:abc",
+                "rollout-lab:canary.weight=40",
+                "",
+            ].join("\n"),
+        );
+        const env = { ROLLOUT_LAB_MACHINE_CONFIG: file };
+        const c = parseLabConfig(withEnvironmentDefaults({ candidate: { version: "v2" }, strategy: "canary", canary: { weight: 20 }, monitoring: { enabled: true } }, env));
+        assert.equal(c.app.baseImage, "rollout-lab/debian-base:bookworm");
+        assert.equal(c.monitoring.grafana, false);
+        assert.equal(c.monitoring.enabled, true);
+        assert.equal(c.monitoring.images.prometheus, "rollout-lab/prometheus:abc");
+        assert.deepEqual(c.kind.loadImages, ["rollout-lab/prometheus:abc"]);
+        assert.equal(c.canary.weight, 20, "the stack's own weight wins");
+        assert.equal(parseLabConfig(withEnvironmentDefaults({ candidate: { version: "v2" }, app: { baseImage: "node:22-bookworm-slim" } }, env)).app.baseImage, "node:22-bookworm-slim");
+        fs.writeFileSync(file, "rollout-lab:app.baseImage=x\napp.baseImage=y\n");
+        assert.throws(() => withEnvironmentDefaults({}, env), (e: Error) => e.message === `${file}:2: got "app.baseImage=y"; allowed: rollout-lab:<key>=<value> lines, e.g. rollout-lab:app.baseImage=rollout-lab/debian-base:bookworm`);
+        assert.throws(() => withEnvironmentDefaults({}, { ROLLOUT_LAB_MACHINE_CONFIG: path.join(dir, "none") }), /^Error: ROLLOUT_LAB_MACHINE_CONFIG: cannot read .*none: ENOENT/);
     });
 
     it("refuses a kind.privileged that is not a boolean and a kind.loadImages entry that is not an image", () =>

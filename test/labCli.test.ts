@@ -4,6 +4,9 @@ import * as fs from "fs";
 import * as path from "path";
 import { repoRoot } from "./support/pulumiHarness";
 import { tempDir } from "./support/localProcesses";
+import { exitCodeOfError, stacksTable } from "../tools/lab/cli";
+import { StackFileError, readStackConfig } from "../tools/lab/stackFile";
+import { passphraseEnv } from "../tools/lab/workspace";
 
 // The `lab` command itself, run as a user runs it (ts-node, as `npm run lab`): help, the checked plans
 // it prints without an engine, and its refusals with their exit codes.
@@ -57,32 +60,33 @@ describe("lab CLI", function () {
         const r = spawnSync(process.execPath, [path.join(repoRoot, "tools", "lab", "lab.js"), "check", "no-such-stack"], { encoding: "utf8", cwd: repoRoot, timeout: 60_000 });
         assert.equal(r.status, 2);
         assert.equal(r.stderr.split("\n").filter((l) => l.startsWith("lab: ")).length, 1, "the error printed once");
-        assert.match(r.stderr, /^lab: stack: got "no-such-stack"; allowed: kind-abtest-istio, /m);
+        assert.match(r.stderr, /^lab: stack: got "no-such-stack"; allowed: one of the \d+ stacks in stacks\/ \(`npx lab stacks` lists them\)$/m);
     });
 
     it("rollout --dry-run prints the checked plan of a canary with --steps, and of blue/green", () => {
         const r = lab("rollout", "swarm-canary", "--steps", "20,60,100", "--wait", "30", "--dry-run");
         assert.equal(r.status, 0, r.stderr);
-        assert.match(r.stderr, /rollout of swarm-canary: canary on swarm\/haproxy, v1 -> v2/);
-        assert.match(r.stderr, /step 1\/3: weight 20% +\(rollout-lab:canary\.weight=20\), then 30 s of checks/);
-        assert.match(r.stderr, /rollback: weight 0% \(all to stable\)/);
-        assert.match(r.stderr, /error ratio <= 5\.0% and p95 <= 500 ms over >= 50 requests/);
-        assert.match(lab("rollout", "kind-bluegreen-linkerd", "--dry-run").stderr, /step 1\/1: switch to green/);
+        assert.match(r.stdout, /rollout of swarm-canary: canary on swarm\/haproxy, v1 -> v2/);
+        assert.match(r.stdout, /step 1\/3: weight 20% +\(rollout-lab:canary\.weight=20\), then 30 s of checks/);
+        assert.match(r.stdout, /rollback: weight 0% \(all to stable\)/);
+        assert.match(r.stdout, /error ratio <= 5\.0% and p95 <= 500 ms over >= 50 requests/);
+        assert.match(lab("rollout", "kind-bluegreen-linkerd", "--dry-run").stdout, /step 1\/1: switch to green/);
+        assert.equal(r.stderr, "", "a dry run's plan is its output: stdout, nothing on stderr");
     });
 
     it("rollout --dry-run of a replica-split canary names the pods of every step, resized where 10 cannot give the weight", () => {
         const r = lab("rollout", "kind-canary", "--steps", "5,40,100", "--dry-run");
         assert.equal(r.status, 0, r.stderr);
-        assert.match(r.stderr, /step 1\/3: weight 5% +\(rollout-lab:canary\.weight=5\) on 20 pods: 19 stable \+ 1 candidate \(not canary\.totalReplicas 10: it cannot give 5% exactly\), then/);
-        assert.match(r.stderr, /step 2\/3: weight 40% +\(rollout-lab:canary\.weight=40\) on 10 pods: 6 stable \+ 4 candidate, then/);
-        assert.match(r.stderr, /step 3\/3: weight 100% +\(rollout-lab:canary\.weight=100\) on 10 pods: 0 stable \+ 10 candidate, then/);
-        assert.match(r.stderr, /rollback: weight 0% \(all to stable\) +\(rollout-lab:canary\.weight=0\) on 10 pods: 10 stable \+ 0 candidate/);
+        assert.match(r.stdout, /step 1\/3: weight 5% +\(rollout-lab:canary\.weight=5\) on 20 pods: 19 stable \+ 1 candidate \(not canary\.totalReplicas 10: it cannot give 5% exactly\), then/);
+        assert.match(r.stdout, /step 2\/3: weight 40% +\(rollout-lab:canary\.weight=40\) on 10 pods: 6 stable \+ 4 candidate, then/);
+        assert.match(r.stdout, /step 3\/3: weight 100% +\(rollout-lab:canary\.weight=100\) on 10 pods: 0 stable \+ 10 candidate, then/);
+        assert.match(r.stdout, /rollback: weight 0% \(all to stable\) +\(rollout-lab:canary\.weight=0\) on 10 pods: 10 stable \+ 0 candidate/);
         const refused = lab("rollout", "kind-canary", "--steps", "10,33", "--dry-run");
         assert.equal(refused.status, 2, refused.stderr);
         assert.match(refused.stderr, /rollout-lab:canary\.weight: got 33; allowed: .*nearest 30 or 35; 33 needs 100 replicas/);
         const compare = lab("compare", "--platform", "kind", "--stacks", "kind-canary", "--dry-run");
         assert.equal(compare.status, 0, compare.stderr);
-        assert.match(compare.stderr, /weight 25% on 12 pods: 9 stable \+ 3 candidate \(not canary\.totalReplicas 10/);
+        assert.match(compare.stdout, /weight 25% on 12 pods: 9 stable \+ 3 candidate \(not canary\.totalReplicas 10/);
     });
 
     it("refuses, with exit code 2 and the key, the value and what is allowed", () => {
@@ -90,7 +94,9 @@ describe("lab CLI", function () {
             [["rollout", "swarm-rolling", "--dry-run"], /rollout-lab:strategy: got "rolling"; allowed: canary, bluegreen/],
             [["rollout", "swarm-canary", "--steps", "50,10"], /--steps: got "50,10"; allowed: a comma-separated list/],
             [["rollout", "swarm-canary", "--wait", "5"], /wait: got "5"; allowed: a number from 10 to 3600/],
-            [["rollout", "nope", "--dry-run"], /stack: got "nope"; allowed: kind-abtest-istio, /],
+            [["rollout", "nope", "--dry-run"], /stack: got "nope"; allowed: one of the \d+ stacks in stacks\/ \(`npx lab stacks`/],
+            [["check", "kind-canry"], /stack: got "kind-canry"; allowed: did you mean kind-canary\? one of the/],
+            [["up", "swarm-bluegren"], /did you mean swarm-bluegreen\?/],
             [["compare", "--platform", "nomad"], /platform: got "nomad"; allowed: kind, kubernetes, swarm/],
         ];
         for (const [args, message] of cases) {
@@ -103,9 +109,9 @@ describe("lab CLI", function () {
     it("compare --dry-run shows each Swarm strategy's change", () => {
         const r = lab("compare", "--platform", "swarm", "--dry-run");
         assert.equal(r.status, 0, r.stderr);
-        const lines = r.stderr.trim().split("\n");
+        const lines = r.stdout.trim().split("\n");
         assert.deepEqual(lines.map((l) => l.split(":")[0]), ["swarm-recreate", "swarm-rolling", "swarm-bluegreen", "swarm-canary", "swarm-abtest", "swarm-shadow"]);
-        assert.match(r.stderr, /swarm-abtest: abtest: before \{"rollout-lab:abtest\.value":"on-off"\}; then rule on: X-Canary: on; settles at 50% v2/);
+        assert.match(r.stdout, /swarm-abtest: abtest: before \{"rollout-lab:abtest\.value":"on-off"\}; then rule on: X-Canary: on; settles at 50% v2/);
     });
 
     it("report draws a comparison's results.json again", async () => {
@@ -130,3 +136,72 @@ describe("lab CLI", function () {
         fs.rmSync(dir, { recursive: true, force: true });
     });
 });
+
+describe("lab CLI: usage errors before environment errors", function () {
+    this.timeout(120_000);
+
+    it("check --step 9 is a usage error (exit 2) even without a Pulumi CLI: the step is checked first", () => {
+        const r = spawnSync(process.execPath, [path.join(repoRoot, "node_modules", "ts-node", "dist", "bin.js"), "--transpile-only", path.join(repoRoot, "tools", "lab", "cli.ts"), "check", "swarm-canary", "--step", "9"], {
+            encoding: "utf8",
+            cwd: repoRoot,
+            timeout: 60_000,
+            // No pulumi on PATH, and no toolchain cache: the CLI check would fail with exit 1.
+            env: { ...process.env, PATH: path.dirname(process.execPath), ROLLOUT_LAB_TOOLCHAIN_DIR: path.join(tempDir("no-toolchain"), "none") },
+        });
+        assert.equal(r.status, 2, r.stderr);
+        assert.match(r.stderr, /^lab: --step: got "9"; allowed: 1 to 3 \(the canary lesson's steps\)$/m);
+    });
+});
+
+describe("lab CLI: stack files", () => {
+    const write = (dir: string, stack: string, text: string) => fs.writeFileSync(path.join(dir, `Pulumi.${stack}.yaml`), text);
+
+    it("a stack file that is not YAML is a usage error naming the file and the line", () => {
+        const dir = tempDir("stacks-yaml");
+        write(dir, "broken", "config:\n  rollout-lab:strategy: canary\n   rollout-lab:platform: [swarm\n");
+        assert.throws(
+            () => readStackConfig("broken", dir),
+            (e: Error) => e instanceof StackFileError && e.message.includes("Pulumi.broken.yaml: not valid YAML: ") && /at line 2, column \d+/.test(e.message) && path.isAbsolute(e.message.split(": ")[0]),
+        );
+        write(dir, "list", "- a\n- b\n");
+        assert.throws(() => readStackConfig("list", dir), (e: Error) => e instanceof StackFileError && /Pulumi\.list\.yaml: allowed: a YAML map whose `config:` is a map/.test(e.message));
+        assert.equal(exitCodeOfError(new StackFileError("x", "y")), 2);
+        assert.equal(exitCodeOfError(new Error("engine")), 1);
+    });
+
+    it("lab stacks: columns as wide as the longest name, and an invalid stack's every problem on its line", () => {
+        const dir = tempDir("stacks-table");
+        write(dir, "a-very-long-stack-name-for-the-table", "config:\n  rollout-lab:strategy: canary\n  rollout-lab:candidate:\n    version: v2\n");
+        write(dir, "bad", "config:\n  rollout-lab:strategy: blue\n  rollout-lab:candidate:\n    version: v2\n  rollout-lab:canary:\n    weight: 150\n");
+        const lines = stacksTable(dir);
+        assert.equal(lines[0], "a-very-long-stack-name-for-the-table  kind        canary     native");
+        assert.match(lines[1], /^bad {35}invalid: rollout-lab:strategy: got "blue"; allowed: .*; rollout-lab:canary\.weight: got 150; allowed: /);
+    });
+});
+
+describe("lab: the passphrase of a lab's secrets", () => {
+    it("is the user's when set; otherwise a random one made once in the state folder, 0600, and read from there after", () => {
+        const dir = path.join(tempDir("passphrase"), "state");
+        assert.deepEqual(passphraseEnv(dir, { PULUMI_CONFIG_PASSPHRASE: "mine" }), { PULUMI_CONFIG_PASSPHRASE: "mine" });
+        assert.deepEqual(passphraseEnv(dir, { PULUMI_CONFIG_PASSPHRASE_FILE: "/somewhere/pass" }), { PULUMI_CONFIG_PASSPHRASE_FILE: "/somewhere/pass" });
+        assert.equal(fs.existsSync(dir), false, "nothing made when the user gives one");
+        const made: string[] = [];
+        const env = passphraseEnv(dir, {}, (f) => made.push(f));
+        const file = path.join(dir, "passphrase");
+        assert.deepEqual(env, { PULUMI_CONFIG_PASSPHRASE_FILE: file });
+        assert.deepEqual(made, [file]);
+        const text = fs.readFileSync(file, "utf8");
+        assert.match(text, /^[A-Za-z0-9_-]{32}\n$/, "24 random bytes, base64url");
+        assert.equal(fs.statSync(file).mode & 0o777, 0o600);
+        assert.deepEqual(passphraseEnv(dir, {}, (f) => made.push(f)), env);
+        assert.equal(fs.readFileSync(file, "utf8"), text, "kept, not made again");
+        assert.equal(made.length, 1);
+        assert.notEqual(fs.readFileSync(path.join(passphraseEnvDir(), "passphrase"), "utf8"), text, "another folder, another passphrase");
+    });
+});
+
+function passphraseEnvDir(): string {
+    const dir = path.join(tempDir("passphrase-other"), "state");
+    passphraseEnv(dir, {});
+    return dir;
+}

@@ -118,7 +118,7 @@ describe("canary by replica ratio", () => {
         assert.deepEqual(theService(run).inputs.spec.selector, { "app.kubernetes.io/name": "demo-app" });
         assert.deepEqual(envOf(deploymentNamed(run, "demo-canary")), {
             VERSION: "v2",
-            COLOR: "green",
+            APP_COLOR: "green",
             PORT: "8080",
             READY_DELAY_MS: "0",
             ERROR_RATE: "0",

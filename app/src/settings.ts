@@ -36,7 +36,8 @@ function number(env: NodeJS.ProcessEnv, name: string, fallback: number, min: num
 export function settingsFromEnv(env: NodeJS.ProcessEnv): AppSettings {
     return {
         version: env.VERSION || "dev",
-        color: env.COLOR || "none",
+        // Not COLOR: npm sets that (to 0 or 1) for every script it runs, so `npm run app:start` would answer "color":"0".
+        color: env.APP_COLOR || "none",
         port: number(env, "PORT", 8080, 0, 65535),
         host: env.HOST || "0.0.0.0",
         readyDelayMs: number(env, "READY_DELAY_MS", 0, 0, 3_600_000),

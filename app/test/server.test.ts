@@ -6,7 +6,7 @@ import { DemoApp, createDemoApp } from "../src/server";
 import { AppSettings, SettingsError, settingsFromEnv } from "../src/settings";
 
 function settings(overrides: Partial<AppSettings> = {}): AppSettings {
-    return { ...settingsFromEnv({ VERSION: "v1", COLOR: "blue", HOST: "127.0.0.1", PORT: "0" }), ...overrides };
+    return { ...settingsFromEnv({ VERSION: "v1", APP_COLOR: "blue", HOST: "127.0.0.1", PORT: "0" }), ...overrides };
 }
 
 async function start(s: AppSettings): Promise<{ app: DemoApp; url: string }> {
@@ -109,6 +109,11 @@ describe("demo app (real server on 127.0.0.1)", () => {
         assert.ok(Date.now() - t0 < 200, "probes are not slowed down");
     });
 
+    it("takes its colour from APP_COLOR, not the COLOR npm sets for every script", () => {
+        assert.equal(settingsFromEnv({ COLOR: "0", APP_COLOR: "green" }).color, "green");
+        assert.equal(settingsFromEnv({ COLOR: "1" }).color, "none");
+    });
+
     it("refuses bad settings with the variable, the value and the range", () => {
         assert.throws(
             () => settingsFromEnv({ ERROR_RATE: "1.5" }),
@@ -129,7 +134,7 @@ describe("demo app process: SIGTERM drains in-flight requests", function () {
     function launch(env: Record<string, string>): Promise<{ url: string; exited: Promise<number | null> }> {
         const main = path.join(__dirname, "..", "src", "main.ts");
         child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", main], {
-            env: { ...process.env, HOST: "127.0.0.1", PORT: "0", VERSION: "v2", COLOR: "green", ...env },
+            env: { ...process.env, HOST: "127.0.0.1", PORT: "0", VERSION: "v2", APP_COLOR: "green", ...env },
             stdio: ["ignore", "pipe", "inherit"],
         });
         const proc = child;

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { crossFieldProblems } from "./crossChecks";
 import { LabConfig, labConfigSchema, resolveDefaults } from "./schema";
 import { configNamespace } from "../plan/vocabulary";
+import { withMachineConfig } from "./machineConfig";
 
 export { configNamespace };
 
@@ -57,10 +58,12 @@ function parseJsonOrKeep(value: string): unknown {
 
 /**
  * Settings a machine, not a stack, decides, taken from the environment where the stack file is silent:
+ * ROLLOUT_LAB_MACHINE_CONFIG names a file of such settings (machineConfig.ts);
  * ROLLOUT_LAB_KIND_NODE_IMAGE sets kind.nodeImage, ROLLOUT_LAB_KIND_POD_NETWORK kind.podNetwork; KIND_EXPERIMENTAL_NO_SYS_RESOURCE=1 (the patched
  * kind's own switch) sets kind.privileged to false. Stack config always wins.
  */
-export function withEnvironmentDefaults(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): Record<string, unknown> {
+export function withEnvironmentDefaults(given: Record<string, unknown>, env: NodeJS.ProcessEnv): Record<string, unknown> {
+    const raw = withMachineConfig(given, env);
     const kind = raw.kind;
     if (kind !== undefined && (kind === null || typeof kind !== "object" || Array.isArray(kind))) {
         return raw; // the schema reports it

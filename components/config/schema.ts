@@ -109,7 +109,7 @@ export const labConfigSchema = z
                 /** Build the image from app/ with the local Docker engine. */
                 build: bool(z.boolean()).optional(),
                 /** Base image of the app's Dockerfile (any image with node, or Debian for apt-get). */
-                baseImage: z.string().min(1).default("node:20-bookworm-slim"),
+                baseImage: z.string().min(1).default("node:22-bookworm-slim"),
             })
             .strict()
             .prefault({}),

@@ -51,7 +51,7 @@ export function podTemplate(w: AppWorkload): k8s.types.input.core.v1.PodTemplate
                     ports: [{ name: "http", containerPort: appPort }],
                     env: [
                         { name: "VERSION", value: release.version },
-                        { name: "COLOR", value: release.color },
+                        { name: "APP_COLOR", value: release.color },
                         { name: "PORT", value: String(appPort) },
                         { name: "READY_DELAY_MS", value: String(release.behaviour.readyDelayMs) },
                         { name: "ERROR_RATE", value: String(release.behaviour.errorRate) },

@@ -60,7 +60,7 @@ export class SwarmServices extends pulumi.ComponentResource {
             const image = args.images[release.role];
             const env = {
                 VERSION: release.version,
-                COLOR: release.color,
+                APP_COLOR: release.color,
                 PORT: String(appPort),
                 READY_DELAY_MS: String(release.behaviour.readyDelayMs),
                 ERROR_RATE: String(release.behaviour.errorRate),

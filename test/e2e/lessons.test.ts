@@ -14,7 +14,8 @@ import { log, swarmLeftovers } from "./support";
 // "Before the first lesson" blocks and each lesson's ```sh blocks run literally in bash, in order, in
 // that copy. Every command must succeed, and each `lab check` line marked `# fails: "..."` must exit 1
 // and say so. Needs what the Swarm e2e needs (a Docker engine; on a machine without registries the
-// toolchain, base and monitoring images built, which the README's own `offline` function uses).
+// toolchain, base and monitoring images built, given to the lessons as ROLLOUT_LAB_MACHINE_CONFIG).
+// The first lesson runs a second time at the end: a teardown must let a student start it again.
 // E2E_LESSONS=canary,shadow runs only those lessons. Each lesson's whole output goes to
 // $TMPDIR/rollout-lab-lesson-<lesson>.log.
 
@@ -24,8 +25,23 @@ const chosen = strategies.filter((s) => only.length === 0 || only.includes(s));
 function setupBlocks(): LessonBlock[] {
     const index = fs.readFileSync(path.join(repoRoot, "lessons", "README.md"), "utf8");
     const blocks = lessonBlocks(index).filter((b) => b.section === "Before the first lesson");
-    assert.ok(blocks.length >= 2, "lessons/README.md's setup: the install block and the offline one");
+    assert.ok(blocks.length >= 1, "lessons/README.md's setup: the install block");
     return blocks;
+}
+
+/**
+ * On a machine without registries (E2E_MONITORING_IMAGES given), the settings the machine decides, as a
+ * ROLLOUT_LAB_MACHINE_CONFIG file: the lessons themselves stay as a laptop runs them.
+ */
+function machineConfig(dir: string): Record<string, string> {
+    if (!process.env.E2E_MONITORING_IMAGES) {
+        return {};
+    }
+    const base = process.env.E2E_BASE_IMAGE ?? "rollout-lab/debian-base:bookworm";
+    const file = path.join(dir, "machine.conf");
+    const lines = [`rollout-lab:app.baseImage=${base}`, `rollout-lab:swarm.edgeBaseImage=${base}`, "rollout-lab:monitoring.grafana=false", ...process.env.E2E_MONITORING_IMAGES.split("\n").filter((l) => l.trim() !== "")];
+    fs.writeFileSync(file, `${lines.join("\n")}\n`);
+    return { ROLLOUT_LAB_MACHINE_CONFIG: file };
 }
 
 /** A copy of the working tree with what `git clone` would give (plus files not yet committed). */
@@ -43,17 +59,17 @@ function freshCopy(): string {
 }
 
 /** Runs `script` with bash in `cwd`; resolves with the exit code and the output (also streamed when E2E_VERBOSE). */
-function runBash(script: string, cwd: string, timeoutMs: number): Promise<{ code: number; output: string }> {
+function runBash(script: string, cwd: string, timeoutMs: number, extraEnv: Record<string, string> = {}): Promise<{ code: number; output: string }> {
     return new Promise((resolve, reject) => {
         const file = path.join(cwd, ".lesson.sh");
         fs.writeFileSync(file, script);
         // A clean environment, as a student's shell: no E2E_* or PULUMI_* from the test runner.
-        const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(E2E_|PULUMI_|MOCHA|TS_NODE)/.test(k)));
+        const env = { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(E2E_|PULUMI_|MOCHA|TS_NODE)/.test(k))), ...extraEnv };
         const child = spawn("bash", [file], { cwd, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
         let output = "";
         let partial = "";
         // Progress without E2E_VERBOSE: each block, each command the lesson runs (bash -x), each check line.
-        const progress = /^(=== lesson|\+ (pulumi|npx|scripts|offline|npm)|(PASS|FAIL|SKIP) |LESSON:)/;
+        const progress = /^(=== lesson|\+ (pulumi|npx|scripts|npm)|(PASS|FAIL|SKIP) |LESSON:)/;
         const take = (chunk: Buffer) => {
             output += chunk.toString();
             if (process.env.E2E_VERBOSE) return void process.stdout.write(chunk);
@@ -90,17 +106,19 @@ describe("the lessons, followed literally on the local Swarm (real engine)", fun
         if (copy) fs.rmSync(copy, { recursive: true, force: true });
     });
 
-    for (const strategy of chosen) {
+    // The first lesson once more at the end: its teardown must leave it to be done again from the top.
+    const runs = chosen.length > 0 ? [...chosen.map((s) => [s, ""] as const), [chosen[0], " again, from the top after its teardown"] as const] : [];
+    for (const [strategy, again] of runs) {
         const lesson = lessons[strategy];
-        it(`${strategy}: lessons/${strategy}.md on ${lesson.swarmStack}, every step's lab check passing, the marked ones failing`, async () => {
+        it(`${strategy}${again}: lessons/${strategy}.md on ${lesson.swarmStack}, every step's lab check passing, the marked ones failing`, async () => {
             const markdown = fs.readFileSync(path.join(repoRoot, "lessons", `${strategy}.md`), "utf8");
             // `npm ci` is the setup's "once": the first lesson runs it, the next ones reuse its node_modules.
             const setup = setupBlocks().map((b) => (installed ? { ...b, code: b.code.replace(/^npm ci$/m, "# npm ci: done by the first lesson") } : b));
             const t0 = Date.now();
-            const { code, output } = await runBash(lessonScript([...setup, ...lessonBlocks(markdown)]), copy, 15 * 60 * 1000);
+            const { code, output } = await runBash(lessonScript([...setup, ...lessonBlocks(markdown)]), copy, 15 * 60 * 1000, machineConfig(copy));
             installed = installed || fs.existsSync(path.join(copy, "node_modules"));
             // The whole transcript, as the student's terminal would show it, outside the (removed) copy.
-            const transcript = path.join(os.tmpdir(), `rollout-lab-lesson-${strategy}.log`);
+            const transcript = path.join(os.tmpdir(), `rollout-lab-lesson-${strategy}${again ? "-again" : ""}.log`);
             fs.writeFileSync(transcript, output);
             log(`transcript: ${transcript}`);
             const seconds = Math.round((Date.now() - t0) / 1000);

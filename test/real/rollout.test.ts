@@ -31,7 +31,7 @@ describe("lab rollout on real components (HAProxy, Prometheus, demo apps, probe)
     const apps: DemoApp[] = [];
     const programs: Program[] = [];
     const edges: HaproxyEdge[] = [];
-    let dir: string;
+    let dir: string | undefined;
     let prom: PrometheusClient;
     let stable: string[];
     const candidates: Record<string, string> = {};
@@ -64,7 +64,9 @@ describe("lab rollout on real components (HAProxy, Prometheus, demo apps, probe)
             await p.stop();
         }
         await Promise.all(apps.map((a) => a.shutdown()));
-        fs.rmSync(dir, { recursive: true, force: true });
+        if (dir !== undefined) {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
     });
 
     /** The swarm-canary stack with `version` as its candidate, rolled out through `steps` under load. */

@@ -6,6 +6,7 @@ import * as os from "os";
 import * as path from "path";
 import { DemoApp, createDemoApp } from "../../app/src/server";
 import { settingsFromEnv } from "../../app/src/settings";
+import { requireProgram } from "./programs";
 
 export function tempDir(prefix: string): string {
     return fs.mkdtempSync(path.join(os.tmpdir(), `rollout-lab-${prefix}-`));
@@ -55,7 +56,7 @@ export async function startApp(version: string, color: string, running: DemoApp[
 
 /** Runs a checker such as `haproxy -c`; returns its exit status and output. */
 export function check(command: string, args: string[]): { status: number | null; output: string } {
-    const r = spawnSync(command, args, { encoding: "utf8" });
+    const r = spawnSync(requireProgram(command), args, { encoding: "utf8" });
     return { status: r.status, output: `${r.stdout}${r.stderr}` };
 }
 
@@ -66,7 +67,7 @@ export class Program {
     private readonly exited: Promise<void>;
 
     constructor(command: string, args: string[], options: { cwd?: string } = {}) {
-        this.child = spawn(command, args, { cwd: options.cwd, stdio: ["ignore", "pipe", "pipe"] });
+        this.child = spawn(requireProgram(command), args, { cwd: options.cwd, stdio: ["ignore", "pipe", "pipe"] });
         this.child.stdout!.on("data", (d: Buffer) => (this.output += d.toString()));
         this.child.stderr!.on("data", (d: Buffer) => (this.output += d.toString()));
         this.exited = new Promise((resolve) => this.child.on("exit", () => resolve()));
@@ -102,7 +103,7 @@ export async function startNginx(dir: string, config: string, port: number): Pro
 /** Runs a script with `input` on stdin; rejects with its output when it fails. */
 export function runWithInput(command: string, args: string[], input: string, env: Record<string, string>): Promise<string> {
     return new Promise((resolve, reject) => {
-        const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ["pipe", "pipe", "pipe"] });
+        const child = spawn(requireProgram(command), args, { env: { ...process.env, ...env }, stdio: ["pipe", "pipe", "pipe"] });
         let out = "";
         child.stdout.on("data", (d: Buffer) => (out += d.toString()));
         child.stderr.on("data", (d: Buffer) => (out += d.toString()));

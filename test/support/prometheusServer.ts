@@ -8,10 +8,7 @@ import { Program, check, freePort } from "./localProcesses";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export function requireProgram(name: string): void {
-    const r = check("sh", ["-c", `command -v ${name}`]);
-    assert.equal(r.status, 0, `${name} is not installed: apt-get install -y prometheus prometheus-node-exporter`);
-}
+export { requireProgram } from "./programs";
 
 /** Writes the generated static config (checked by promtool), starts Prometheus and waits until it is ready. */
 export async function startPrometheus(dir: string, targets: Omit<StaticTargets, "platform" | "selfAddress">): Promise<{ api: string; program: Program }> {

@@ -68,12 +68,12 @@ export function describeSwarmStack(stack: string): void {
             const services = appServices(run);
             const label = (s: (typeof services)[number], name: string) => (s.inputs.labels as { label: string; value: string }[]).find((l) => l.label === name)?.value;
             assert.deepEqual(
-                services.map((s) => [s.inputs.name, s.inputs.mode.replicated.replicas, s.inputs.taskSpec.containerSpec.env.VERSION, s.inputs.taskSpec.containerSpec.env.COLOR, label(s, "rollout-lab.role")]),
+                services.map((s) => [s.inputs.name, s.inputs.mode.replicated.replicas, s.inputs.taskSpec.containerSpec.env.VERSION, s.inputs.taskSpec.containerSpec.env.APP_COLOR, label(s, "rollout-lab.role")]),
                 expected.services,
             );
             for (const s of services) {
                 assert.equal(label(s, "rollout-lab.version"), s.inputs.taskSpec.containerSpec.env.VERSION);
-                assert.equal(label(s, "rollout-lab.color"), s.inputs.taskSpec.containerSpec.env.COLOR);
+                assert.equal(label(s, "rollout-lab.color"), s.inputs.taskSpec.containerSpec.env.APP_COLOR);
             }
             for (const s of services) {
                 const spec = s.inputs.taskSpec.containerSpec;
@@ -110,7 +110,7 @@ export function describeSwarmStack(stack: string): void {
                 const e = s.inputs.taskSpec.containerSpec.env;
                 assert.deepEqual(
                     [wait.inputs.serviceName, wait.inputs.image, wait.inputs.env, wait.inputs.replicas, wait.inputs.timeoutSeconds],
-                    [s.inputs.name, s.inputs.taskSpec.containerSpec.image, { VERSION: e.VERSION, COLOR: e.COLOR, PORT: "8080", READY_DELAY_MS: e.READY_DELAY_MS, ERROR_RATE: e.ERROR_RATE, LATENCY_MS: e.LATENCY_MS, DRAIN_DELAY_MS: "3000" }, s.inputs.mode.replicated.replicas, 600],
+                    [s.inputs.name, s.inputs.taskSpec.containerSpec.image, { VERSION: e.VERSION, APP_COLOR: e.APP_COLOR, PORT: "8080", READY_DELAY_MS: e.READY_DELAY_MS, ERROR_RATE: e.ERROR_RATE, LATENCY_MS: e.LATENCY_MS, DRAIN_DELAY_MS: "3000" }, s.inputs.mode.replicated.replicas, 600],
                 );
             }
         });

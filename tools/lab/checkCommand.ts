@@ -22,7 +22,7 @@ import {
 } from "./check";
 import { PlatformReader, kubernetesReader, sampleEntry, scrapeTargets, swarmReader } from "./checkLive";
 import { exitCodes, number, stackArg } from "./cliArgs";
-import { projectStack, stackOutputs } from "./engine";
+import { NoStackError, projectStack, stackOutputs } from "./engine";
 import { lessonFor, stepChange } from "./lessons";
 import { loadStackConfig, stacksDir } from "./stackFile";
 import { LabConfig } from "../../components/config";
@@ -57,7 +57,7 @@ export function configValue(config: LabConfig, pathKey: string): string | undefi
     return node === undefined || node === null ? undefined : typeof node === "object" ? JSON.stringify(node) : String(node);
 }
 
-export async function runChecks(stackName: string, stack: automation.Stack, options: CheckOptions = {}): Promise<CheckReport> {
+export async function runChecks(stackName: string, stack: automation.Stack | undefined, options: CheckOptions = {}): Promise<CheckReport> {
     const dir = options.stacksDir ?? stacksDir;
     const lines: CheckLine[] = [];
     const add = (line: CheckLine) => {
@@ -73,7 +73,7 @@ export async function runChecks(stackName: string, stack: automation.Stack, opti
     }
     const config = loadStackConfig(stackName, dir, change);
     const expected = expectationsFrom(config);
-    const outputs = await stackOutputs(stack);
+    const outputs = stack === undefined ? {} : await stackOutputs(stack);
     const routing = outputs.routing as RoutingSummary | undefined;
     add(checkApplied(expected, routing, stackName));
     if (routing === undefined) {
@@ -183,8 +183,17 @@ export function checkCommand(): Command {
             if (opts.step !== undefined && !Number.isInteger(opts.step)) {
                 throw new LabUsageError("--step", JSON.stringify(String(opts.step)), "a whole number");
             }
-            loadStackConfig(stackName); // a bad stack file is a usage error before anything is read
-            const stack = await projectStack(stackName);
+            const config = loadStackConfig(stackName); // a bad stack file is a usage error before anything is read
+            if (opts.step !== undefined) {
+                stepChange(lessonFor(config.strategy), opts.step); // so is a step the lesson does not have: before the CLI is looked for
+            }
+            // No stack is a failed check ("no deployment"), not an error: after a teardown, say what is missing.
+            const stack = await projectStack(stackName).catch((e: unknown) => {
+                if (e instanceof NoStackError) {
+                    return undefined;
+                }
+                throw e;
+            });
             const report = await runChecks(stackName, stack, {
                 step: opts.step,
                 requests: opts.requests,

@@ -9,10 +9,11 @@ import { probeCommand } from "../probe/cli";
 import { StrategyResult } from "./compare";
 import { engineOutput, projectStack } from "./engine";
 import { writeReport } from "./report";
-import { knownStacks, loadStackConfig, platformView, repoRoot } from "./stackFile";
+import { StackFileError, knownStacks, loadStackConfig, platformView, repoRoot, stacksDir } from "./stackFile";
 import { LabUsageError } from "../../components/plan";
 import { configPair, err, exitCodes, number, parseSteps, stackArg } from "./cliArgs";
 import { rolloutAction } from "./rolloutCommand";
+import { projectStateDir } from "./workspace";
 import { compareAction } from "./compareCommand";
 import { checkCommand } from "./checkCommand";
 
@@ -33,20 +34,13 @@ export function labProgram(): Command {
         .command("stacks")
         .description("list the stacks with their platform, strategy and traffic provider")
         .action(() => {
-            for (const stack of knownStacks()) {
-                try {
-                    const c = loadStackConfig(stack);
-                    process.stdout.write(`${stack.padEnd(24)} ${c.platform.padEnd(10)} ${c.strategy.padEnd(10)} ${c.traffic}\n`);
-                } catch (e) {
-                    process.stdout.write(`${stack.padEnd(24)} invalid: ${(e as Error).message.split("\n")[0]}\n`);
-                }
-            }
+            process.stdout.write(stacksTable().map((l) => `${l}\n`).join(""));
         });
 
     for (const [name, what] of [
         ["up", "create or update the stack (pulumi up)"],
         ["preview", "show what `up` would change (pulumi preview)"],
-        ["down", "destroy the stack's resources (pulumi destroy)"],
+        ["down", "destroy the stack's resources and remove the stack, so it can be brought up again from the top (its stack file stays)"],
     ] as const) {
         program
             .command(`${name} <stack>`)
@@ -55,18 +49,25 @@ export function labProgram(): Command {
             .action(async (stackName: string) => {
                 stackArg(stackName);
                 loadStackConfig(stackName); // a bad stack file is reported before the engine starts
-                const s = await projectStack(stackName);
+                const s = await projectStack(stackName, name !== "down");
                 const onOutput = engineOutput("");
                 if (name === "up") {
                     const r = await s.up({ onOutput, color: "never" });
                     for (const [k, v] of Object.entries(r.outputs)) {
                         process.stdout.write(`${k}: ${v.secret ? "[secret]" : JSON.stringify(v.value)}\n`);
                     }
+                    const secret = Object.entries(r.outputs).find(([, v]) => v.secret)?.[0];
+                    if (secret !== undefined) {
+                        err(`(a secret is shown with: pulumi stack output ${secret} --show-secrets -s ${stackName}, with the passphrase lab uses: ${passphraseHint()})\n`);
+                    }
                 } else if (name === "preview") {
                     const r = await s.preview({ onOutput, color: "never" });
                     process.stdout.write(`${JSON.stringify(r.changeSummary)}\n`);
                 } else {
                     await s.destroy({ onOutput, color: "never" });
+                    // The stack file keeps the config (and any edits): `git checkout` of it starts a lesson anew.
+                    await s.workspace.removeStack(stackName, { preserveConfig: true });
+                    err(`removed stack ${stackName}; its stack file stays (git checkout -- stacks/Pulumi.${stackName}.yaml undoes your edits)\n`);
                 }
             });
     }
@@ -148,6 +149,39 @@ export function labProgram(): Command {
     return program;
 }
 
+/** How a user gives `pulumi` the passphrase `lab` uses (an environment variable, never the passphrase). */
+function passphraseHint(): string {
+    if (process.env.PULUMI_CONFIG_PASSPHRASE !== undefined) {
+        return "PULUMI_CONFIG_PASSPHRASE, as set";
+    }
+    return `PULUMI_CONFIG_PASSPHRASE_FILE=${process.env.PULUMI_CONFIG_PASSPHRASE_FILE ?? path.join(projectStateDir, "passphrase")}`;
+}
+
+/** `lab stacks`: a line per stack file, columns as wide as the longest name; an invalid file with every problem. */
+export function stacksTable(dir = stacksDir): string[] {
+    const stacks = knownStacks(dir);
+    const width = Math.max(...stacks.map((s) => s.length)) + 2;
+    return stacks.map((stack) => {
+        try {
+            const c = loadStackConfig(stack, dir);
+            return `${stack.padEnd(width)}${c.platform.padEnd(12)}${c.strategy.padEnd(11)}${c.traffic}`;
+        } catch (e) {
+            // On one line: a config error's first line is only its count.
+            const problems = e instanceof LabConfigError ? e.problems.map((p) => `${p.key}: got ${p.given}; allowed: ${p.allowed}`).join("; ") : (e as Error).message;
+            return `${stack.padEnd(width)}invalid: ${problems}`;
+        }
+    });
+}
+
+/** The exit code of a failure: bad usage, a bad stack file or config is 2 (nothing was changed); anything else 1. */
+export function exitCodeOfError(e: unknown): number {
+    if (e instanceof CommanderError) {
+        // Already printed by commander; help and --version are not errors.
+        return e.exitCode === 0 ? exitCodes.ok : exitCodes.usage;
+    }
+    return e instanceof LabUsageError || e instanceof LabConfigError || e instanceof StackFileError ? exitCodes.usage : exitCodes.failed;
+}
+
 /**
  * What a failure prints, once. The engine's output has already streamed to stderr, and the Automation
  * API's error repeats all of it (its stdout and stderr): keep only the distinct `error:` lines.
@@ -166,13 +200,10 @@ export function main(argv: string[]): void {
     labProgram()
         .parseAsync(argv)
         .catch((e: unknown) => {
-            if (e instanceof CommanderError) {
-                // Already printed by commander; help and --version are not errors.
-                process.exit(e.exitCode === 0 ? exitCodes.ok : exitCodes.usage);
+            if (!(e instanceof CommanderError)) {
+                err(`lab: ${errorText(e)}\n`);
             }
-            const usage = e instanceof LabUsageError || e instanceof LabConfigError;
-            err(`lab: ${errorText(e)}\n`);
-            process.exit(usage ? exitCodes.usage : exitCodes.failed);
+            process.exit(exitCodeOfError(e));
         });
 }
 

@@ -1,5 +1,6 @@
 // The lab CLI's argument parsers and exit codes: every bad value names the option, the value and what is allowed.
 import { InvalidArgumentError } from "commander";
+import { distance } from "fastest-levenshtein";
 import { LabUsageError } from "../../components/plan";
 import { knownStacks } from "./stackFile";
 
@@ -27,9 +28,21 @@ export function configPair(pair: string, previous: Record<string, string>): Reco
     return { ...previous, [pair.slice(0, eq)]: pair.slice(eq + 1) };
 }
 
+/**
+ * A stack name from stacks/; an unknown one is refused with the nearest names (by edit distance, at most
+ * a third of the name changed) rather than all of them.
+ */
 export function stackArg(stack: string): string {
-    if (!knownStacks().includes(stack)) {
-        throw new LabUsageError("stack", `"${stack}"`, knownStacks().join(", "));
+    const known = knownStacks();
+    if (!known.includes(stack)) {
+        const near = known
+            .map((name) => ({ name, d: distance(stack, name) }))
+            .filter((c) => c.d <= Math.max(2, Math.floor(c.name.length / 3)))
+            .sort((a, b) => a.d - b.d || a.name.localeCompare(b.name))
+            .slice(0, 3)
+            .map((c) => c.name);
+        const hint = near.length > 0 ? `did you mean ${near.join(" or ")}? ` : "";
+        throw new LabUsageError("stack", `"${stack}"`, `${hint}one of the ${known.length} stacks in stacks/ (\`npx lab stacks\` lists them)`);
     }
     return stack;
 }

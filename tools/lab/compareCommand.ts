@@ -33,7 +33,10 @@ export async function compareAction(opts: {
         return { stack, config, plan, labels };
     });
     for (const p of plans) {
-        err(`${p.stack}: ${p.plan.strategy}: before ${JSON.stringify(p.plan.before)}; then ${p.labels.join(" -> ")}; settles at ${(100 * p.plan.settledCandidateShare).toFixed(0)}% ${p.config.candidate.version}\n`);
+        // A dry run's plans are its output (stdout); a real run's, messages among the others (stderr).
+        (opts.dryRun ? (s: string) => process.stdout.write(s) : err)(
+            `${p.stack}: ${p.plan.strategy}: before ${JSON.stringify(p.plan.before)}; then ${p.labels.join(" -> ")}; settles at ${(100 * p.plan.settledCandidateShare).toFixed(0)}% ${p.config.candidate.version}\n`,
+        );
     }
     if (opts.dryRun) {
         return exitCodes.ok;

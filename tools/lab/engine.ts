@@ -26,12 +26,30 @@ export function ensurePulumiCli(): string {
     throw new Error("the Pulumi CLI is not on PATH: install it (https://www.pulumi.com/docs/install/) or run scripts/toolchain.sh");
 }
 
-/** A stack of the repo's project, created on first use, with the lab's offline local-backend settings. */
-export async function projectStack(stack: string): Promise<automation.Stack> {
+/** A command that needs the stack to exist (check, rollout, down) on a stack that does not. */
+export class NoStackError extends Error {
+    constructor(stack: string) {
+        super(`stack ${stack} does not exist yet: npx lab up ${stack} creates it (or pulumi stack init ${stack})`);
+        this.name = "NoStackError";
+    }
+}
+
+/**
+ * A stack of the repo's project with the lab's local-backend settings: created on first use by `up` and
+ * `preview` (`create`), only selected by the others, so a check or a teardown never leaves a stack behind.
+ */
+export async function projectStack(stack: string, create = false): Promise<automation.Stack> {
     ensurePulumiCli();
     fs.mkdirSync(path.join(repoRoot, ".pulumi"), { recursive: true });
     const workspace = await automation.LocalWorkspace.create({ workDir: repoRoot, envVars: labEnv(undefined), program: labInlineProgram });
-    return automation.Stack.createOrSelect(stack, workspace);
+    if (create) {
+        return automation.Stack.createOrSelect(stack, workspace);
+    }
+    try {
+        return await automation.Stack.select(stack, workspace);
+    } catch (e) {
+        throw e instanceof automation.StackNotFoundError ? new NoStackError(stack) : e;
+    }
 }
 
 /** Engine output to stderr, line by line with a prefix: the progress of a long `pulumi up`. */

@@ -85,13 +85,16 @@ export async function rolloutAction(stack: string, opts: { steps?: number[]; wai
     const { config, plan, pods } = checkedPlan(stack, opts.steps);
     const thresholds = thresholdsFor(config, opts.minRequests);
     const waitS = opts.wait ?? config.measure.stepWaitSeconds;
-    err(`${describePlan(stack, config, plan, pods, thresholds, waitS)}\n`);
     if (!config.monitoring.enabled && opts.prometheus === undefined) {
         throw new LabUsageError("rollout-lab:monitoring.enabled", "false", "true (lab rollout reads the candidate's figures from the lab's Prometheus), or pass --prometheus <url>");
     }
+    const description = `${describePlan(stack, config, plan, pods, thresholds, waitS)}\n`;
     if (opts.dryRun) {
+        // The plan is what a dry run is asked for: data, on stdout. A real run prints it among its messages.
+        process.stdout.write(description);
         return exitCodes.ok;
     }
+    err(description);
     const s = await projectStack(stack);
     const outputs = await stackOutputs(s);
     const entryUrl = opts.url ?? outputs.entryUrl;

@@ -4,6 +4,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
 import { LabConfig, parseLabConfig, rawConfigFromPulumi, withEnvironmentDefaults } from "../../components/config";
+import { pathSegments } from "../../components/config/machineConfig";
 
 export const repoRoot = path.resolve(__dirname, "..", "..");
 export const stacksDir = path.join(repoRoot, "stacks");
@@ -30,9 +31,28 @@ export function toPulumiConfig(config: Record<string, unknown>): Record<string, 
     return Object.fromEntries(Object.entries(config).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]));
 }
 
+/** A stack file that is not a YAML map with a `config:` map: a usage error naming the file and the line. */
+export class StackFileError extends Error {
+    constructor(file: string, problem: string) {
+        const relative = path.relative(process.cwd(), file);
+        super(`${relative === "" || relative.startsWith("..") ? file : relative}: ${problem}`);
+        this.name = "StackFileError";
+    }
+}
+
 export function readStackConfig(stack: string, dir = stacksDir): Record<string, string> {
-    const doc = YAML.parse(fs.readFileSync(stackFilePath(stack, dir), "utf8")) as { config?: Record<string, unknown> } | null;
-    return toPulumiConfig(doc?.config ?? {});
+    const file = stackFilePath(stack, dir);
+    let doc: unknown;
+    try {
+        doc = YAML.parse(fs.readFileSync(file, "utf8"));
+    } catch (e) {
+        throw new StackFileError(file, `not valid YAML: ${(e as Error).message.split("\n")[0]}`);
+    }
+    const config = doc === null || typeof doc !== "object" ? undefined : (doc as { config?: unknown }).config;
+    if (doc !== null && (typeof doc !== "object" || Array.isArray(doc) || (config !== undefined && (config === null || typeof config !== "object" || Array.isArray(config))))) {
+        throw new StackFileError(file, "allowed: a YAML map whose `config:` is a map of rollout-lab:<key>: <value>");
+    }
+    return toPulumiConfig((config as Record<string, unknown> | undefined) ?? {});
 }
 
 /** The stack's typed config, with path-style changes on top; a bad result throws the program's own LabConfigError. */
@@ -67,18 +87,6 @@ export function withChange(flat: Record<string, string>, change: Record<string, 
         out[String(top)] = JSON.stringify(root);
     }
     return out;
-}
-
-/** "rollout-lab:kind.loadImages[1]" -> ["rollout-lab:kind", "loadImages", 1], as `pulumi config set --path` reads it. */
-function pathSegments(pathKey: string): (string | number)[] {
-    return pathKey.split(".").flatMap((part) => {
-        const m = /^([^[\]]+)((?:\[\d+\])*)$/.exec(part);
-        if (!m) {
-            return [part];
-        }
-        const indices = [...m[2].matchAll(/\[(\d+)\]/g)].map((x) => Number(x[1]));
-        return [m[1], ...indices];
-    });
 }
 
 /**

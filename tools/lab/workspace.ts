@@ -2,6 +2,7 @@
 // a scratch project folder with the project's settings and a copy of the stack file, and a local file
 // backend of its own. The program runs inline (labInlineProgram).
 import * as automation from "@pulumi/pulumi/automation";
+import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -19,7 +20,7 @@ export interface LabStackOptions {
     config?: Record<string, string>;
     /** Where state and the scratch project go; a new temp folder by default. */
     scratchDir?: string;
-    /** Passphrase for the stack's secrets; PULUMI_CONFIG_PASSPHRASE or a fixed lab one by default. */
+    /** Passphrase for the stack's secrets; by default passphraseEnv's (the user's, or a random one in the scratch state). */
     passphrase?: string;
     /** Extra environment for the CLI and its plugins. */
     env?: Record<string, string>;
@@ -33,13 +34,48 @@ export interface LabStack {
 }
 
 /**
- * The environment every Pulumi command of the lab runs with: offline, no prompts, and a local backend in
- * `scratchDir` (without one, the project's own Pulumi.yaml backend: file://./.pulumi).
+ * How the stack's secrets are encrypted: PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE as the
+ * user set them; otherwise a random passphrase in `<stateDir>/passphrase`, made on first use (mode 0600,
+ * never printed), which `pulumi` reads too with PULUMI_CONFIG_PASSPHRASE_FILE. No fixed passphrase a
+ * reader of this code would know.
  */
-export function labEnv(scratchDir: string | undefined, passphrase = process.env.PULUMI_CONFIG_PASSPHRASE ?? "rollout-lab-local"): Record<string, string> {
+export function passphraseEnv(stateDir: string, env: NodeJS.ProcessEnv = process.env, onCreate: (file: string) => void = () => undefined): Record<string, string> {
+    if (env.PULUMI_CONFIG_PASSPHRASE !== undefined) {
+        return { PULUMI_CONFIG_PASSPHRASE: env.PULUMI_CONFIG_PASSPHRASE };
+    }
+    if (env.PULUMI_CONFIG_PASSPHRASE_FILE !== undefined) {
+        return { PULUMI_CONFIG_PASSPHRASE_FILE: env.PULUMI_CONFIG_PASSPHRASE_FILE };
+    }
+    const file = path.join(stateDir, "passphrase");
+    if (!fs.existsSync(file)) {
+        fs.mkdirSync(stateDir, { recursive: true });
+        // "wx": never overwrite one another process just made.
+        try {
+            fs.writeFileSync(file, `${crypto.randomBytes(24).toString("base64url")}\n`, { mode: 0o600, flag: "wx" });
+            onCreate(file);
+        } catch (e) {
+            if ((e as NodeJS.ErrnoException).code !== "EEXIST") {
+                throw e;
+            }
+        }
+    }
+    return { PULUMI_CONFIG_PASSPHRASE_FILE: file };
+}
+
+/** The project's state folder (Pulumi.yaml's backend, file://./.pulumi), where `lab` keeps its passphrase. */
+export const projectStateDir = path.join(repoRoot, ".pulumi");
+
+/**
+ * The environment every Pulumi command of the lab runs with: offline, no prompts, and a local backend in
+ * `scratchDir` (without one, the project's own Pulumi.yaml backend: file://./.pulumi); the passphrase
+ * given, or passphraseEnv's.
+ */
+export function labEnv(scratchDir: string | undefined, passphrase?: string): Record<string, string> {
+    const stateDir = scratchDir === undefined ? projectStateDir : path.join(scratchDir, "state");
+    const announce = (file: string) => process.stderr.write(`lab: made ${path.relative(process.cwd(), file) || file}, a random passphrase for this lab's secrets (keep it; for pulumi itself: export PULUMI_CONFIG_PASSPHRASE_FILE=${file})\n`);
     return {
-        ...(scratchDir === undefined ? {} : { PULUMI_BACKEND_URL: `file://${path.join(scratchDir, "state")}` }),
-        PULUMI_CONFIG_PASSPHRASE: passphrase,
+        ...(scratchDir === undefined ? {} : { PULUMI_BACKEND_URL: `file://${stateDir}` }),
+        ...(passphrase !== undefined ? { PULUMI_CONFIG_PASSPHRASE: passphrase } : passphraseEnv(stateDir, process.env, scratchDir === undefined ? announce : undefined)),
         PULUMI_SKIP_UPDATE_CHECK: "true",
         // Plugins come from scripts/toolchain.sh; a machine that can download them (the PR workflow) says false.
         PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: process.env.PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION ?? "true",
