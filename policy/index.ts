@@ -1,7 +1,7 @@
 import { PolicyPack, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { STACK, evaluate, rules, stackContext } from "./rules";
 
-// rollout-lab's policy pack: `pulumi preview --policy-pack policy` runs it (README: pull-request previews).
+// rollout-lab's policy pack: `pulumi preview --policy-pack policy` runs it (docs/pr-previews-and-policy.md).
 // Each rule of rules.ts is a policy; a finding on a resource that waives the rule (with a reason) is
 // reported by the advisory policy `waived` instead, so the preview shows it without failing.
 

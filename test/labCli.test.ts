@@ -6,7 +6,7 @@ import { repoRoot } from "./support/pulumiHarness";
 import { tempDir } from "./support/localProcesses";
 import { exitCodeOfError, stacksTable } from "../tools/lab/cli";
 import { StackFileError, readStackConfig } from "../tools/lab/stackFile";
-import { passphraseEnv } from "../tools/lab/workspace";
+import { labEnv, passphraseEnv } from "../tools/lab/workspace";
 
 // The `lab` command itself, run as a user runs it (ts-node, as `npm run lab`): help, the checked plans
 // it prints without an engine, and its refusals with their exit codes.
@@ -197,6 +197,24 @@ describe("lab: the passphrase of a lab's secrets", () => {
         assert.equal(fs.readFileSync(file, "utf8"), text, "kept, not made again");
         assert.equal(made.length, 1);
         assert.notEqual(fs.readFileSync(path.join(passphraseEnvDir(), "passphrase"), "utf8"), text, "another folder, another passphrase");
+    });
+});
+
+describe("lab: the engine's environment", () => {
+    it("lets a laptop's engine download plugins unless the machine says it cannot", () => {
+        const saved = process.env.PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION;
+        try {
+            delete process.env.PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION;
+            assert.equal("PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION" in labEnv(tempDir("env"), "p"), false);
+            process.env.PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION = "true";
+            assert.equal(labEnv(tempDir("env"), "p").PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION, "true");
+        } finally {
+            if (saved === undefined) {
+                delete process.env.PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION;
+            } else {
+                process.env.PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION = saved;
+            }
+        }
     });
 });
 

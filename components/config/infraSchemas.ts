@@ -135,7 +135,7 @@ export const kindSchema = z
         clusterName: z.string().regex(dnsLabel, { message: "a DNS label" }).default("rollout-lab"),
         /**
          * Worker nodes beside the control plane. One is enough to show pods leaving the control
-         * plane; each idle node costs about 630 MiB and a share of two cores (README: sizing).
+         * plane; each idle node costs about 630 MiB and a share of two cores (docs/kubernetes-routers.md: sizing).
          */
         workers: num(z.number().int().min(1).max(5)).default(1),
         /** Host port on 127.0.0.1 that reaches the lab's entry point. */

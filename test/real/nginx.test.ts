@@ -76,7 +76,7 @@ describe("NGINX shadow edge (real nginx on 127.0.0.1)", function () {
         return last - before;
     }
 
-    it("the Swarm variant (DNS discovery through Docker's resolver) passes nginx -t", () => {
+    it("the Swarm variant (DNS discovery through Docker's resolver) passes nginx -t", async () => {
         const d = tempDir("nginx-check");
         const conf = path.join(d, "nginx.conf");
         fs.writeFileSync(
@@ -85,8 +85,9 @@ describe("NGINX shadow edge (real nginx on 127.0.0.1)", function () {
                 stable: { kind: "dns", hostname: "tasks.demo-stable", port: 8080, slots: 10 },
                 candidate: { kind: "dns", hostname: "tasks.demo-canary", port: 8080, slots: 10 },
                 percent: 50,
-                listen: "80",
-                statsListen: "8404",
+                // The container listens on 80 and 8404; nginx -t binds them, which a user who is not root may not.
+                listen: String(await freePort()),
+                statsListen: String(await freePort()),
                 runDir: d,
                 nameserver: "127.0.0.1",
             }),

@@ -1,5 +1,5 @@
-// What each stack file in stacks/ must produce, written out by hand from the stack file and the README's
-// description of its strategy: replica counts, versions, shares, selectors and every routing field.
+// What each stack file in stacks/ must produce, written out by hand from the stack file and the docs'
+// description of its strategy (docs/swarm.md, docs/kubernetes-routers.md): replica counts, versions, shares, selectors and every routing field.
 // Nothing here is computed with the program's rules; a stack file without an entry fails its tests.
 
 /** One release as the stack output's `routing.workloads` lists it. */

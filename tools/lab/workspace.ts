@@ -77,8 +77,9 @@ export function labEnv(scratchDir: string | undefined, passphrase?: string): Rec
         ...(scratchDir === undefined ? {} : { PULUMI_BACKEND_URL: `file://${stateDir}` }),
         ...(passphrase !== undefined ? { PULUMI_CONFIG_PASSPHRASE: passphrase } : passphraseEnv(stateDir, process.env, scratchDir === undefined ? announce : undefined)),
         PULUMI_SKIP_UPDATE_CHECK: "true",
-        // Plugins come from scripts/toolchain.sh; a machine that can download them (the PR workflow) says false.
-        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: process.env.PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION ?? "true",
+        // A laptop's engine downloads the plugins a stack needs on first use; a machine that cannot (its
+        // plugins come from scripts/toolchain.sh) says PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true.
+        ...(process.env.PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION !== undefined ? { PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: process.env.PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION } : {}),
         PULUMI_SKIP_CONFIRMATIONS: "true",
         // Where the dynamic-provider launcher (scripts/toolchain.sh writes it beside the CLI) finds
         // @pulumi/pulumi: an inline program's project folder may be a scratch folder without node_modules.
