@@ -4,54 +4,66 @@ import * as fs from "fs";
 import * as path from "path";
 import { repoRoot } from "./support/pulumiHarness";
 import { tempDir } from "./support/localProcesses";
-import { exitCodeOfError, stacksTable } from "../tools/lab/cli";
+import { exitCodeOfError, runLab, stacksTable } from "../tools/lab/cli";
 import { StackFileError, readStackConfig } from "../tools/lab/stackFile";
 import { labEnv, passphraseEnv } from "../tools/lab/workspace";
 
-// The `lab` command itself, run as a user runs it (ts-node, as `npm run lab`): help, the checked plans
-// it prints without an engine, and its refusals with their exit codes.
+// The `lab` command itself: help, the checked plans it prints without an engine, and its refusals with
+// their exit codes. Run in this process (runLab), as commander's exitOverride allows; two cases start
+// it as a user does (tools/lab/lab.js, and without a Pulumi CLI on PATH).
 
-function lab(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-    const r = spawnSync(process.execPath, [path.join(repoRoot, "node_modules", "ts-node", "dist", "bin.js"), "--transpile-only", path.join(repoRoot, "tools", "lab", "cli.ts"), ...args], {
-        encoding: "utf8",
-        cwd: repoRoot,
-        timeout: 60_000,
-    });
-    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+/**
+ * The lab CLI run in this process, as `npx lab <args>` would run it, with its stdout and stderr captured
+ * (commander and the commands write to process.stdout and process.stderr) and its exit code.
+ */
+async function lab(...args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
+    let stdout = "";
+    let stderr = "";
+    const writeOut = process.stdout.write;
+    const writeErr = process.stderr.write;
+    process.stdout.write = ((chunk: string | Uint8Array) => ((stdout += chunk.toString()), true)) as typeof process.stdout.write;
+    process.stderr.write = ((chunk: string | Uint8Array) => ((stderr += chunk.toString()), true)) as typeof process.stderr.write;
+    try {
+        const status = await runLab(args);
+        return { status, stdout, stderr };
+    } finally {
+        process.stdout.write = writeOut;
+        process.stderr.write = writeErr;
+    }
 }
 
 describe("lab CLI", function () {
     this.timeout(120_000);
 
-    it("--help lists every subcommand", () => {
-        const r = lab("--help");
+    it("--help lists every subcommand", async () => {
+        const r = await lab("--help");
         assert.equal(r.status, 0);
         for (const c of ["stacks", "up <stack>", "preview <stack>", "down <stack>", "probe", "rollout [options] <stack>", "compare", "report", "config [options] <stack>", "check [options] <stack>"]) {
             assert.ok(r.stdout.includes(c), c);
         }
-        assert.match(lab("rollout", "--help").stdout, /--steps <list>[\s\S]*--wait <seconds>[\s\S]*--dry-run/);
+        assert.match((await lab("rollout", "--help")).stdout, /--steps <list>[\s\S]*--wait <seconds>[\s\S]*--dry-run/);
     });
 
-    it("--help of the program and of each command that can fail gives its exit codes", () => {
-        assert.match(lab("--help").stdout, /Exit codes: 0 done, 1 failed, 2 bad usage or config, 3 rolled back \(lab rollout\)/);
-        assert.match(lab("rollout", "--help").stdout, /Exit codes: 0 promoted \(every step passed\), 3 rolled back/);
-        assert.match(lab("check", "--help").stdout, /Exit codes: 0 every check passed \(skips are printed, not failures\), 1 a check failed, 2 bad usage or config\./);
+    it("--help of the program and of each command that can fail gives its exit codes", async () => {
+        assert.match((await lab("--help")).stdout, /Exit codes: 0 done, 1 failed, 2 bad usage or config, 3 rolled back \(lab rollout\)/);
+        assert.match((await lab("rollout", "--help")).stdout, /Exit codes: 0 promoted \(every step passed\), 3 rolled back/);
+        assert.match((await lab("check", "--help")).stdout, /Exit codes: 0 every check passed \(skips are printed, not failures\), 1 a check failed, 2 bad usage or config\./);
         for (const c of ["up", "preview", "down"]) {
-            assert.match(lab(c, "--help").stdout, /Exit codes: 0 done, 1 the Pulumi command failed/, c);
+            assert.match((await lab(c, "--help")).stdout, /Exit codes: 0 done, 1 the Pulumi command failed/, c);
         }
     });
 
-    it("config shows the keys the stack's platform reads; --all every key", () => {
-        const swarm = JSON.parse(lab("config", "swarm-canary").stdout);
+    it("config shows the keys the stack's platform reads; --all every key", async () => {
+        const swarm = JSON.parse((await lab("config", "swarm-canary")).stdout);
         assert.deepEqual(Object.keys(swarm).sort(), ["app", "bluegreen", "canary", "candidate", "measure", "monitoring", "namespace", "platform", "release", "shadow", "stable", "strategy", "swarm", "traffic"]);
         assert.deepEqual(swarm.canary, { weight: 10 }, "no totalReplicas beside 3 + 1 tasks");
-        const kind = JSON.parse(lab("config", "kind-canary").stdout);
+        const kind = JSON.parse((await lab("config", "kind-canary")).stdout);
         assert.equal(kind.swarm, undefined);
         assert.deepEqual(kind.canary, { weight: 10, totalReplicas: 10, maxTotalReplicas: 20 });
         assert.equal(kind.traefik, undefined);
-        const traefik = JSON.parse(lab("config", "kind-canary-traefik").stdout);
+        const traefik = JSON.parse((await lab("config", "kind-canary-traefik")).stdout);
         assert.deepEqual([traefik.traefik !== undefined, traefik.gatewayApi !== undefined, traefik.istio, traefik.canary.totalReplicas], [true, true, undefined, undefined]);
-        const all = JSON.parse(lab("config", "swarm-canary", "--all").stdout);
+        const all = JSON.parse((await lab("config", "swarm-canary", "--all")).stdout);
         assert.equal(all.canary.totalReplicas, 10);
         assert.ok(all.kind !== undefined && all.istio !== undefined);
     });
@@ -63,33 +75,33 @@ describe("lab CLI", function () {
         assert.match(r.stderr, /^lab: stack: got "no-such-stack"; allowed: one of the \d+ stacks in stacks\/ \(`npx lab stacks` lists them\)$/m);
     });
 
-    it("rollout --dry-run prints the checked plan of a canary with --steps, and of blue/green", () => {
-        const r = lab("rollout", "swarm-canary", "--steps", "20,60,100", "--wait", "30", "--dry-run");
+    it("rollout --dry-run prints the checked plan of a canary with --steps, and of blue/green", async () => {
+        const r = await lab("rollout", "swarm-canary", "--steps", "20,60,100", "--wait", "30", "--dry-run");
         assert.equal(r.status, 0, r.stderr);
         assert.match(r.stdout, /rollout of swarm-canary: canary on swarm\/haproxy, v1 -> v2/);
         assert.match(r.stdout, /step 1\/3: weight 20% +\(rollout-lab:canary\.weight=20\), then 30 s of checks/);
         assert.match(r.stdout, /rollback: weight 0% \(all to stable\)/);
         assert.match(r.stdout, /error ratio <= 5\.0% and p95 <= 500 ms over >= 50 requests/);
-        assert.match(lab("rollout", "kind-bluegreen-linkerd", "--dry-run").stdout, /step 1\/1: switch to green/);
+        assert.match((await lab("rollout", "kind-bluegreen-linkerd", "--dry-run")).stdout, /step 1\/1: switch to green/);
         assert.equal(r.stderr, "", "a dry run's plan is its output: stdout, nothing on stderr");
     });
 
-    it("rollout --dry-run of a replica-split canary names the pods of every step, resized where 10 cannot give the weight", () => {
-        const r = lab("rollout", "kind-canary", "--steps", "5,40,100", "--dry-run");
+    it("rollout --dry-run of a replica-split canary names the pods of every step, resized where 10 cannot give the weight", async () => {
+        const r = await lab("rollout", "kind-canary", "--steps", "5,40,100", "--dry-run");
         assert.equal(r.status, 0, r.stderr);
         assert.match(r.stdout, /step 1\/3: weight 5% +\(rollout-lab:canary\.weight=5\) on 20 pods: 19 stable \+ 1 candidate \(not canary\.totalReplicas 10: it cannot give 5% exactly\), then/);
         assert.match(r.stdout, /step 2\/3: weight 40% +\(rollout-lab:canary\.weight=40\) on 10 pods: 6 stable \+ 4 candidate, then/);
         assert.match(r.stdout, /step 3\/3: weight 100% +\(rollout-lab:canary\.weight=100\) on 10 pods: 0 stable \+ 10 candidate, then/);
         assert.match(r.stdout, /rollback: weight 0% \(all to stable\) +\(rollout-lab:canary\.weight=0\) on 10 pods: 10 stable \+ 0 candidate/);
-        const refused = lab("rollout", "kind-canary", "--steps", "10,33", "--dry-run");
+        const refused = await lab("rollout", "kind-canary", "--steps", "10,33", "--dry-run");
         assert.equal(refused.status, 2, refused.stderr);
         assert.match(refused.stderr, /rollout-lab:canary\.weight: got 33; allowed: .*nearest 30 or 35; 33 needs 100 replicas/);
-        const compare = lab("compare", "--platform", "kind", "--stacks", "kind-canary", "--dry-run");
+        const compare = await lab("compare", "--platform", "kind", "--stacks", "kind-canary", "--dry-run");
         assert.equal(compare.status, 0, compare.stderr);
         assert.match(compare.stdout, /weight 25% on 12 pods: 9 stable \+ 3 candidate \(not canary\.totalReplicas 10/);
     });
 
-    it("refuses, with exit code 2 and the key, the value and what is allowed", () => {
+    it("refuses, with exit code 2 and the key, the value and what is allowed", async () => {
         const cases: [string[], RegExp][] = [
             [["rollout", "swarm-rolling", "--dry-run"], /rollout-lab:strategy: got "rolling"; allowed: canary, bluegreen/],
             [["rollout", "swarm-canary", "--steps", "50,10"], /--steps: got "50,10"; allowed: a comma-separated list/],
@@ -100,14 +112,14 @@ describe("lab CLI", function () {
             [["compare", "--platform", "nomad"], /platform: got "nomad"; allowed: kind, kubernetes, swarm/],
         ];
         for (const [args, message] of cases) {
-            const r = lab(...args);
+            const r = await lab(...args);
             assert.equal(r.status, 2, `${args.join(" ")}: ${r.stderr}`);
             assert.match(r.stderr, message, args.join(" "));
         }
     });
 
-    it("compare --dry-run shows each Swarm strategy's change", () => {
-        const r = lab("compare", "--platform", "swarm", "--dry-run");
+    it("compare --dry-run shows each Swarm strategy's change", async () => {
+        const r = await lab("compare", "--platform", "swarm", "--dry-run");
         assert.equal(r.status, 0, r.stderr);
         const lines = r.stdout.trim().split("\n");
         assert.deepEqual(lines.map((l) => l.split(":")[0]), ["swarm-recreate", "swarm-rolling", "swarm-bluegreen", "swarm-canary", "swarm-abtest", "swarm-shadow"]);
@@ -128,7 +140,7 @@ describe("lab CLI", function () {
             },
         ];
         fs.writeFileSync(path.join(dir, "results.json"), JSON.stringify(results));
-        const r = lab("report", path.join(dir, "results.json"));
+        const r = await lab("report", path.join(dir, "results.json"));
         assert.equal(r.status, 0, r.stderr);
         assert.equal(r.stdout.trim(), path.join(dir, "report.md"));
         assert.match(fs.readFileSync(path.join(dir, "report.md"), "utf8"), /\| bluegreen \| swarm-bluegreen \| 30 \| 0 \|/);

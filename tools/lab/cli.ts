@@ -72,7 +72,7 @@ export function labProgram(): Command {
             });
     }
 
-    program.addCommand(probeCommand("probe"));
+    program.addCommand(probeCommand("probe").copyInheritedSettings(program));
 
     program
         .command("rollout <stack>")
@@ -95,7 +95,7 @@ export function labProgram(): Command {
             process.exitCode = await rolloutAction(stackArg(stackName), opts);
         });
 
-    program.addCommand(checkCommand());
+    program.addCommand(checkCommand().copyInheritedSettings(program));
 
     program
         .command("compare")
@@ -195,16 +195,35 @@ export function errorText(e: unknown): string {
     return `the Pulumi command failed (its output is above)${errors.length > 0 ? `:\n  ${errors.join("\n  ")}` : ""}`;
 }
 
-/** Runs the lab CLI on `argv` (as process.argv) and exits with its code: tools/lab/lab.js and `npm run lab`. */
+/**
+ * Runs the lab CLI on `args` (the words after `lab`) and resolves with its exit code, a failure printed
+ * once on stderr; nothing exits the process. The tests run it in their own process.
+ */
+export async function runLab(args: string[]): Promise<number> {
+    const before = process.exitCode;
+    process.exitCode = undefined;
+    try {
+        await labProgram().parseAsync(args, { from: "user" });
+        return typeof process.exitCode === "number" ? process.exitCode : exitCodes.ok;
+    } catch (e) {
+        if (!(e instanceof CommanderError)) {
+            err(`lab: ${errorText(e)}\n`);
+        }
+        return exitCodeOfError(e);
+    } finally {
+        process.exitCode = before;
+    }
+}
+
+/** tools/lab/lab.js and `npm run lab`: the CLI on process.argv, exiting with its code (at once on a failure). */
 export function main(argv: string[]): void {
-    labProgram()
-        .parseAsync(argv)
-        .catch((e: unknown) => {
-            if (!(e instanceof CommanderError)) {
-                err(`lab: ${errorText(e)}\n`);
-            }
-            process.exit(exitCodeOfError(e));
-        });
+    void runLab(argv.slice(2)).then((code) => {
+        if (code === exitCodes.ok) {
+            process.exitCode = code; // let pending output drain and handles close on their own
+        } else {
+            process.exit(code);
+        }
+    });
 }
 
 if (require.main === module) {
