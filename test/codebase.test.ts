@@ -21,7 +21,7 @@ function productFiles(): string[] {
             }
         }
     };
-    ["components", "monitoring", "tools", "policy", "app/src"].forEach(walk);
+    ["program", "components", "monitoring", "tools", "policy", "app/src"].forEach(walk);
     return [...out, "index.ts"].sort();
 }
 
@@ -77,18 +77,72 @@ describe("the codebase's shape", function () {
         assert.deepEqual(cycles, []);
     });
 
+    it("has no loop between folders but the one the router shape (issue 28) is to remove", () => {
+        // A folder: the first two segments (components/plan, monitoring/kubernetes, tools/lab), or the top one.
+        const folderOf = (f: string) => {
+            const parts = f.split("/");
+            return parts.length > 2 ? parts.slice(0, 2).join("/") : parts.length === 2 ? parts[0] : f;
+        };
+        const edges = new Map<string, Set<string>>();
+        for (const [file, deps] of Object.entries(graph)) {
+            for (const dep of deps) {
+                const [a, b] = [folderOf(file), folderOf(dep)];
+                if (a !== b) {
+                    edges.set(a, (edges.get(a) ?? new Set()).add(b));
+                }
+            }
+        }
+        // Tarjan's strongly connected components: every set of folders that reach one another.
+        const index = new Map<string, number>();
+        const low = new Map<string, number>();
+        const stack: string[] = [];
+        const loops: string[][] = [];
+        const visit = (v: string) => {
+            index.set(v, index.size);
+            low.set(v, index.get(v)!);
+            stack.push(v);
+            for (const w of edges.get(v) ?? []) {
+                if (!index.has(w)) {
+                    visit(w);
+                    low.set(v, Math.min(low.get(v)!, low.get(w)!));
+                } else if (stack.includes(w)) {
+                    low.set(v, Math.min(low.get(v)!, index.get(w)!));
+                }
+            }
+            if (low.get(v) === index.get(v)) {
+                const loop: string[] = [];
+                let w: string;
+                do {
+                    w = stack.pop()!;
+                    loop.push(w);
+                } while (w !== v);
+                if (loop.length > 1) {
+                    loops.push(loop.sort());
+                }
+            }
+        };
+        [...edges.keys()].forEach((v) => index.has(v) || visit(v));
+        // Left: the config reads the routers' declarations while the routers read the config's types.
+        assert.deepEqual(loops, [["components/config", "components/kubernetes", "components/plan", "components/routers", "components/swarm"]]);
+    });
+
     it("keeps each layer to what is under it", () => {
         const rules: [RegExp, RegExp, string][] = [
             // The plan floor is pure: it reads the config's types and nothing that makes resources.
-            [/^components\/plan\//, /^(?!components\/plan\/|components\/config\/schema\.ts$)/, "the plan imports only the config's schema"],
+            [/^components\/plan\//, /^(?!components\/plan\/|components\/vocabulary\/|components\/config\/schema\.ts$)/, "the plan imports only the vocabulary and the config's schema"],
+            // The vocabulary is the floor: the words and their arithmetic, importing nothing of the lab.
+            [/^components\/vocabulary\//, /^(?!components\/vocabulary\/)/, "the vocabulary imports nothing of the lab"],
+            // The config is checked with the vocabulary and the routers' declarations; the plan sits on it.
+            [/^components\/config\//, /^components\/plan\//, "the config imports no plan"],
             // A router's declaration is data the config check reads: vocabulary only.
-            [/^components\/routers\/([a-zA-Z]+\/)?declarations?\.ts$/, /^(?!components\/plan\/vocabulary\.ts$|components\/routers\/([a-zA-Z]+\/)?declarations?\.ts$)/, "declarations import only the plan's vocabulary"],
+            [/^components\/routers\/([a-zA-Z]+\/)?declarations?\.ts$/, /^(?!components\/vocabulary\/index\.ts$|components\/routers\/([a-zA-Z]+\/)?declarations?\.ts$)/, "declarations import only the vocabulary"],
             // Platforms hand out a provider or engine and entry points; they know no router and no monitoring.
             [/^components\/platform\//, /^(monitoring\/|components\/routers\/|components\/swarm\/)/, "platforms know no router and no monitoring"],
             // Monitoring is told its targets: it does not reach into the routers or the platforms.
             [/^monitoring\//, /^components\/(routers|platform|swarm)\//, "monitoring knows no router or platform"],
-            // Only the composition root and the CLI sit above the routers and monitoring together.
-            [/^components\/(?!lab\.ts)/, /^monitoring\//, "nothing under components/ but lab.ts imports monitoring"],
+            // The composition root (program/) sits above components and monitoring; nothing under it reaches up.
+            [/^(components|monitoring)\//, /^program\//, "only index.ts and the lab CLI import the composition root"],
+            [/^components\//, /^monitoring\//, "nothing under components/ imports monitoring"],
         ];
         const broken: string[] = [];
         for (const [file, deps] of Object.entries(graph)) {

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { canRun, declarationOf, defaultProvider, providersFor, providersOn } from "./capabilities";
 import { labConfigSchema } from "./schema";
-import { exactReplicaSplit, nearestExactWeights } from "../plan/releases";
+import { exactReplicaSplit, nearestExactWeights } from "../vocabulary/replicaSplit";
 
 /** A problem found by looking at several keys together; `key` is relative to the namespace. */
 export interface CrossProblem {

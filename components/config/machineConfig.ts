@@ -3,7 +3,7 @@
 // lessons stay as a laptop runs them; `export ROLLOUT_LAB_MACHINE_CONFIG=<file>` adapts every stack on
 // that machine. Stack config always wins.
 import * as fs from "fs";
-import { configNamespace } from "../plan/vocabulary";
+import { configNamespace } from "../vocabulary";
 
 /** "kind.loadImages[0]" -> ["kind", "loadImages", 0]: a `pulumi config set --path` key's segments. */
 export function pathSegments(pathKey: string): (string | number)[] {

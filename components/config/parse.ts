@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { crossFieldProblems } from "./crossChecks";
 import { LabConfig, labConfigSchema, resolveDefaults } from "./schema";
-import { configNamespace } from "../plan/vocabulary";
+import { configNamespace } from "../vocabulary";
 import { withMachineConfig } from "./machineConfig";
 
 export { configNamespace };

@@ -2,7 +2,7 @@ import type { LabConfig } from "../config/schema";
 import { Release, releasesFor } from "./releases";
 import { Routing, routingFor } from "./routing";
 import { expectedShare } from "./shares";
-import { Role, SplitMode, Strategy } from "./vocabulary";
+import { Role, SplitMode, Strategy } from "../vocabulary";
 
 /**
  * What a stack's strategy means, decided once: the releases that run (role, version, replicas, image tag,

@@ -1,5 +1,5 @@
 import type { LabConfig } from "../config/schema";
-import { Role } from "./vocabulary";
+import { Role } from "../vocabulary";
 
 /** A/B: a header whose value equals `value` (or matches it as a regular expression), or a cookie set to "always". */
 export type AbMatch = { header: { name: string; value: string; regex: boolean } } | { cookie: string };

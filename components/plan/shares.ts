@@ -1,6 +1,6 @@
 import { Release } from "./releases";
 import { Routing } from "./routing";
-import { SplitMode } from "./vocabulary";
+import { SplitMode } from "../vocabulary";
 
 /**
  * Percent of ordinary requests (no A/B rule matched) a release answers once the routing is in effect:

@@ -2,7 +2,7 @@
 // rolls back. Pure: the config in, the steps (each a set of `pulumi config set --path` values) out. The
 // keys are the ones routing.ts reads, so a step means to every router what the stack file would.
 import type { LabConfig } from "../config/schema";
-import { Strategy, configNamespace } from "./vocabulary";
+import { Strategy, configNamespace } from "../vocabulary";
 
 /** Stack config values to set, by Pulumi path key: { "rollout-lab:canary.weight": "25" }. */
 export type ConfigChange = Record<string, string>;

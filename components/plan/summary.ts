@@ -1,7 +1,7 @@
 import { LabPlan, sharesOf } from "./labPlan";
 import { AbMatch, weightedSplit } from "./routing";
 import { Release } from "./releases";
-import { TrafficProvider } from "./vocabulary";
+import { TrafficProvider } from "../vocabulary";
 
 /** What the stack output `routing` says about where requests go. */
 export interface RoutingSummary {

@@ -1,4 +1,4 @@
-import { RoutingKind, SplitMode, TrafficProvider } from "../plan/vocabulary";
+import { RoutingKind, SplitMode, TrafficProvider } from "../vocabulary";
 
 /** Which engine a router runs on: kind and an existing cluster are both Kubernetes. */
 export type Engine = "kubernetes" | "swarm";

@@ -1,6 +1,6 @@
 // Every router's declaration, pure data: the config's capability check reads this list, so what a router
 // says it can do is the only table there is.
-import { Platform } from "../plan/vocabulary";
+import { Platform } from "../vocabulary";
 import { Engine, RouterDeclaration } from "./declaration";
 import { haproxyDeclaration } from "./haproxy/declaration";
 import { istioDeclaration } from "./istio/declaration";

@@ -8,7 +8,7 @@ import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
 import { repoRoot, stackFilePath } from "./stackFile";
-import { labProgram } from "../../components/lab";
+import { labProgram } from "../../program/lab";
 
 /** The program as the Automation API runs it inline: the same one index.ts exports. */
 export const labInlineProgram: automation.PulumiFn = async () => labProgram();

@@ -1,13 +1,13 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { LabConfig, parseLabConfig, rawConfigFromPulumi, withEnvironmentDefaults } from "./config";
-import { KubernetesMonitoring, grafanaPort, prometheusPort } from "../monitoring/kubernetesMonitoring";
+import { LabConfig, parseLabConfig, rawConfigFromPulumi, withEnvironmentDefaults } from "../components/config";
+import { KubernetesMonitoring, grafanaPort, prometheusPort } from "../monitoring/kubernetes";
 import { SwarmMonitoring } from "../monitoring/swarmMonitoring";
-import { entryNodePort } from "./kubernetes/appWorkloads";
-import { RoutingSummary, labPlan, summarizePlan } from "./plan";
-import { KubernetesPlatform, SwarmPlatform } from "./platform";
-import { kubernetesRouterFor, swarmRouterFor } from "./routers";
-import { SwarmServices, serviceName } from "./swarm/appServices";
+import { entryNodePort } from "../components/kubernetes/appWorkloads";
+import { RoutingSummary, labPlan, summarizePlan } from "../components/plan";
+import { KubernetesPlatform, SwarmPlatform } from "../components/platform";
+import { kubernetesRouterFor, swarmRouterFor } from "../components/routers";
+import { SwarmServices, serviceName } from "../components/swarm/appServices";
 
 // The composition root: config -> plan -> platform (a provider or engine, entry points) -> router (the
 // plan's objects) -> monitoring (told its targets). Nothing below this file reaches up or sideways.

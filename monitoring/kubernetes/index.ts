@@ -1,13 +1,13 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { LabConfig } from "../components/config";
-import { grafanaProvisioning } from "./dashboards";
-import { cadvisor, cadvisorPort, nodeExporter, nodeExporterPort } from "./kubernetes/exporters";
-import { grafana, grafanaPort } from "./kubernetes/grafana";
-import { prometheus, prometheusPaths, prometheusPort } from "./kubernetes/prometheus";
-import { monitoringFiles } from "./monitoringSettings";
-import { KubernetesTargets, prometheusArgs, renderPrometheusConfig } from "./prometheusConfig";
+import { LabConfig } from "../../components/config";
+import { grafanaProvisioning } from "../dashboards";
+import { cadvisor, cadvisorPort, nodeExporter, nodeExporterPort } from "./exporters";
+import { grafana, grafanaPort } from "./grafana";
+import { prometheus, prometheusPaths, prometheusPort } from "./prometheus";
+import { monitoringFiles } from "../monitoringSettings";
+import { KubernetesTargets, prometheusArgs, renderPrometheusConfig } from "../prometheusConfig";
 
 export interface KubernetesMonitoringArgs {
     config: LabConfig;
