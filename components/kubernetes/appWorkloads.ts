@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { LabConfig } from "../config/schema";
 import { appPort } from "../app/appImages";
 import { Release } from "../plan";
+import { hardenedContainer, hardenedPod } from "./hardening";
 
 // The pieces every Kubernetes router builds the app from: a release's pod template, its Deployment, a
 // Service in front and an optional autoscaler. Plain functions, so each can be tested without a component tree.
@@ -42,7 +43,7 @@ export function podTemplate(w: AppWorkload): k8s.types.input.core.v1.PodTemplate
         spec: {
             terminationGracePeriodSeconds,
             automountServiceAccountToken: false,
-            securityContext: { runAsNonRoot: true, runAsUser: 10001, runAsGroup: 10001, seccompProfile: { type: "RuntimeDefault" } },
+            securityContext: hardenedPod(10001, 10001),
             containers: [
                 {
                     name: "app",
@@ -78,12 +79,7 @@ export function podTemplate(w: AppWorkload): k8s.types.input.core.v1.PodTemplate
                         requests: { cpu: "50m", memory: "64Mi" },
                         limits: { cpu: "500m", memory: "128Mi" },
                     },
-                    securityContext: {
-                        allowPrivilegeEscalation: false,
-                        readOnlyRootFilesystem: true,
-                        runAsNonRoot: true,
-                        capabilities: { drop: ["ALL"] },
-                    },
+                    securityContext: { ...hardenedContainer, runAsNonRoot: true },
                 },
             ],
         },

@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { hardenedContainer, hardenedPod } from "../../components/kubernetes/hardening";
 
 // node-exporter and cAdvisor on every node, as DaemonSets the lab owns. Prometheus finds their pods by
 // `app.kubernetes.io/name` in the monitoring namespace (monitoring/prometheusConfig.ts).
@@ -32,7 +33,7 @@ export function nodeExporter(name: string, args: ExporterArgs, opts: pulumi.Cust
                     spec: {
                         tolerations: everyNode,
                         automountServiceAccountToken: false,
-                        securityContext: { runAsNonRoot: true, runAsUser: 65534, seccompProfile: { type: "RuntimeDefault" } },
+                        securityContext: hardenedPod(65534),
                         containers: [
                             {
                                 name: "node-exporter",
@@ -42,7 +43,7 @@ export function nodeExporter(name: string, args: ExporterArgs, opts: pulumi.Cust
                                 readinessProbe: { httpGet: { path: "/", port: "metrics" }, periodSeconds: 10 },
                                 livenessProbe: { httpGet: { path: "/", port: "metrics" }, periodSeconds: 20 },
                                 resources: { requests: { cpu: "20m", memory: "32Mi" }, limits: { cpu: "200m", memory: "64Mi" } },
-                                securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
+                                securityContext: hardenedContainer,
                                 volumeMounts: [
                                     { name: "proc", mountPath: "/host/proc", readOnly: true },
                                     { name: "sys", mountPath: "/host/sys", readOnly: true },

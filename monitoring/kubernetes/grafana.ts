@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { uiService } from "../../components/kubernetes/uiService";
 import { GeneratedDashboard, GrafanaProvisioning } from "../dashboards";
+import { hardenedContainer, hardenedPod } from "../../components/kubernetes/hardening";
 
 // Grafana on Kubernetes with its datasource and dashboards provisioned from files the program
 // generates, and its admin password from a Secret (the password itself is a Pulumi secret).
@@ -52,7 +53,7 @@ export function grafana(name: string, args: GrafanaArgs, opts: pulumi.CustomReso
                     metadata: { labels },
                     spec: {
                         automountServiceAccountToken: false,
-                        securityContext: { runAsNonRoot: true, runAsUser: 472, runAsGroup: 472, fsGroup: 472, seccompProfile: { type: "RuntimeDefault" } },
+                        securityContext: hardenedPod(472, 472, 472),
                         containers: [
                             {
                                 name: "grafana",
@@ -69,7 +70,7 @@ export function grafana(name: string, args: GrafanaArgs, opts: pulumi.CustomReso
                                 readinessProbe: { httpGet: { path: "/api/health", port: "http" }, periodSeconds: 5 },
                                 livenessProbe: { httpGet: { path: "/api/health", port: "http" }, periodSeconds: 20, initialDelaySeconds: 30 },
                                 resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { cpu: "500m", memory: "512Mi" } },
-                                securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
+                                securityContext: hardenedContainer,
                                 volumeMounts: [
                                     { name: "provisioning", mountPath: "/etc/grafana/provisioning/datasources/rollout-lab.yml", subPath: "datasources.yml", readOnly: true },
                                     { name: "provisioning", mountPath: "/etc/grafana/provisioning/dashboards/rollout-lab.yml", subPath: "dashboards.yml", readOnly: true },

@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "crypto";
 import { uiService } from "../../components/kubernetes/uiService";
+import { hardenedContainer, hardenedPod } from "../../components/kubernetes/hardening";
 
 // Prometheus on Kubernetes: the RBAC its pod discovery needs (read pods, nothing more), its config and
 // rules in a ConfigMap, one replica with an emptyDir (a lab's history lives as long as its pod).
@@ -65,7 +66,7 @@ export function prometheus(name: string, args: PrometheusArgs, opts: pulumi.Cust
                     },
                     spec: {
                         serviceAccountName: account.metadata.name,
-                        securityContext: { runAsNonRoot: true, runAsUser: 65534, runAsGroup: 65534, fsGroup: 65534, seccompProfile: { type: "RuntimeDefault" } },
+                        securityContext: hardenedPod(65534, 65534, 65534),
                         containers: [
                             {
                                 name: "prometheus",
@@ -75,7 +76,7 @@ export function prometheus(name: string, args: PrometheusArgs, opts: pulumi.Cust
                                 readinessProbe: { httpGet: { path: "/-/ready", port: "web" }, periodSeconds: 5 },
                                 livenessProbe: { httpGet: { path: "/-/healthy", port: "web" }, periodSeconds: 15 },
                                 resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { cpu: "1", memory: "1Gi" } },
-                                securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
+                                securityContext: hardenedContainer,
                                 volumeMounts: [
                                     { name: "config", mountPath: prometheusPaths.config, subPath: "prometheus.yml", readOnly: true },
                                     { name: "config", mountPath: `${prometheusPaths.rulesDir}/rollout-lab.rules.yml`, subPath: "rollout-lab.rules.yml", readOnly: true },

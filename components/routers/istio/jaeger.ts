@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
 import { uiService } from "../../kubernetes/uiService";
+import { hardenedContainer, hardenedPod } from "../../kubernetes/hardening";
 
 // Jaeger v2 (v1 reached its end of life on 2025-12-31): one Deployment with in-memory storage, receiving
 // Zipkin spans from every Istio proxy (and OTLP), with its UI. Jaeger v2 is an OpenTelemetry Collector:
@@ -57,7 +58,7 @@ export function jaeger(name: string, args: JaegerArgs, opts: pulumi.CustomResour
                     // Jaeger itself stays out of the mesh: its spans would trace themselves.
                     metadata: { labels, annotations: { "sidecar.istio.io/inject": "false" } },
                     spec: {
-                        securityContext: { runAsNonRoot: true, runAsUser: 10001, seccompProfile: { type: "RuntimeDefault" } },
+                        securityContext: hardenedPod(10001),
                         containers: [
                             {
                                 name: "jaeger",
@@ -73,7 +74,7 @@ export function jaeger(name: string, args: JaegerArgs, opts: pulumi.CustomResour
                                 readinessProbe: { httpGet: { path: "/status", port: "health" }, periodSeconds: 5 },
                                 livenessProbe: { httpGet: { path: "/status", port: "health" }, periodSeconds: 20 },
                                 resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { cpu: "500m", memory: "512Mi" } },
-                                securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
+                                securityContext: hardenedContainer,
                                 volumeMounts: [{ name: "config", mountPath: configDir, readOnly: true }],
                             },
                         ],
