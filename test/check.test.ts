@@ -18,7 +18,7 @@ import {
     tolerancePoints,
 } from "../tools/lab/check";
 import { parseSwarmReplicas, requestsServed } from "../tools/lab/checkLive";
-import { configValue } from "../tools/lab/checkCommand";
+import { configValue, runChecks } from "../tools/lab/checkCommand";
 import { lessons, stepChange } from "../tools/lab/lessons";
 import { loadStackConfig } from "../tools/lab/stackFile";
 import { RoutingSummary } from "../components/plan";
@@ -245,5 +245,20 @@ describe("lab CLI: an engine failure printed once", () => {
         const e = new (CommandError as unknown as new (r: unknown) => Error)({ stdout: streamed, stderr: streamed, code: 255, err: undefined, toString: () => `code: 255\n stdout: ${streamed}\n stderr: ${streamed}` });
         assert.equal(errorText(e), "the Pulumi command failed (its output is above):\n  error: failed to connect to any docker daemon");
         assert.equal(errorText(new Error("stack: got x")), "stack: got x");
+    });
+});
+
+describe("lab check on a stack that does not exist", () => {
+    it("fails one line, 'no deployment', saying how to create it, and reads nothing else", async () => {
+        const report = await runChecks("swarm-canary", undefined, { step: 1 });
+        assert.equal(report.ok, false);
+        assert.deepEqual(
+            report.checks.map((c) => [c.check, c.status]),
+            [
+                ["step config", "pass"],
+                ["deployed", "fail"],
+            ],
+        );
+        assert.equal(report.checks[1].measured, "no deployment: there is no stack swarm-canary (npx lab up swarm-canary creates it)");
     });
 });

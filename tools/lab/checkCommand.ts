@@ -75,7 +75,8 @@ export async function runChecks(stackName: string, stack: automation.Stack | und
     const expected = expectationsFrom(config);
     const outputs = stack === undefined ? {} : await stackOutputs(stack);
     const routing = outputs.routing as RoutingSummary | undefined;
-    add(checkApplied(expected, routing, stackName));
+    const applied = checkApplied(expected, routing, stackName);
+    add(stack === undefined ? { ...applied, measured: `no deployment: there is no stack ${stackName} (npx lab up ${stackName} creates it)` } : applied);
     if (routing === undefined) {
         return { stack: stackName, step: options.step ?? null, ok: false, checks: lines };
     }
