@@ -2,6 +2,9 @@ import { strict as assert } from "assert";
 import { parseLabConfig } from "../components/config";
 import { LabPlan, SplitMode, labPlan } from "../components/plan";
 import { declarationOf, providersFor } from "../components/config/capabilities";
+import { routerDeclarations } from "../components/routers/declarations";
+import { TrafficProvider, routerSections } from "../components/vocabulary";
+import { platformView } from "../tools/lab/stackFile";
 import { routingStateFor } from "../components/routers/haproxy/haproxyConfig";
 import { haproxyEdgeFiles } from "../components/routers/haproxy";
 import { istioHttpRouteRules } from "../components/routers/istio/istioHttpRoute";
@@ -139,5 +142,26 @@ describe("routers: what each declares, and what the config check makes of it", (
         }
         assert.equal(declarationOf("swarm", "haproxy")?.splitsBy, "weight");
         assert.equal(declarationOf("swarm", "native"), undefined);
+    });
+
+    it("says which config sections it reads and how its entry balances: lab config and the probe ask it, and keep no table", () => {
+        const reads = (platform: "kind" | "swarm", name: TrafficProvider) => {
+            const d = declarationOf(platform, name);
+            return [d?.reads, d?.readsWhen ?? [], d?.balancesPerConnection];
+        };
+        assert.deepEqual(reads("kind", "native"), [[], [], true]);
+        assert.deepEqual(reads("kind", "traefik"), [["traefik", "gatewayApi"], [], false]);
+        assert.deepEqual(reads("kind", "nginx"), [["ingressNginx"], [], false]);
+        assert.deepEqual(reads("kind", "linkerd"), [["linkerd", "ingressNginx"], [], false]);
+        assert.deepEqual(reads("kind", "istio"), [["istio"], [{ section: "gatewayApi", key: "istio.routes", equals: "httpRoute" }], false]);
+        assert.deepEqual(reads("swarm", "haproxy"), [[], [], false]);
+        assert.deepEqual(reads("swarm", "nginx"), [[], [], false]);
+        // Every router section of the schema is some router's.
+        const read = new Set(routerDeclarations.flatMap((d) => [...d.reads, ...(d.readsWhen ?? []).map((w) => w.section)]));
+        assert.deepEqual([...routerSections].filter((s) => !read.has(s)), []);
+        assert.ok(routerSections.every((s) => s in parseLabConfig({ candidate: { version: "v2" } })), "each is a section of the config");
+        // lab config of an Istio stack shows gatewayApi only when Istio routes by HTTPRoute.
+        const istio = (routes: string) => platformView(parseLabConfig({ platform: "kind", traffic: "istio", strategy: "canary", candidate: { version: "v2" }, istio: { routes } }));
+        assert.deepEqual(["gatewayApi" in istio("httpRoute"), "gatewayApi" in istio("virtualService"), "traefik" in istio("httpRoute")], [true, false, false]);
     });
 });

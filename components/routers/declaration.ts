@@ -1,4 +1,4 @@
-import { RoutingKind, SplitMode, TrafficProvider } from "../vocabulary";
+import { RouterSection, RoutingKind, SplitMode, TrafficProvider } from "../vocabulary";
 
 /** Which engine a router runs on: kind and an existing cluster are both Kubernetes. */
 export type Engine = "kubernetes" | "swarm";
@@ -22,6 +22,12 @@ export interface RouterDeclaration {
         /** Mirroring copies every request: shadow.percent must be 100. */
         mirrorsEverything?: string;
     };
+    /** The config sections of its own it reads; `lab config` shows a stack these and no other router's. */
+    reads: readonly RouterSection[];
+    /** A section it reads only under one of its settings ("istio.routes" "httpRoute": the Gateway API's). */
+    readsWhen?: readonly { section: RouterSection; key: string; equals: string }[];
+    /** Its entry picks a backend per TCP connection (kube-proxy behind a NodePort), not per request: a probe must open a connection per request. */
+    balancesPerConnection: boolean;
     /** The router a stack on this engine gets when it names none, for these routing kinds. */
     defaultFor?: readonly RoutingKind[];
 }

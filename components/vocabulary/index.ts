@@ -11,6 +11,10 @@ export type Platform = (typeof platforms)[number];
 export type Strategy = (typeof strategies)[number];
 export type TrafficProvider = (typeof trafficProviders)[number];
 
+/** The config sections that belong to one router or another (a stack shows only its own router's). */
+export const routerSections = ["traefik", "gatewayApi", "ingressNginx", "linkerd", "istio"] as const;
+export type RouterSection = (typeof routerSections)[number];
+
 /** What a release is to the rollout: the one users rely on, or the one being tried. */
 export type Role = "stable" | "candidate";
 /** blue runs the stable release, green the candidate, whatever the strategy: a colour names a role for people. */

@@ -1,9 +1,8 @@
 // `lab check`: is the live lab in the state its stack config (or a lesson's step) asks for? Pure: the
 // expectations from the config, and each measurement judged into one line. checkLive.ts measures.
 import { LabConfig } from "../../components/config";
-import { declarationOf } from "../../components/config/capabilities";
 import { RoutingSummary, abRules, labPlan, sharesOf } from "../../components/plan";
-import { balancesPerConnection } from "./stackFile";
+import { balancesPerConnection, routerOf } from "./stackFile";
 
 export type CheckStatus = "pass" | "fail" | "skip";
 
@@ -44,11 +43,7 @@ export interface Expectations {
 }
 
 export function expectationsFrom(config: LabConfig): Expectations {
-    const declaration = declarationOf(config.platform, config.traffic);
-    if (declaration === undefined) {
-        throw new Error(`traffic: no router "${config.traffic}" on ${config.platform}`);
-    }
-    const plan = labPlan(config, declaration.splitsBy);
+    const plan = labPlan(config, routerOf(config).splitsBy);
     const releases = sharesOf(plan).map(({ release, share }) => ({ role: release.role, version: release.version, color: release.color, replicas: release.replicas, share }));
     const { routing } = plan;
     const rules = routing.kind === "match" ? abRules(routing.matches) : {};
@@ -71,11 +66,11 @@ export function expectationsFrom(config: LabConfig): Expectations {
  * router splits by weight, or nothing is split.
  */
 export function replicaSplitOf(config: LabConfig): string | undefined {
-    const declaration = declarationOf(config.platform, config.traffic);
-    if (declaration === undefined || declaration.splitsBy !== "replicas") {
+    const { splitsBy } = routerOf(config);
+    if (splitsBy !== "replicas") {
         return undefined;
     }
-    const plan = labPlan(config, declaration.splitsBy);
+    const plan = labPlan(config, splitsBy);
     if (plan.routing.kind !== "split") {
         return undefined;
     }

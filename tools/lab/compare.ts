@@ -7,7 +7,7 @@ import { MonitoringPlatform, containerCpuByVersionExpr, containerMemoryByVersion
 import { Point, Pricing, ResourceCost, peak, replicaFigures, resourceCost, sumSeries } from "./cost";
 import { PrometheusClient, Series, windowOf } from "./prometheus";
 import { ComparisonPlan, ConfigChange } from "../../components/plan";
-import { balancesPerConnection } from "./stackFile";
+import { balancesPerConnection, routerOf } from "./stackFile";
 import { Probe } from "../probe/probe";
 import { ProbeRecord, ProbeSummary, TimelineBucket, summarize, timeline } from "../probe/summary";
 
@@ -43,7 +43,7 @@ export interface StrategyResult {
 
 /** Copies the stable release runs on its own: the service's need, not the strategy's. */
 export function baselineReplicas(config: LabConfig): number {
-    return config.strategy === "canary" && config.platform !== "swarm" && config.traffic === "native" ? config.canary.totalReplicas : config.stable.replicas;
+    return config.strategy === "canary" && routerOf(config).splitsBy === "replicas" ? config.canary.totalReplicas : config.stable.replicas;
 }
 
 /** Figures of one strategy's run, from the probe's records and the per-version series. */

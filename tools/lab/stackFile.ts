@@ -3,7 +3,9 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
-import { LabConfig, parseLabConfig, rawConfigFromPulumi, withEnvironmentDefaults } from "../../components/config";
+import { LabConfig, declarationOf, parseLabConfig, rawConfigFromPulumi, withEnvironmentDefaults } from "../../components/config";
+import type { RouterDeclaration } from "../../components/routers/declaration";
+import { routerSections } from "../../components/vocabulary";
 import { pathSegments } from "../../components/config/machineConfig";
 
 export const repoRoot = path.resolve(__dirname, "..", "..");
@@ -89,35 +91,43 @@ export function withChange(flat: Record<string, string>, change: Record<string, 
     return out;
 }
 
-/**
- * Whether the lab's entry point picks a backend per TCP connection rather than per request: kube-proxy
- * behind a NodePort (native traffic on kind or Kubernetes). A probe must then open a new connection
- * per request, or a few kept-alive connections would pin all its traffic to a few pods.
- */
-export function balancesPerConnection(config: LabConfig): boolean {
-    return config.platform !== "swarm" && config.traffic === "native";
+/** The declaration of the router a checked config picks (the schema has refused any other). */
+export function routerOf(config: LabConfig): RouterDeclaration {
+    const declaration = declarationOf(config.platform, config.traffic);
+    if (declaration === undefined) {
+        throw new Error(`traffic: no router "${config.traffic}" on ${config.platform}`);
+    }
+    return declaration;
 }
 
-/** Sections only a Kubernetes stack reads, and the traffic providers' own sections with the providers that read them. */
-const kubernetesOnly = ["kind", "kubernetes", "rolling", "hpa", "renderYamlTo", "traefik", "gatewayApi", "ingressNginx", "linkerd", "istio"] as const;
-const providerSections: Record<string, readonly string[]> = {
-    traefik: ["traefik", "gatewayApi"],
-    nginx: ["ingressNginx"],
-    linkerd: ["linkerd", "ingressNginx"],
-    istio: ["istio"],
-};
+/**
+ * Whether the lab's entry point picks a backend per TCP connection rather than per request (the router
+ * declares it: kube-proxy behind a NodePort). A probe must then open a new connection per request, or a
+ * few kept-alive connections would pin all its traffic to a few pods.
+ */
+export function balancesPerConnection(config: LabConfig): boolean {
+    return routerOf(config).balancesPerConnection;
+}
+
+/** Sections only a Kubernetes cluster reads (the routers' own come from their declarations). */
+const clusterSections = ["kind", "kubernetes", "rolling", "hpa", "renderYamlTo"] as const;
+
+/** The value at a dotted key of the checked config ("istio.routes"). */
+function valueAt(config: LabConfig, key: string): unknown {
+    return key.split(".").reduce<unknown>((node, k) => (node !== null && typeof node === "object" ? (node as Record<string, unknown>)[k] : undefined), config);
+}
 
 /**
- * The config a stack's platform and traffic provider act on (`lab config`): a Swarm stack without the
- * Kubernetes sections (and without canary.totalReplicas and maxTotalReplicas, which only a native
- * Kubernetes canary reads);
- * a Kubernetes stack without `swarm`, without `kind` on an existing cluster, and with only its own
- * provider's section.
+ * The config a stack's platform and router act on (`lab config`): a Swarm stack without the cluster's and
+ * the routers' sections; a Kubernetes stack without `swarm`, without `kind` on an existing cluster, and
+ * with only the sections its router's declaration says it reads; `canary.totalReplicas` and
+ * `maxTotalReplicas` only where the router splits by replica ratio.
  */
 export function platformView(config: LabConfig): Record<string, unknown> {
     const view: Record<string, unknown> = { ...config };
+    const router = routerOf(config);
     if (config.platform === "swarm") {
-        for (const k of kubernetesOnly) {
+        for (const k of clusterSections) {
             delete view[k];
         }
     } else {
@@ -125,17 +135,14 @@ export function platformView(config: LabConfig): Record<string, unknown> {
         if (config.platform !== "kind") {
             delete view.kind;
         }
-        const own = new Set(providerSections[config.traffic ?? "native"] ?? []);
-        if (config.traffic === "istio" && config.istio.routes === "httpRoute") {
-            own.add("gatewayApi");
-        }
-        for (const k of ["traefik", "gatewayApi", "ingressNginx", "linkerd", "istio"]) {
-            if (!own.has(k)) {
-                delete view[k];
-            }
+    }
+    const own = new Set<string>([...router.reads, ...(router.readsWhen ?? []).filter((w) => valueAt(config, w.key) === w.equals).map((w) => w.section)]);
+    for (const k of routerSections) {
+        if (!own.has(k)) {
+            delete view[k];
         }
     }
-    if (!(config.platform !== "swarm" && config.traffic === "native")) {
+    if (router.splitsBy !== "replicas") {
         const { totalReplicas: _, maxTotalReplicas: __, ...canary } = config.canary;
         view.canary = canary;
     }

@@ -4,6 +4,8 @@ import { RouterDeclaration } from "../declaration";
 export const haproxyDeclaration: RouterDeclaration = {
     name: "haproxy",
     engine: "swarm",
+    reads: [],
+    balancesPerConnection: false,
     splitsBy: "weight",
     supports: ["single", "switch", "split", "match"],
     limits: { noHeaderRegex: "HAProxy matches header values from a map" },

@@ -4,6 +4,9 @@ import { RouterDeclaration } from "../declaration";
 export const istioDeclaration: RouterDeclaration = {
     name: "istio",
     engine: "kubernetes",
+    reads: ["istio"],
+    readsWhen: [{ section: "gatewayApi", key: "istio.routes", equals: "httpRoute" }],
+    balancesPerConnection: false,
     splitsBy: "weight",
     supports: ["single", "switch", "split", "match", "mirror"],
 };

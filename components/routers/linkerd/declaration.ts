@@ -7,6 +7,8 @@ import { RouterDeclaration } from "../declaration";
 export const linkerdDeclaration: RouterDeclaration = {
     name: "linkerd",
     engine: "kubernetes",
+    reads: ["linkerd", "ingressNginx"],
+    balancesPerConnection: false,
     splitsBy: "weight",
     supports: ["single", "switch", "split", "match"],
 };

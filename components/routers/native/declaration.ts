@@ -7,6 +7,8 @@ import { RouterDeclaration } from "../declaration";
 export const nativeDeclaration: RouterDeclaration = {
     name: "native",
     engine: "kubernetes",
+    reads: [],
+    balancesPerConnection: true,
     splitsBy: "replicas",
     supports: ["single", "switch", "split"],
     defaultFor: ["single", "switch", "split", "match", "mirror"],

@@ -4,6 +4,8 @@ import { RouterDeclaration } from "../declaration";
 export const nginxDeclaration: RouterDeclaration = {
     name: "nginx",
     engine: "kubernetes",
+    reads: ["ingressNginx"],
+    balancesPerConnection: false,
     splitsBy: "weight",
     supports: ["single", "switch", "split", "match", "mirror"],
     limits: { mirrorsEverything: "ingress-nginx mirrors every request" },

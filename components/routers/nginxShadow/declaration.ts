@@ -4,6 +4,8 @@ import { RouterDeclaration } from "../declaration";
 export const nginxShadowDeclaration: RouterDeclaration = {
     name: "nginx",
     engine: "swarm",
+    reads: [],
+    balancesPerConnection: false,
     splitsBy: "weight",
     supports: ["mirror"],
     defaultFor: ["mirror"],

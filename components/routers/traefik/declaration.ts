@@ -9,6 +9,8 @@ import { RouterDeclaration } from "../declaration";
 export const traefikDeclaration: RouterDeclaration = {
     name: "traefik",
     engine: "kubernetes",
+    reads: ["traefik", "gatewayApi"],
+    balancesPerConnection: false,
     splitsBy: "weight",
     supports: ["single", "switch", "split", "match", "mirror"],
 };
