@@ -5,7 +5,7 @@ import { LabConfig } from "../components/config";
 import { containerLimits } from "../components/docker/containerLimits";
 import { httpCheckTests } from "../components/docker/healthcheck";
 import { grafanaProvisioning } from "./dashboards";
-import { monitoringFiles } from "./monitoringSettings";
+import { monitoringFiles } from "./monitoringFiles";
 import { defaultRulesFile, prometheusArgs, renderPrometheusConfig } from "./prometheusConfig";
 
 // Monitoring on Swarm. node-exporter and cAdvisor run as global services (a task on every node), found by

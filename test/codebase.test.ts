@@ -135,7 +135,7 @@ describe("the codebase's shape", function () {
             // The config is checked with the vocabulary and the routers' declarations; the plan sits on it.
             [/^components\/config\//, /^components\/plan\//, "the config imports no plan"],
             // A router's declaration is data the config check reads: vocabulary only.
-            [/^components\/routers\/([a-zA-Z]+\/)?declarations?\.ts$/, /^(?!components\/vocabulary\/index\.ts$|components\/routers\/([a-zA-Z]+\/)?declarations?\.ts$)/, "declarations import only the vocabulary"],
+            [/^components\/routers\/([a-zA-Z]+\/)?declaration(Registry)?\.ts$/, /^(?!components\/vocabulary\/index\.ts$|components\/routers\/([a-zA-Z]+\/)?declaration(Registry)?\.ts$)/, "declarations import only the vocabulary"],
             // Platforms hand out a provider or engine and entry points; they know no router and no monitoring.
             [/^components\/platform\//, /^(monitoring\/|components\/routers\/|components\/swarm\/)/, "platforms know no router and no monitoring"],
             // Monitoring is told its targets: it does not reach into the routers or the platforms.

@@ -2,7 +2,7 @@ import { strict as assert } from "assert";
 import { parseLabConfig } from "../components/config";
 import { LabPlan, SplitMode, labPlan } from "../components/plan";
 import { declarationOf, providersFor } from "../components/config/capabilities";
-import { routerDeclarations } from "../components/routers/declarations";
+import { routerDeclarations } from "../components/routers/declarationRegistry";
 import { TrafficProvider, routerSections } from "../components/vocabulary";
 import { platformView } from "../tools/lab/stackFile";
 import { routingStateFor } from "../components/routers/haproxy/haproxyConfig";

@@ -2,7 +2,7 @@
 // (components/routers/*/declaration.ts). Config validation asks these, so an impossible combination is
 // refused before any resource is registered.
 import { Platform, Strategy, TrafficProvider, routingKindOf } from "../vocabulary";
-import { RouterDeclaration, engineOf, routerDeclarations } from "../routers/declarations";
+import { RouterDeclaration, engineOf, routerDeclarations } from "../routers/declarationRegistry";
 
 export { platforms, strategies, trafficProviders } from "../vocabulary";
 export type { Platform, Strategy, TrafficProvider } from "../vocabulary";

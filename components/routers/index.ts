@@ -12,7 +12,7 @@ import { KubernetesRouter, SwarmRouter } from "./router";
 import { traefikRouter } from "./traefik";
 
 export * from "./router";
-export * from "./declarations";
+export * from "./declarationRegistry";
 
 const kubernetesRouters: readonly KubernetesRouter[] = [nativeRouter, traefikRouter, nginxRouter, linkerdRouter, istioRouter];
 const swarmRouters: readonly SwarmRouter[] = [haproxyRouter, nginxShadowRouter];

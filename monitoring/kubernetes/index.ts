@@ -6,7 +6,7 @@ import { grafanaProvisioning } from "../dashboards";
 import { cadvisor, cadvisorPort, nodeExporter, nodeExporterPort } from "./exporters";
 import { grafana, grafanaPort } from "./grafana";
 import { prometheus, prometheusPaths, prometheusPort } from "./prometheus";
-import { monitoringFiles } from "../monitoringSettings";
+import { monitoringFiles } from "../monitoringFiles";
 import { KubernetesTargets, prometheusArgs, renderPrometheusConfig } from "../prometheusConfig";
 
 export interface KubernetesMonitoringArgs {
