@@ -2,6 +2,7 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { repoRoot } from "./support/pulumiHarness";
+import { formerType } from "../components/formerType";
 
 // The shape the code keeps (issue 14): no product file over 300 lines, no import cycle (type imports
 // count: a cycle of types still ties the files together), and each layer importing only what is under it.
@@ -124,6 +125,31 @@ describe("the codebase's shape", function () {
         [...edges.keys()].forEach((v) => index.has(v) || visit(v));
         // Left: the config reads the routers' declarations while the routers read the config's types.
         assert.deepEqual(loops, [["components/config", "components/kubernetes", "components/plan", "components/routers", "components/swarm"]]);
+    });
+
+    it("names each component's type after the folder it lives in; a renamed one keeps its former type as an alias", () => {
+        const types: string[] = [];
+        for (const f of productFiles()) {
+            const text = fs.readFileSync(path.join(repoRoot, f), "utf8");
+            for (const m of text.matchAll(/super\("rollout-lab:([a-zA-Z]+):([A-Za-z]+)", name, \{\}, (formerType\("([^"]+)", opts\)|opts)\)/g)) {
+                types.push(`${f} ${m[1]}:${m[2]}${m[4] ? ` (was ${m[4]})` : ""}`);
+            }
+        }
+        assert.deepEqual(types.sort(), [
+            "components/app/appImages.ts app:AppImages",
+            "components/kubernetes/routedApp.ts kubernetes:RoutedApp (was rollout-lab:traffic:RoutedApp)",
+            "components/platform/kindCluster.ts platform:KindCluster",
+            "components/platform/kubernetesPlatform.ts platform:KubernetesPlatform",
+            "components/platform/swarmPlatform.ts platform:SwarmPlatform",
+            "components/routers/istio/istioMesh.ts routers:IstioMesh (was rollout-lab:traffic:IstioMesh)",
+            "components/routers/linkerd/linkerdMesh.ts routers:LinkerdMesh (was rollout-lab:traffic:LinkerdMesh)",
+            "components/routers/traefik/traefikProxy.ts routers:TraefikProxy (was rollout-lab:traffic:TraefikProxy)",
+            "components/swarm/appServices.ts swarm:SwarmServices (was rollout-lab:strategies:SwarmServices)",
+            "components/swarm/edgeProxy.ts swarm:EdgeProxy (was rollout-lab:edge:EdgeProxy)",
+            "monitoring/kubernetes/index.ts monitoring:KubernetesMonitoring",
+            "monitoring/swarmMonitoring.ts monitoring:SwarmMonitoring",
+        ]);
+        assert.deepEqual(formerType("rollout-lab:traffic:RoutedApp", { aliases: [{ name: "x" }], protect: true }), { aliases: [{ name: "x" }, { type: "rollout-lab:traffic:RoutedApp" }], protect: true });
     });
 
     it("keeps each layer to what is under it", () => {

@@ -4,6 +4,7 @@ import type { LabConfig } from "../config/schema";
 import { LabPlan, Role } from "../plan";
 import { appAutoscaler, appDeployment, appService, selectorLabels } from "./appWorkloads";
 import { deploymentReplacement } from "./replacement";
+import { formerType } from "../formerType";
 
 export interface RoutedAppArgs {
     config: LabConfig;
@@ -24,8 +25,7 @@ export class RoutedApp extends pulumi.ComponentResource {
     public readonly parentService: k8s.core.v1.Service;
 
     constructor(name: string, args: RoutedAppArgs, opts?: pulumi.ComponentResourceOptions) {
-        // The type as the lab has always named it: it is part of every child's URN.
-        super("rollout-lab:traffic:RoutedApp", name, {}, opts);
+        super("rollout-lab:kubernetes:RoutedApp", name, {}, formerType("rollout-lab:traffic:RoutedApp", opts));
         const { config, plan, namespace } = args;
         const child = { parent: this, dependsOn: args.dependsOn };
         const replacement = deploymentReplacement(plan, config);

@@ -5,6 +5,7 @@ import { appPort } from "../app/appImages";
 import { bashHttpCheck } from "../docker/healthcheck";
 import { LabPlan, Release, Role } from "../plan";
 import { SwarmRollout } from "../local";
+import { formerType } from "../formerType";
 
 export interface SwarmServicesArgs {
     config: LabConfig;
@@ -51,8 +52,7 @@ export class SwarmServices extends pulumi.ComponentResource {
     public readonly rollouts: Record<string, pulumi.Resource>;
 
     constructor(name: string, args: SwarmServicesArgs, opts?: pulumi.ComponentResourceOptions) {
-        // The type as the lab has always named it: it is part of every child's URN.
-        super("rollout-lab:strategies:SwarmServices", name, {}, opts);
+        super("rollout-lab:swarm:SwarmServices", name, {}, formerType("rollout-lab:strategies:SwarmServices", opts));
         const { config, plan } = args;
         this.services = {};
         this.rollouts = {};

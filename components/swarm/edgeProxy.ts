@@ -6,6 +6,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { containerLimits } from "../docker/containerLimits";
 import { bashHttpCheck } from "../docker/healthcheck";
+import { formerType } from "../formerType";
 
 /** The edge images' source folders (Dockerfile, entrypoint, edge-apply). */
 export const edgeSourceDir = path.resolve(__dirname, "..", "..", "edge");
@@ -63,7 +64,7 @@ export class EdgeProxy extends pulumi.ComponentResource {
     public readonly image: LocalImage;
 
     constructor(name: string, args: EdgeProxyArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("rollout-lab:edge:EdgeProxy", name, {}, opts);
+        super("rollout-lab:swarm:EdgeProxy", name, {}, formerType("rollout-lab:edge:EdgeProxy", opts));
         const context = path.join(edgeSourceDir, args.kind);
         this.image = new LocalImage(
             `${name}-image`,

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { LabConfig } from "../../config";
 import { gatewaySelector } from "./istioRoutes";
 import { jaeger, jaegerPorts } from "./jaeger";
+import { formerType } from "../../formerType";
 
 // Istio, installed by the program from its Helm charts: base (CRDs), istiod, and an ingress gateway on the
 // lab's entry NodePort. Its addons: Jaeger v2 (jaeger.ts: a Deployment we own, receiving Zipkin spans from
@@ -89,7 +90,7 @@ export class IstioMesh extends pulumi.ComponentResource {
     public readonly jaegerUrl: string;
 
     constructor(name: string, args: IstioMeshArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("rollout-lab:traffic:IstioMesh", name, {}, opts);
+        super("rollout-lab:routers:IstioMesh", name, {}, formerType("rollout-lab:traffic:IstioMesh", opts));
         const child = { parent: this };
         const { istio } = args.config;
         const repositoryOpts = { repo: istio.chartRepo };

@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
 import { LabConfig } from "../../config";
+import { formerType } from "../../formerType";
 
 // Linkerd, installed by the program: its CRDs (and the Gateway API CRDs when the cluster lacks them), a
 // trust anchor and an issuer certificate generated here (never committed, kept secret in the state), and
@@ -38,7 +39,7 @@ export class LinkerdMesh extends pulumi.ComponentResource {
     public readonly trustAnchorPem: pulumi.Output<string>;
 
     constructor(name: string, args: LinkerdMeshArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("rollout-lab:traffic:LinkerdMesh", name, {}, opts);
+        super("rollout-lab:routers:LinkerdMesh", name, {}, formerType("rollout-lab:traffic:LinkerdMesh", opts));
         const child = { parent: this };
         const { config } = args;
 

@@ -4,6 +4,7 @@ import { LabConfig } from "../../config";
 import { gatewayApiCrds } from "../gatewayApi";
 import { customResource } from "../routedScope";
 import { dynamicConfigDir, dynamicConfigMapName, gatewayClassObject, traefikNamespace, traefikService, webPort } from "./traefikRoutes";
+import { formerType } from "../../formerType";
 
 // Traefik, installed by the program as plain resources (no chart to fetch): the Gateway API's standard
 // CRDs (gatewayApi), a namespace, the RBAC its Gateway API provider needs, one Traefik pod, the Service
@@ -59,7 +60,7 @@ export class TraefikProxy extends pulumi.ComponentResource {
     public readonly ready: pulumi.Resource[];
 
     constructor(name: string, args: TraefikProxyArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("rollout-lab:traffic:TraefikProxy", name, {}, opts);
+        super("rollout-lab:routers:TraefikProxy", name, {}, formerType("rollout-lab:traffic:TraefikProxy", opts));
         const child = { parent: this };
         const { config } = args;
         const crds = gatewayApiCrds(`${name}-gateway-api`, args.gatewayApi, child);
