@@ -14,6 +14,11 @@ export interface ConfigProblem {
     allowed: string;
 }
 
+/** One problem as every message of the lab says it: "<key>: got <value>; allowed: <what is>". */
+export function problemText(p: ConfigProblem): string {
+    return `${p.key}: got ${p.given}; allowed: ${p.allowed}`;
+}
+
 /**
  * Thrown before any resource is registered; lists every problem at once. A RunError, so Pulumi shows the
  * message without a stack trace: the problem is in the stack file, not in the program.
@@ -22,7 +27,7 @@ export class LabConfigError extends pulumi.RunError {
     constructor(public readonly problems: ConfigProblem[]) {
         super(
             `Invalid ${configNamespace} stack config (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
-                problems.map((p) => `  - ${p.key}: got ${p.given}; allowed: ${p.allowed}`).join("\n"),
+                problems.map((p) => `  - ${problemText(p)}`).join("\n"),
         );
         this.name = "LabConfigError";
     }

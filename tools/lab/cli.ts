@@ -4,7 +4,7 @@ import * as automation from "@pulumi/pulumi/automation";
 import { Command, CommanderError, InvalidArgumentError } from "commander";
 import * as fs from "fs";
 import * as path from "path";
-import { LabConfigError, platforms } from "../../components/config";
+import { LabConfigError, platforms, problemText } from "../../components/config";
 import { probeCommand } from "../probe/cli";
 import { StrategyResult } from "./compare";
 import { engineOutput, projectStack } from "./engine";
@@ -167,7 +167,7 @@ export function stacksTable(dir = stacksDir): string[] {
             return `${stack.padEnd(width)}${c.platform.padEnd(12)}${c.strategy.padEnd(11)}${c.traffic}`;
         } catch (e) {
             // On one line: a config error's first line is only its count.
-            const problems = e instanceof LabConfigError ? e.problems.map((p) => `${p.key}: got ${p.given}; allowed: ${p.allowed}`).join("; ") : (e as Error).message;
+            const problems = e instanceof LabConfigError ? e.problems.map(problemText).join("; ") : (e as Error).message;
             return `${stack.padEnd(width)}invalid: ${problems}`;
         }
     });
