@@ -21,6 +21,7 @@ import { labCheck, log, monitoringImagesFromEnv, probeAround, recordProbe, rollo
 //   E2E_KIND_NODE_IMAGE        kind.nodeImage (empty: kind's default kindest/node, as on a laptop)
 //   E2E_KIND_POD_NETWORK       kind.podNetwork, "bridge" for a node image built without kindnetd
 //   E2E_KIND_PRIVILEGED        kind.privileged, "true" or "false" (default true)
+//   E2E_KIND_CLUSTER           kind.clusterName (default rollout-lab; CI uses rollout-lab-ci)
 //   E2E_MONITORING_IMAGES      the `key=value` lines scripts/monitoring-images.sh prints; they are also
 //                              loaded into the cluster (kind.loadImages)
 //   E2E_RESULTS                a JSON file for the figures; E2E_VERBOSE=1 shows the engine's output

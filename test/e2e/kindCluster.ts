@@ -5,7 +5,9 @@ import { docker, log, withStack as withStackCase } from "./support";
 // engine, the node containers' memory, and the config every case runs with.
 
 export const entry = "http://127.0.0.1:8080/";
-export const clusterName = "rollout-lab";
+/** The cluster's name: kind.clusterName's default, or E2E_KIND_CLUSTER (CI names its own, so that a
+ * cluster an interrupted run left is recognisably CI's and a user's `rollout-lab` is never touched). */
+export const clusterName = process.env.E2E_KIND_CLUSTER || "rollout-lab";
 export const baseImage = process.env.E2E_BASE_IMAGE ?? "rollout-lab/debian-base:bookworm";
 
 export { docker };
@@ -41,6 +43,7 @@ export const share = (counts: Record<string, number>, version: string): number =
 export function kindOverrides(): Record<string, string> {
     return {
         "rollout-lab:app.baseImage": baseImage,
+        ...(clusterName !== "rollout-lab" ? { "rollout-lab:kind.clusterName": clusterName } : {}),
         ...(process.env.E2E_KIND_NODE_IMAGE ? { "rollout-lab:kind.nodeImage": process.env.E2E_KIND_NODE_IMAGE } : {}),
         ...(process.env.E2E_KIND_POD_NETWORK ? { "rollout-lab:kind.podNetwork": process.env.E2E_KIND_POD_NETWORK } : {}),
         ...(process.env.E2E_KIND_PRIVILEGED ? { "rollout-lab:kind.privileged": process.env.E2E_KIND_PRIVILEGED } : {}),
