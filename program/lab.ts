@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { LabConfig, parseLabConfig, rawConfigFromPulumi, withEnvironmentDefaults } from "../components/config";
+import { LabConfig, parseLabConfig, rawConfigFromPulumi, withEnvironmentDefaults } from "../components/labConfig";
 import { KubernetesMonitoring, grafanaPort, prometheusPort } from "../monitoring/kubernetes";
 import { SwarmMonitoring } from "../monitoring/swarmMonitoring";
 import { entryNodePort } from "../components/kubernetes/appWorkloads";

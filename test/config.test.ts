@@ -2,7 +2,7 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { LabConfigError, parseLabConfig, withEnvironmentDefaults } from "../components/config";
+import { LabConfigError, parseLabConfig, withEnvironmentDefaults } from "../components/labConfig";
 import { lastCreated, runProgram, toPulumiConfig } from "./support/pulumiHarness";
 
 const base = { "rollout-lab:candidate": { version: "v2" } };

@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import { LabConfigError, parseLabConfig } from "../components/config";
+import { LabConfigError, parseLabConfig } from "../components/labConfig";
 import { integrate, replicaFigures, resourceCost, sumSeries } from "../tools/lab/cost";
 import { Thresholds, VersionHealth, decide } from "../tools/lab/decision";
 import { Clock, RolloutEvent, runRollout } from "../tools/lab/rollout";

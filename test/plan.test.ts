@@ -1,6 +1,6 @@
 import { strict as assert } from "assert";
 import fc from "fast-check";
-import { parseLabConfig, rawConfigFromPulumi } from "../components/config";
+import { parseLabConfig, rawConfigFromPulumi } from "../components/labConfig";
 import { exactReplicaSplit, labPlan, nearestExactWeights, rolloutPlan, routingFor, sharesOf, weightedSplit } from "../components/plan";
 import { toPulumiConfig, withChange } from "../tools/lab/stackFile";
 

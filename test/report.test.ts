@@ -3,7 +3,7 @@ import Ajv from "ajv";
 import addFormats from "ajv-formats";
 import * as fs from "fs";
 import * as path from "path";
-import { parseLabConfig } from "../components/config";
+import { parseLabConfig } from "../components/labConfig";
 import { StrategyResult, baselineReplicas, comparisonStacks, figuresFor, settledAt } from "../tools/lab/compare";
 import { Point } from "../tools/lab/cost";
 import { describePlots, plotSpecs, summaryRows, writeReport } from "../tools/lab/report";

@@ -1,7 +1,7 @@
 import { strict as assert } from "assert";
-import { parseLabConfig } from "../components/config";
+import { parseLabConfig } from "../components/labConfig";
 import { LabPlan, SplitMode, labPlan } from "../components/plan";
-import { declarationOf, providersFor } from "../components/config/capabilities";
+import { declarationOf, providersFor } from "../components/routers/capabilities";
 import { routerDeclarations } from "../components/routers/declarationRegistry";
 import { TrafficProvider, routerSections } from "../components/vocabulary";
 import { platformView } from "../tools/lab/stackFile";

@@ -1,6 +1,6 @@
 import { strict as assert } from "assert";
 import * as YAML from "yaml";
-import { parseLabConfig } from "../components/config";
+import { parseLabConfig } from "../components/labConfig";
 import { KindImageLoad } from "../components/local";
 import { KubernetesPlatform, kindClusterConfig } from "../components/platform";
 import { ProgramRun, findResource, findResources, runProgram, stackConfig, toPulumiConfig } from "./support/pulumiHarness";

@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { crossFieldProblems } from "./crossChecks";
+import { CrossProblem, crossFieldProblems } from "./crossChecks";
 import { LabConfig, labConfigSchema, resolveDefaults } from "./schema";
-import { configNamespace } from "../vocabulary";
+import { Platform, Strategy, TrafficProvider, configNamespace } from "../vocabulary";
 import { withMachineConfig } from "./machineConfig";
 
 export { configNamespace };
@@ -86,17 +86,29 @@ export function withEnvironmentDefaults(given: Record<string, unknown>, env: Nod
     return Object.keys(merged).length === 0 && kind === undefined ? raw : { ...raw, kind: merged };
 }
 
-/** Validates the raw config and returns the typed config, or throws one LabConfigError listing every problem. */
-export function parseLabConfig(raw: Record<string, unknown>): LabConfig {
+/**
+ * What only the routers know, asked by the parse (the config knows no router; components/routers/configRules.ts
+ * answers): the router a stack gets when it names none, and what the stack's router cannot do.
+ */
+export interface RouterRules {
+    defaultTraffic(platform: Platform, strategy: Strategy): TrafficProvider;
+    problems(raw: Record<string, unknown>): CrossProblem[];
+}
+
+/**
+ * Validates the raw config and returns the typed config, or throws one LabConfigError listing every problem.
+ * The lab's parse with its routers' rules is components/labConfig's parseLabConfig.
+ */
+export function parseStackConfig(raw: Record<string, unknown>, rules: RouterRules): LabConfig {
     const result = labConfigSchema.safeParse(raw);
     const problems = [
         ...(result.success ? [] : result.error.issues.flatMap((issue) => describeIssue(issue, raw))),
-        ...crossFieldProblems(raw).map((p) => ({ ...p, key: `${configNamespace}:${p.key}` })),
+        ...[...rules.problems(raw), ...crossFieldProblems(raw)].map((p) => ({ ...p, key: `${configNamespace}:${p.key}` })),
     ];
     if (!result.success || problems.length > 0) {
         throw new LabConfigError(problems);
     }
-    return resolveDefaults(result.data);
+    return resolveDefaults(result.data, rules.defaultTraffic);
 }
 
 function describeIssue(issue: z.core.$ZodIssue, raw: Record<string, unknown>): ConfigProblem[] {

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { defaultProvider, platforms, strategies, trafficProviders } from "./capabilities";
+import { Platform, Strategy, TrafficProvider, platforms, strategies, trafficProviders } from "../vocabulary";
 import { bool, dnsLabel, imageTag, intOrPercent, labelValue, num, str } from "./fields";
 import { gatewayApiSchema, ingressNginxSchema, istioSchema, kindSchema, kubernetesSchema, linkerdSchema, measureSchema, monitoringSchema, swarmSchema, traefikSchema } from "./infraSchemas";
 
@@ -135,12 +135,12 @@ export interface LabConfig extends Omit<ParsedConfig, "traffic" | "stable" | "ca
     app: Required<ParsedConfig["app"]>;
 }
 
-/** Fills the values whose defaults depend on other keys. */
-export function resolveDefaults(cfg: ParsedConfig): LabConfig {
+/** Fills the values whose defaults depend on other keys; the router a stack names none of is the routers' to say. */
+export function resolveDefaults(cfg: ParsedConfig, defaultTraffic: (platform: Platform, strategy: Strategy) => TrafficProvider): LabConfig {
     const withTag = (v: ParsedConfig["stable"]): AppVersionConfig => ({ ...v, imageTag: v.imageTag ?? v.version });
     return {
         ...cfg,
-        traffic: cfg.traffic ?? defaultProvider(cfg.platform, cfg.strategy),
+        traffic: cfg.traffic ?? defaultTraffic(cfg.platform, cfg.strategy),
         stable: withTag(cfg.stable),
         candidate: withTag(cfg.candidate),
         // kind and the local Swarm use a locally built image; an existing cluster usually pulls from a registry.

@@ -22,6 +22,8 @@ export interface RouterDeclaration {
         /** Mirroring copies every request: shadow.percent must be 100. */
         mirrorsEverything?: string;
     };
+    /** It needs the lab's monitoring on (a mesh's addons read its Prometheus), and why; `unless` a setting of its own says so. */
+    needsMonitoring?: { why: string; unless?: { key: string; equals: boolean } };
     /** The config sections of its own it reads; `lab config` shows a stack these and no other router's. */
     reads: readonly RouterSection[];
     /** A section it reads only under one of its settings ("istio.routes" "httpRoute": the Gateway API's). */

@@ -1,6 +1,6 @@
 import { strict as assert } from "assert";
 import { DemoApp } from "../../app/src/server";
-import { parseLabConfig } from "../../components/config";
+import { parseLabConfig } from "../../components/labConfig";
 import { serviceHost } from "../../components/kubernetes/appWorkloads";
 import { labPlan, pairOf } from "../../components/plan";
 import { nginxIngressSpecs } from "../../components/routers/nginx/nginxIngress";

@@ -4,7 +4,7 @@ import * as automation from "@pulumi/pulumi/automation";
 import { Command, CommanderError, InvalidArgumentError } from "commander";
 import * as fs from "fs";
 import * as path from "path";
-import { LabConfigError, platforms, problemText } from "../../components/config";
+import { LabConfigError, platforms, problemText } from "../../components/labConfig";
 import { probeCommand } from "../probe/cli";
 import { StrategyResult } from "./compare";
 import { engineOutput, projectStack } from "./engine";

@@ -3,7 +3,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
-import { LabConfig, declarationOf, parseLabConfig, rawConfigFromPulumi, withEnvironmentDefaults } from "../../components/config";
+import { LabConfig, declarationOf, parseLabConfig, rawConfigFromPulumi, withEnvironmentDefaults } from "../../components/labConfig";
 import type { RouterDeclaration } from "../../components/routers/declaration";
 import { routerSections } from "../../components/vocabulary";
 import { pathSegments } from "../../components/config/machineConfig";

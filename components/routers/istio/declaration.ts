@@ -5,6 +5,7 @@ export const istioDeclaration: RouterDeclaration = {
     name: "istio",
     engine: "kubernetes",
     reads: ["istio"],
+    needsMonitoring: { why: "Kiali reads the mesh's metrics from the lab's Prometheus", unless: { key: "istio.install", equals: false } },
     readsWhen: [{ section: "gatewayApi", key: "istio.routes", equals: "httpRoute" }],
     balancesPerConnection: false,
     splitsBy: "weight",

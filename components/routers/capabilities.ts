@@ -1,11 +1,8 @@
 // Which routers can run which strategies on which platform, derived from what each router declares
-// (components/routers/*/declaration.ts). Config validation asks these, so an impossible combination is
-// refused before any resource is registered.
+// (components/routers/*/declaration.ts). Config validation asks these (configRules.ts), so an impossible
+// combination is refused before any resource is registered.
 import { Platform, Strategy, TrafficProvider, routingKindOf } from "../vocabulary";
-import { RouterDeclaration, engineOf, routerDeclarations } from "../routers/declarationRegistry";
-
-export { platforms, strategies, trafficProviders } from "../vocabulary";
-export type { Platform, Strategy, TrafficProvider } from "../vocabulary";
+import { RouterDeclaration, engineOf, routerDeclarations } from "./declarationRegistry";
 
 /** The router a platform's stack gets with this `traffic`, if the platform has one by that name. */
 export function declarationOf(platform: Platform, provider: TrafficProvider): RouterDeclaration | undefined {
