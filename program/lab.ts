@@ -6,11 +6,13 @@ import { SwarmMonitoring } from "../monitoring/swarmMonitoring";
 import { entryNodePort } from "../components/kubernetes/appWorkloads";
 import { RoutingSummary, labPlan, summarizePlan } from "../components/plan";
 import { KubernetesPlatform, SwarmPlatform } from "../components/platform";
-import { kubernetesRouterFor, swarmRouterFor } from "../components/routers";
+import { kubernetesRouterFor, routerSettings, swarmRouterFor } from "../components/routers";
+import { releaseWorkloads } from "../components/kubernetes/releaseWorkloads";
 import { SwarmServices, serviceName } from "../components/swarm/appServices";
 
-// The composition root: config -> plan -> platform (a provider or engine, entry points) -> router (the
-// plan's objects) -> monitoring (told its targets). Nothing below this file reaches up or sideways.
+// The composition root: config -> plan -> platform (a provider or engine, entry points) -> the app's
+// workloads (a Deployment or a Swarm service per release) and the router's routing over them ->
+// monitoring (told its targets). Nothing below this file reaches up or sideways.
 
 /** The NodePorts Grafana and Prometheus take on kind, which maps them to the host. */
 export const monitoringNodePorts = { grafana: 30300, prometheus: 30090 };
@@ -54,9 +56,10 @@ export function loadLabConfig(): LabConfig {
     return parseLabConfig(withEnvironmentDefaults(rawConfigFromPulumi(pulumi.runtime.allConfig()), process.env));
 }
 
-/** A Kubernetes stack: the kind cluster or an existing one, the router's objects over the plan, monitoring. */
+/** A Kubernetes stack: the kind cluster or an existing one, the plan's workloads, the router's objects over them, monitoring. */
 export function createKubernetesLab(config: LabConfig): LabOutputs {
     const router = kubernetesRouterFor(config.traffic);
+    const settings = routerSettings(config, router.declaration);
     const plan = labPlan(config, router.declaration.splitsBy);
     if (plan.note !== undefined) {
         // Shown by every preview and up, and kept in the routing output.
@@ -65,12 +68,12 @@ export function createKubernetesLab(config: LabConfig): LabOutputs {
     const { monitoring } = config;
     const platform = new KubernetesPlatform("lab", {
         config,
-        entryService: router.entryService(config),
+        entryService: router.entryService(settings),
         // Mapped whether or not monitoring is on, so toggling it keeps the cluster.
         hostPorts: [
             { nodePort: monitoringNodePorts.grafana, hostPort: monitoring.grafanaPort, listenAddress: monitoring.listenAddress },
             { nodePort: monitoringNodePorts.prometheus, hostPort: monitoring.prometheusPort, listenAddress: monitoring.listenAddress },
-            ...router.uiPorts(config),
+            ...router.uiPorts(settings),
         ],
     });
     const meta = router.namespaceMetadata();
@@ -88,23 +91,34 @@ export function createKubernetesLab(config: LabConfig): LabOutputs {
     const isKind = config.platform === "kind";
     const urls = monitoringUrls(config, isKind && config.renderYamlTo === undefined);
     const monitoringNs = `${config.namespace}-monitoring`;
-    const routed = router.render({
-        config,
+    const installed = router.install({
+        settings,
         plan,
         namespace: namespace.metadata.name,
-        images: platform.images,
-        imagesReady: platform.imagesReady,
         extraImagesReady: platform.cluster?.extraImages ?? [],
         entryServiceType: platform.serviceType,
         entryNodePort: platform.serviceType === "ClusterIP" ? undefined : entryNodePort,
         uiNodePorts: isKind,
         monitoring: {
             prometheusUrl: `http://prometheus.${monitoringNs}:${prometheusPort}`,
-            grafanaInClusterUrl: `http://grafana.${monitoringNs}:${grafanaPort}`,
-            grafanaUrl: urls.grafanaUrl ?? "",
+            grafana: monitoring.grafana ? { inClusterUrl: `http://grafana.${monitoringNs}:${grafanaPort}`, externalUrl: urls.grafanaUrl ?? "" } : undefined,
         },
         opts: { providers: { kubernetes: platform.provider } },
     });
+    // The releases, under the router's component (their URNs name it), after what the router says they wait for.
+    const app = releaseWorkloads(
+        `lab-${plan.strategy}`,
+        {
+            plan,
+            images: platform.images,
+            namespace: namespace.metadata.name,
+            settings: config,
+            releaseServices: router.declaration.releaseServices ?? false,
+            dependsOn: [...platform.imagesReady, ...installed.appAfter],
+        },
+        { parent: installed.scope },
+    );
+    const routed = installed.route(app);
     const outputs: LabOutputs = {
         entryUrl: platform.entryUrl,
         namespace: namespace.metadata.name,
@@ -115,7 +129,7 @@ export function createKubernetesLab(config: LabConfig): LabOutputs {
     if (monitoring.enabled) {
         const lab = new KubernetesMonitoring(
             "lab-monitoring",
-            { config, nodePorts: isKind ? monitoringNodePorts : undefined, sidecars: router.sidecarMetrics(config) },
+            { config, nodePorts: isKind ? monitoringNodePorts : undefined, sidecars: router.sidecarMetrics(settings) },
             // Images kind.loadImages names (monitoring images no registry serves) are in the nodes first.
             { providers: { kubernetes: platform.provider }, dependsOn: platform.cluster?.extraImages ?? [] },
         );
@@ -137,8 +151,9 @@ export function createSwarmLab(config: LabConfig): LabOutputs {
         dependsOn: platform.ready,
     });
     const serviceNames = plan.releases.map((r) => serviceName(config, r));
-    router.render({
-        config,
+    const settings = { namespace: config.namespace, swarm: config.swarm };
+    router.route({
+        settings,
         plan,
         backends: plan.releases.map((r, i) => ({ role: r.role, serviceName: serviceNames[i], replicas: r.replicas })),
         network: platform.network,
@@ -147,7 +162,7 @@ export function createSwarmLab(config: LabConfig): LabOutputs {
     const outputs: LabOutputs = {
         entryUrl: `http://${config.swarm.listenAddress}:${config.swarm.hostPort}`,
         namespace: config.namespace,
-        routing: { ...summarizePlan(plan, config.traffic, (r) => serviceName(config, r)), edge: router.edge(config) },
+        routing: { ...summarizePlan(plan, config.traffic, (r) => serviceName(config, r)), edge: router.edge(settings) },
     };
     if (config.monitoring.enabled) {
         const monitoring = new SwarmMonitoring("lab-monitoring", {

@@ -3,6 +3,7 @@ import { parseLabConfig } from "../components/labConfig";
 import { LabPlan, SplitMode, labPlan } from "../components/plan";
 import { declarationOf, providersFor } from "../components/routers/capabilities";
 import { routerDeclarations } from "../components/routers/declarationRegistry";
+import { routerSettings } from "../components/routers/router";
 import { TrafficProvider, routerSections } from "../components/vocabulary";
 import { platformView } from "../tools/lab/stackFile";
 import { routingStateFor } from "../components/routers/haproxy/haproxyConfig";
@@ -163,5 +164,20 @@ describe("routers: what each declares, and what the config check makes of it", (
         // lab config of an Istio stack shows gatewayApi only when Istio routes by HTTPRoute.
         const istio = (routes: string) => platformView(parseLabConfig({ platform: "kind", traffic: "istio", strategy: "canary", candidate: { version: "v2" }, istio: { routes } }));
         assert.deepEqual(["gatewayApi" in istio("httpRoute"), "gatewayApi" in istio("virtualService"), "traefik" in istio("httpRoute")], [true, false, false]);
+    });
+
+    it("is handed only the sections it declares, and says whether the app needs a Service per release", () => {
+        const config = parseLabConfig({ platform: "kind", strategy: "canary", candidate: { version: "v2" }, namespace: "class-7" });
+        const given = (name: TrafficProvider) => {
+            const d = declarationOf("kind", name)!;
+            return [Object.keys(routerSettings(config, d)).sort(), d.releaseServices];
+        };
+        assert.deepEqual(given("native"), [["namespace"], false]);
+        assert.deepEqual(given("traefik"), [["gatewayApi", "namespace", "traefik"], true]);
+        assert.deepEqual(given("nginx"), [["ingressNginx", "namespace"], true]);
+        assert.deepEqual(given("linkerd"), [["ingressNginx", "linkerd", "namespace"], true]);
+        assert.deepEqual(given("istio"), [["gatewayApi", "istio", "namespace"], true]);
+        assert.equal(routerSettings(config, declarationOf("kind", "native")!).namespace, "class-7");
+        assert.deepEqual(routerSettings(config, declarationOf("kind", "traefik")!).traefik, config.traefik);
     });
 });

@@ -2,20 +2,23 @@ import type { LabConfig } from "../config/schema";
 import { LabPlan } from "../plan";
 import { DeploymentOptions } from "./appWorkloads";
 
+/** The settings the workloads read: how a single release is replaced, and the autoscaler. */
+export type WorkloadSettings = Pick<LabConfig, "rolling" | "hpa">;
+
 /**
  * How Kubernetes replaces a Deployment's pods when its release changes. A plan with one release
  * (recreate, rolling) replaces it the way the strategy says: all at once, or a few at a time with the
  * stack's `rolling` settings. Two releases side by side keep the default (25% surge, none unavailable):
  * there the routing, not the replacement, is the lesson.
  */
-export function deploymentReplacement(plan: LabPlan, config: LabConfig): Omit<DeploymentOptions, "namespace"> {
+export function deploymentReplacement(plan: LabPlan, settings: WorkloadSettings): Omit<DeploymentOptions, "namespace"> {
     if (plan.routing.kind !== "single") {
         return {};
     }
     if (plan.replacement === "recreate") {
-        return { strategy: { type: "Recreate" }, annotations: recreateAwait(plan, config) };
+        return { strategy: { type: "Recreate" }, annotations: recreateAwait(plan, settings) };
     }
-    const { rolling } = config;
+    const { rolling } = settings;
     return {
         strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: rolling.maxSurge, maxUnavailable: rolling.maxUnavailable } },
         minReadySeconds: rolling.minReadySeconds,
@@ -31,8 +34,8 @@ export function deploymentReplacement(plan: LabPlan, config: LabConfig): Omit<De
  * controller has observed the new generation: every replica updated and available. With an autoscaler
  * the replica count is not known here, so the built-in await stays.
  */
-function recreateAwait(plan: LabPlan, config: LabConfig): Record<string, string> | undefined {
-    if (config.hpa !== undefined) {
+function recreateAwait(plan: LabPlan, settings: WorkloadSettings): Record<string, string> | undefined {
+    if (settings.hpa !== undefined) {
         return undefined;
     }
     const replicas = plan.releases[0].replicas;

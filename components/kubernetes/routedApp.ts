@@ -1,13 +1,13 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { LabConfig } from "../config/schema";
 import { LabPlan, Role } from "../plan";
 import { appAutoscaler, appDeployment, appService, selectorLabels } from "./appWorkloads";
 import { deploymentReplacement } from "./replacement";
 import { formerType } from "../formerType";
+import type { WorkloadSettings } from "./replacement";
 
 export interface RoutedAppArgs {
-    config: LabConfig;
+    settings: WorkloadSettings;
     plan: LabPlan;
     images: Record<Role, pulumi.Input<string>>;
     namespace: pulumi.Input<string>;
@@ -26,11 +26,11 @@ export class RoutedApp extends pulumi.ComponentResource {
 
     constructor(name: string, args: RoutedAppArgs, opts?: pulumi.ComponentResourceOptions) {
         super("rollout-lab:kubernetes:RoutedApp", name, {}, formerType("rollout-lab:traffic:RoutedApp", opts));
-        const { config, plan, namespace } = args;
+        const { settings, plan, namespace } = args;
         const child = { parent: this, dependsOn: args.dependsOn };
-        const replacement = deploymentReplacement(plan, config);
+        const replacement = deploymentReplacement(plan, settings);
         this.deployments = plan.releases.map((release) => appDeployment({ release, image: args.images[release.role] }, { namespace, ...replacement }, child));
-        plan.releases.forEach((release) => appAutoscaler(release, namespace, config.hpa, child));
+        plan.releases.forEach((release) => appAutoscaler(release, namespace, settings.hpa, child));
         this.parentService = appService(`${name}-svc`, { namespace, selector: selectorLabels, type: "ClusterIP" }, child);
         if (plan.releases.length > 1) {
             for (const release of plan.releases) {

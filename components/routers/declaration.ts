@@ -28,6 +28,8 @@ export interface RouterDeclaration {
     reads: readonly RouterSection[];
     /** A section it reads only under one of its settings ("istio.routes" "httpRoute": the Gateway API's). */
     readsWhen?: readonly { section: RouterSection; key: string; equals: string }[];
+    /** Kubernetes: the app gets a Service per release and one over all, for its rules to name (RoutedApp); else the Deployments alone. */
+    releaseServices?: boolean;
     /** Its entry picks a backend per TCP connection (kube-proxy behind a NodePort), not per request: a probe must open a connection per request. */
     balancesPerConnection: boolean;
     /** The router a stack on this engine gets when it names none, for these routing kinds. */

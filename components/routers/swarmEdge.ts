@@ -1,8 +1,7 @@
 import { appPort } from "../app/appImages";
-import type { LabConfig } from "../config/schema";
 import { EdgeProxy } from "../swarm/edgeProxy";
-import type { ServerSet } from "./haproxy/haproxyConfig";
-import type { SwarmBackend, SwarmRouterContext } from "./router";
+import type { SwarmBackend, SwarmEdgeSettings, SwarmRouterContext } from "./router";
+import type { ServerSet } from "./serverSet";
 
 // What the Swarm routers (HAProxy, NGINX shadow) share: how the edge finds a service's tasks, and the
 // edge container itself.
@@ -19,18 +18,18 @@ export function swarmEdge(
     kind: "haproxy" | "nginx",
     files: { bootstrap: { path: string; content: string }; applyInput: string; stateDir: string },
 ): EdgeProxy {
-    const { config } = ctx;
+    const { namespace, swarm } = ctx.settings;
     return new EdgeProxy(
         "lab-edge",
         {
             kind,
-            containerName: `${config.namespace}-edge`,
-            baseImage: config.swarm.edgeBaseImage,
+            containerName: `${namespace}-edge`,
+            baseImage: swarm.edgeBaseImage,
             network: ctx.network,
             ...files,
-            listenAddress: config.swarm.listenAddress,
-            hostPort: config.swarm.hostPort,
-            statsPort: config.swarm.statsPort,
+            listenAddress: swarm.listenAddress,
+            hostPort: swarm.hostPort,
+            statsPort: swarm.statsPort,
             dependsOn: ctx.dependsOn,
         },
         {},
@@ -38,6 +37,6 @@ export function swarmEdge(
 }
 
 /** Where a Swarm edge's stats page answers. */
-export function statsUrl(config: LabConfig, path: string): string {
-    return `http://${config.swarm.listenAddress}:${config.swarm.statsPort}/${path}`;
+export function statsUrl(settings: SwarmEdgeSettings, path: string): string {
+    return `http://${settings.swarm.listenAddress}:${settings.swarm.statsPort}/${path}`;
 }

@@ -1,4 +1,5 @@
 import { RoutingKind, Routing, abRules, weightedSplit } from "../../plan";
+import { ServerSet } from "../serverSet";
 
 // The HAProxy edge of the Swarm lab. The configuration fixes the *shape* of the routing (which backends,
 // which header or cookie); the *values* a lesson changes — the candidate's percent (blue/green is 0 or
@@ -7,12 +8,6 @@ import { RoutingKind, Routing, abRules, weightedSplit } from "../../plan";
 // connection, and it is in effect the moment the runtime API answers. The map files sit on a volume, so
 // a restarted HAProxy comes back with the values last applied.
 
-/** Where a backend's servers come from. */
-export type ServerSet =
-    /** Swarm tasks found through Docker's DNS (`tasks.<service>`), up to `slots` of them. */
-    | { kind: "dns"; hostname: string; port: number; slots: number }
-    /** Fixed addresses, for running HAProxy on a workstation in front of local processes. */
-    | { kind: "static"; addresses: string[] };
 
 export interface HaproxySpec {
     /** The routing's kind: the shape of the frontend (HAProxy does not mirror). */

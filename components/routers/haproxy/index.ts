@@ -39,6 +39,6 @@ export function haproxyEdgeFiles(ctx: Pick<SwarmRouterContext, "plan" | "backend
 
 export const haproxyRouter: SwarmRouter = {
     declaration: haproxyDeclaration,
-    edge: (config) => ({ kind: "haproxy", statsUrl: statsUrl(config, "stats") }),
-    render: (ctx) => swarmEdge(ctx, "haproxy", haproxyEdgeFiles(ctx)),
+    edge: (settings) => ({ kind: "haproxy", statsUrl: statsUrl(settings, "stats") }),
+    route: (ctx) => swarmEdge(ctx, "haproxy", haproxyEdgeFiles(ctx)),
 };

@@ -8,6 +8,7 @@ export const istioDeclaration: RouterDeclaration = {
     needsMonitoring: { why: "Kiali reads the mesh's metrics from the lab's Prometheus", unless: { key: "istio.install", equals: false } },
     readsWhen: [{ section: "gatewayApi", key: "istio.routes", equals: "httpRoute" }],
     balancesPerConnection: false,
+    releaseServices: true,
     splitsBy: "weight",
     supports: ["single", "switch", "split", "match", "mirror"],
 };

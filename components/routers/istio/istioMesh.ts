@@ -20,14 +20,14 @@ export const istioNodePorts = { kiali: 30201, jaeger: 30686 };
 export const kialiPort = 20001;
 
 export interface IstioMeshArgs {
-    config: LabConfig;
+    istio: LabConfig["istio"];
     /** The NodePort the ingress gateway's HTTP port listens on, or undefined for ClusterIP. */
     entryNodePort?: number;
     /** Expose Kiali and Jaeger on NodePorts (kind maps them to the host); else ClusterIP only. */
     nodePorts: boolean;
-    /** The lab's Prometheus and Grafana, which Kiali reads. */
+    /** The lab's Prometheus, and its Grafana when there is one, which Kiali reads. */
     prometheusUrl: string;
-    grafana: { inClusterUrl: string; externalUrl: string };
+    grafana?: { inClusterUrl: string; externalUrl: string };
     /** What the charts wait for (the Gateway API CRDs, when the routes are HTTPRoutes). */
     after?: pulumi.Resource[];
 }
@@ -56,8 +56,8 @@ export function gatewayValues(entryNodePort: number | undefined): Record<string,
 }
 
 /** Kiali's values: anonymous login on localhost, the lab's Prometheus, Jaeger and Grafana. */
-export function kialiValues(args: Pick<IstioMeshArgs, "prometheusUrl" | "grafana" | "config">): Record<string, unknown> {
-    const { istio } = args.config;
+export function kialiValues(args: Pick<IstioMeshArgs, "prometheusUrl" | "grafana" | "istio">): Record<string, unknown> {
+    const { istio } = args;
     return {
         auth: { strategy: "anonymous" },
         // The chart's Service stays ClusterIP; the lab adds its own NodePort Service (a fixed node port is
@@ -67,7 +67,7 @@ export function kialiValues(args: Pick<IstioMeshArgs, "prometheusUrl" | "grafana
         external_services: {
             prometheus: { url: args.prometheusUrl },
             // With monitoring.grafana off there is no Grafana for Kiali's links to point at.
-            grafana: args.config.monitoring.grafana
+            grafana: args.grafana
                 ? { enabled: true, internal_url: args.grafana.inClusterUrl, external_url: args.grafana.externalUrl }
                 : { enabled: false },
             tracing: {
@@ -92,7 +92,7 @@ export class IstioMesh extends pulumi.ComponentResource {
     constructor(name: string, args: IstioMeshArgs, opts?: pulumi.ComponentResourceOptions) {
         super("rollout-lab:routers:IstioMesh", name, {}, formerType("rollout-lab:traffic:IstioMesh", opts));
         const child = { parent: this };
-        const { istio } = args.config;
+        const { istio } = args;
         const repositoryOpts = { repo: istio.chartRepo };
         const chart = (chartName: string, releaseName: string, namespace: string, values: Record<string, unknown>, dependsOn: pulumi.Resource[], extra: Partial<k8s.helm.v3.ReleaseArgs> = {}) =>
             new k8s.helm.v3.Release(

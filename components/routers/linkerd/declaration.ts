@@ -9,6 +9,7 @@ export const linkerdDeclaration: RouterDeclaration = {
     engine: "kubernetes",
     reads: ["linkerd", "ingressNginx"],
     balancesPerConnection: false,
+    releaseServices: true,
     splitsBy: "weight",
     supports: ["single", "switch", "split", "match"],
 };

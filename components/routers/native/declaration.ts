@@ -9,6 +9,7 @@ export const nativeDeclaration: RouterDeclaration = {
     engine: "kubernetes",
     reads: [],
     balancesPerConnection: true,
+    releaseServices: false,
     splitsBy: "replicas",
     supports: ["single", "switch", "split"],
     defaultFor: ["single", "switch", "split", "match", "mirror"],

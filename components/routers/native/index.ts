@@ -1,12 +1,10 @@
-import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { appAutoscaler, appDeployment, appName, appService, selectorLabels } from "../../kubernetes/appWorkloads";
-import { deploymentReplacement } from "../../kubernetes/replacement";
-import { LabPlan, RoutingSummary, Strategy, summarizePlan } from "../../plan";
-import { KubernetesRouter, KubernetesRouterContext } from "../router";
+import { appName, appService, selectorLabels } from "../../kubernetes/appWorkloads";
+import { LabPlan, Strategy, summarizePlan } from "../../plan";
+import { KubernetesRouter } from "../router";
 import { nativeDeclaration } from "./declaration";
 
-// Routing with Kubernetes alone: one Service in front of every release. A single release is simply
+// Routing with Kubernetes alone: one Service in front of every release (the root's Deployments). A single release is simply
 // selected; blue/green is the Service selector naming the active colour (switching is one selector
 // change, rolling back the same change again); a canary is the candidate's share of the pods the Service
 // selects, so kube-proxy spreads connections over all ready pods.
@@ -30,39 +28,36 @@ const componentType: Partial<Record<Strategy, string>> = {
     canary: "rollout-lab:strategies:Canary",
 };
 
-/** The plan's Deployments (one per release) behind the one Service. */
+/** The component the plan's Deployments (the root's) and the one Service in front of them hang under. */
 export class NativeRouting extends pulumi.ComponentResource {
-    public readonly deployments: k8s.apps.v1.Deployment[];
-    public readonly service: k8s.core.v1.Service;
-    public readonly summary: RoutingSummary;
-
-    constructor(name: string, ctx: KubernetesRouterContext, opts?: pulumi.ComponentResourceOptions) {
-        const type = componentType[ctx.plan.strategy];
+    constructor(name: string, strategy: Strategy, opts?: pulumi.ComponentResourceOptions) {
+        const type = componentType[strategy];
         if (type === undefined) {
             // Config validation refuses these before we get here; this guards a future declaration change.
-            throw new Error(`strategy "${ctx.plan.strategy}" has no native implementation; allowed: ${Object.keys(componentType).join(", ")}`);
+            throw new Error(`strategy "${strategy}" has no native implementation; allowed: ${Object.keys(componentType).join(", ")}`);
         }
         super(type, name, {}, opts);
-        const { config, plan, namespace } = ctx;
-        const child = { parent: this, dependsOn: ctx.imagesReady };
-        const replacement = deploymentReplacement(plan, config);
-        this.deployments = plan.releases.map((release) => appDeployment({ release, image: ctx.images[release.role] }, { namespace, ...replacement }, child));
-        plan.releases.forEach((release) => appAutoscaler(release, namespace, config.hpa, child));
-        const selector = nativeSelector(plan);
-        this.service = appService(`${name}-svc`, { namespace, selector, type: ctx.entryServiceType }, child);
-        this.summary = { ...summarizePlan(plan, "native"), serviceSelector: selector };
-        this.registerOutputs({ service: this.service, summary: this.summary });
+        this.registerOutputs({});
     }
 }
 
-export const nativeRouter: KubernetesRouter = {
+export const nativeRouter: KubernetesRouter<never> = {
     declaration: nativeDeclaration,
     namespaceMetadata: () => ({ labels: {}, annotations: {} }),
-    entryService: (config) => ({ namespace: config.namespace, name: appName }),
+    entryService: (settings) => ({ namespace: settings.namespace, name: appName }),
     uiPorts: () => [],
     sidecarMetrics: () => undefined,
-    render(ctx) {
-        const routing = new NativeRouting(`lab-${ctx.plan.strategy}`, ctx, ctx.opts);
-        return { routing: routing.summary, urls: {} };
+    install(ctx) {
+        const { plan } = ctx;
+        const scope = new NativeRouting(`lab-${plan.strategy}`, plan.strategy, ctx.opts);
+        return {
+            scope,
+            appAfter: [],
+            route(app) {
+                const selector = nativeSelector(plan);
+                appService(`lab-${plan.strategy}-svc`, { namespace: ctx.namespace, selector, type: ctx.entryServiceType }, { parent: scope, dependsOn: app.resources });
+                return { routing: { ...summarizePlan(plan, "native"), serviceSelector: selector }, urls: {} };
+            },
+        };
     },
 };

@@ -6,6 +6,7 @@ export const nginxDeclaration: RouterDeclaration = {
     engine: "kubernetes",
     reads: ["ingressNginx"],
     balancesPerConnection: false,
+    releaseServices: true,
     splitsBy: "weight",
     supports: ["single", "switch", "split", "match", "mirror"],
     limits: { mirrorsEverything: "ingress-nginx mirrors every request" },

@@ -25,6 +25,6 @@ export function nginxShadowEdgeFiles(ctx: Pick<SwarmRouterContext, "plan" | "bac
 
 export const nginxShadowRouter: SwarmRouter = {
     declaration: nginxShadowDeclaration,
-    edge: (config) => ({ kind: "nginx", statsUrl: statsUrl(config, "nginx_status") }),
-    render: (ctx) => swarmEdge(ctx, "nginx", nginxShadowEdgeFiles(ctx)),
+    edge: (settings) => ({ kind: "nginx", statsUrl: statsUrl(settings, "nginx_status") }),
+    route: (ctx) => swarmEdge(ctx, "nginx", nginxShadowEdgeFiles(ctx)),
 };

@@ -1,5 +1,5 @@
 import { createHash } from "crypto";
-import { ServerSet } from "../haproxy/haproxyConfig";
+import { ServerSet } from "../serverSet";
 
 // The NGINX edge for shadow releases on Swarm. Every request is answered by the stable release; NGINX's
 // `mirror` sends a copy to the candidate, whose answer is thrown away. `split_clients` samples which

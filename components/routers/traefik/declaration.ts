@@ -11,6 +11,7 @@ export const traefikDeclaration: RouterDeclaration = {
     engine: "kubernetes",
     reads: ["traefik", "gatewayApi"],
     balancesPerConnection: false,
+    releaseServices: true,
     splitsBy: "weight",
     supports: ["single", "switch", "split", "match", "mirror"],
 };

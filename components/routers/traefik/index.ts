@@ -1,5 +1,5 @@
 import { KubernetesRouter } from "../router";
-import { RoutingScope, customResource, routedApp, routedSummary } from "../routedScope";
+import { RoutingScope, customResource, routedSummary } from "../routingScope";
 import { traefikDeclaration } from "./declaration";
 import { TraefikProxy } from "./traefikProxy";
 import { dynamicConfig, gatewayObject, httpRouteObject, traefikService } from "./traefikRoutes";
@@ -7,22 +7,22 @@ import { dynamicConfig, gatewayObject, httpRouteObject, traefikService } from ".
 // Traefik routes by the Gateway API: a Gateway in the lab's namespace on Traefik's GatewayClass, and an
 // HTTPRoute whose rules are the plan's (weights, matches, or the mirroring service for shadow).
 
-export const traefikRouter: KubernetesRouter = {
+export const traefikRouter: KubernetesRouter<"traefik" | "gatewayApi"> = {
     declaration: traefikDeclaration,
     namespaceMetadata: () => ({ labels: {}, annotations: {} }),
     entryService: () => traefikService,
     uiPorts: () => [],
     sidecarMetrics: () => undefined,
-    render(ctx) {
+    install(ctx) {
+        const { traefik, gatewayApi, namespace } = ctx.settings;
         const scope = { parent: new RoutingScope("traefik", ctx.opts) };
-        const ns = ctx.config.namespace;
-        const ready = ctx.config.traefik.install
+        const ready = traefik.install
             ? new TraefikProxy(
                   "lab-traefik",
                   {
-                      config: ctx.config.traefik,
-                      gatewayApi: ctx.config.gatewayApi,
-                      dynamicConfig: dynamicConfig(ctx.plan, ns),
+                      config: traefik,
+                      gatewayApi,
+                      dynamicConfig: dynamicConfig(ctx.plan, namespace),
                       serviceType: ctx.entryServiceType,
                       httpNodePort: ctx.entryNodePort,
                   },
@@ -30,9 +30,14 @@ export const traefikRouter: KubernetesRouter = {
                   { ...scope, dependsOn: ctx.extraImagesReady },
               ).ready
             : [];
-        const app = routedApp(ctx, [], scope);
-        const gateway = customResource("lab-gateway", gatewayObject(ns), { ...scope, dependsOn: ready });
-        customResource("lab-httproute", httpRouteObject(ctx.plan, ns), { ...scope, dependsOn: [gateway, app] });
-        return { routing: routedSummary(ctx.plan, "traefik"), urls: {} };
+        return {
+            scope: scope.parent,
+            appAfter: [],
+            route(app) {
+                const gateway = customResource("lab-gateway", gatewayObject(namespace), { ...scope, dependsOn: ready });
+                customResource("lab-httproute", httpRouteObject(ctx.plan, namespace), { ...scope, dependsOn: [gateway, ...app.resources] });
+                return { routing: routedSummary(ctx.plan, "traefik"), urls: {} };
+            },
+        };
     },
 };

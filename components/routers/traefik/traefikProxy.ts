@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { LabConfig } from "../../config";
 import { gatewayApiCrds } from "../gatewayApi";
-import { customResource } from "../routedScope";
+import { customResource } from "../routingScope";
 import { dynamicConfigDir, dynamicConfigMapName, gatewayClassObject, traefikNamespace, traefikService, webPort } from "./traefikRoutes";
 import { formerType } from "../../formerType";
 
