@@ -3,8 +3,8 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { containerCpuByVersionExpr, containerMemoryByVersionExpr, requestsPerSecondExpr } from "../../monitoring/queries";
-import { PrometheusClient } from "../../tools/lab/prometheus";
-import { LabStack } from "../../tools/lab/workspace";
+import { PrometheusClient } from "../../tools/lib/prometheus";
+import { LabStack } from "../../tools/lib/workspace";
 import { clusterName, entry, kindOverrides, leftovers, share, withKindStack } from "./kindCluster";
 import { labCheck, log, monitoringImagesFromEnv, probeAround, recordProbe, rolloutCase, sampleNewConnections, statuses, up } from "./support";
 

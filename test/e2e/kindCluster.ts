@@ -1,4 +1,4 @@
-import { LabStack } from "../../tools/lab/workspace";
+import { LabStack } from "../../tools/lib/workspace";
 import { docker, log, withStack as withStackCase } from "./support";
 
 // What the kind end-to-end suites share: the cluster's name and entry, what a stack may leave in the

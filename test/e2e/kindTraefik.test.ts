@@ -5,8 +5,8 @@ import * as os from "os";
 import * as path from "path";
 import { Probe } from "../../tools/probe/probe";
 import { ProbeSummary } from "../../tools/probe/summary";
-import { stackOutputs } from "../../tools/lab/engine";
-import { LabStack } from "../../tools/lab/workspace";
+import { stackOutputs } from "../../tools/lib/engine";
+import { LabStack } from "../../tools/lib/workspace";
 import { clusterName, entry, leftovers, share, withKindStack } from "./kindCluster";
 import { log, recordProbe, sample, stackConfigFromEnv, up } from "./support";
 

@@ -4,8 +4,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { strategies } from "../../components/plan";
-import { lessons } from "../../tools/lab/lessons";
-import { repoRoot } from "../../tools/lab/stackFile";
+import { lessons } from "../../tools/lab/check/lessons";
+import { repoRoot } from "../../tools/lib/stackFile";
 import { lessonBlocks, lessonScript, LessonBlock } from "../support/lessonScript";
 import { log, swarmLeftovers } from "./support";
 

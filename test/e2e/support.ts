@@ -4,15 +4,15 @@ import { execFileSync } from "child_process";
 import { LabConfig } from "../../components/config";
 import { Probe } from "../../tools/probe/probe";
 import { ProbeSummary } from "../../tools/probe/summary";
-import { thresholdsFor } from "../../tools/lab/decision";
-import { applyChange, stackOutputs } from "../../tools/lab/engine";
-import { PrometheusClient, readVersionHealth } from "../../tools/lab/prometheus";
-import { runRollout } from "../../tools/lab/rollout";
-import { loadStackConfig } from "../../tools/lab/stackFile";
+import { thresholdsFor } from "../../tools/lab/rollout/decision";
+import { applyChange, stackOutputs } from "../../tools/lib/engine";
+import { PrometheusClient, readVersionHealth } from "../../tools/lib/prometheus";
+import { runRollout } from "../../tools/lab/rollout/rollout";
+import { loadStackConfig } from "../../tools/lib/stackFile";
 import { rolloutPlan } from "../../components/plan";
-import { LabStack, openLabStack } from "../../tools/lab/workspace";
-import { CheckReport, runChecks } from "../../tools/lab/checkCommand";
-import { formatLine } from "../../tools/lab/check";
+import { LabStack, openLabStack } from "../../tools/lib/workspace";
+import { CheckReport, runChecks } from "../../tools/lab/check/command";
+import { formatLine } from "../../tools/lab/check/check";
 import * as path from "path";
 
 // What the Swarm and kind end-to-end suites share: `pulumi up` with its checks, the probe around a

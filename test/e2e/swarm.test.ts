@@ -1,7 +1,7 @@
 import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { LabStack } from "../../tools/lab/workspace";
+import { LabStack } from "../../tools/lib/workspace";
 import { docker, labCheck, log, monitoringImagesFromEnv, probeAround as probeAt, recordProbe, rolloutCase, sample as sampleAt, statuses, up, withStack as withStackCase, swarmLeftovers as leftovers, ProbeAroundOptions } from "./support";
 
 // End to end on the local Docker Swarm with the real Pulumi engine, for every swarm stack: `pulumi up`,

@@ -5,7 +5,7 @@ import * as path from "path";
 import { DemoApp } from "../../app/src/server";
 import { EdgeRouting } from "../../components/local";
 import { RoutingState, edgeApplyInput } from "../../components/routers/haproxy/haproxyConfig";
-import { labEnv } from "../../tools/lab/workspace";
+import { labEnv } from "../../tools/lib/workspace";
 import { probeAround } from "../e2e/support";
 import { HaproxyEdge, edgeApplyScript, startHaproxyEdge } from "../support/haproxyEdge";
 import { startApp, tally, tempDir } from "../support/localProcesses";

@@ -4,8 +4,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
-import { labEnv } from "../../tools/lab/workspace";
-import { parseEvents, policyPackDir } from "../../tools/preview/previewStack";
+import { labEnv } from "../../tools/lib/workspace";
+import { parseEvents, policyPackDir } from "../../tools/ci/preview/previewStack";
 
 // The policy pack under the real engine (CLI, nodejs language host, providers from scripts/toolchain.sh):
 // `pulumi preview --policy-pack policy` of a program that breaks each rule once must fail, naming each

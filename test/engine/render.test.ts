@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
-import { openLabStack } from "../../tools/lab/workspace";
+import { openLabStack } from "../../tools/lib/workspace";
 import { validateKubernetesObject } from "../support/kubernetesSchema";
 import { stackNames } from "../support/pulumiHarness";
 import { expectationFor } from "../support/stackExpectations";

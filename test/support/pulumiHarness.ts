@@ -4,7 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
-import { readStackConfig, repoRoot, stacksDir, toPulumiConfig } from "../../tools/lab/stackFile";
+import { readStackConfig, repoRoot, stacksDir, toPulumiConfig } from "../../tools/lib/stackFile";
 
 export interface CreatedResource {
     type: string;

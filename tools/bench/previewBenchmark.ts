@@ -15,9 +15,9 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
-import { repoRoot } from "../lab/stackFile";
-import { labEnv } from "../lab/workspace";
-import { previewStack } from "../preview/previewStack";
+import { repoRoot } from "../lib/stackFile";
+import { labEnv } from "../lib/workspace";
+import { previewStack } from "../ci/preview/previewStack";
 
 function median(xs: number[]): number {
     const s = [...xs].sort((a, b) => a - b);

@@ -16,8 +16,8 @@ import * as os from "os";
 import * as path from "path";
 import { Probe } from "../probe/probe";
 import { ProbeSummary } from "../probe/summary";
-import { openLabStack } from "../lab/workspace";
-import { loadStackConfig } from "../lab/stackFile";
+import { openLabStack } from "../lib/workspace";
+import { loadStackConfig } from "../lib/stackFile";
 import { routingFor } from "../../components/plan";
 import { edgeApplyInput, routingStateFor } from "../../components/routers/haproxy/haproxyConfig";
 

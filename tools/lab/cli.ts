@@ -6,16 +6,16 @@ import * as fs from "fs";
 import * as path from "path";
 import { LabConfigError, platforms, problemText } from "../../components/labConfig";
 import { probeCommand } from "../probe/cli";
-import { StrategyResult } from "./compare";
-import { engineOutput, projectStack } from "./engine";
-import { writeReport } from "./report";
-import { StackFileError, knownStacks, loadStackConfig, platformView, repoRoot, stacksDir } from "./stackFile";
+import { StrategyResult } from "./compare/compare";
+import { engineOutput, projectStack } from "../lib/engine";
+import { writeReport } from "./compare/report";
+import { StackFileError, knownStacks, loadStackConfig, platformView, repoRoot, stacksDir } from "../lib/stackFile";
 import { LabUsageError } from "../../components/plan";
 import { configPair, err, exitCodes, number, parseSteps, stackArg } from "./cliArgs";
-import { rolloutAction } from "./rolloutCommand";
-import { projectStateDir } from "./workspace";
-import { compareAction } from "./compareCommand";
-import { checkCommand } from "./checkCommand";
+import { rolloutAction } from "./rollout/command";
+import { projectStateDir } from "../lib/workspace";
+import { compareAction } from "./compare/command";
+import { checkCommand } from "./check/command";
 
 
 export function labProgram(): Command {

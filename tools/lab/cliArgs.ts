@@ -2,7 +2,7 @@
 import { InvalidArgumentError } from "commander";
 import { distance } from "fastest-levenshtein";
 import { LabUsageError } from "../../components/plan";
-import { knownStacks } from "./stackFile";
+import { knownStacks } from "../lib/stackFile";
 
 /** Exit codes: 0 done (promoted), 1 failed, 2 bad usage or config, 3 rolled back. */
 export const exitCodes = { ok: 0, failed: 1, usage: 2, rolledBack: 3 } as const;

@@ -3,4 +3,4 @@
 // tools/lab/cli.ts through ts-node, compiled without type-checking like the Pulumi program.
 const path = require("path");
 require("ts-node").register({ transpileOnly: true, project: path.join(__dirname, "..", "..", "tsconfig.json") });
-require("./cli.ts").main(process.argv);
+require("./cli").main(process.argv);

@@ -1,0 +1,110 @@
+import { strict as assert } from "assert";
+import * as YAML from "yaml";
+import { parseLabConfig } from "../components/labConfig";
+import { KindImageLoad } from "../components/local";
+import { KubernetesPlatform, kindClusterConfig } from "../components/platform";
+import { findResource, findResources, runProgram, stackConfig, toPulumiConfig } from "./support/pulumiHarness";
+import { K8S_PROVIDER, KIND_CLUSTER, KIND_LOAD, LOCAL_IMAGE, deploymentNamed, deployments, theService } from "./support/expectations";
+
+
+function withConfig(stack: string, extra: Record<string, unknown>): Record<string, string> {
+    return { ...stackConfig(stack), ...toPulumiConfig(extra) };
+}
+
+describe("platforms", () => {
+    it("kind: one control plane and three labelled workers, the entry port on 127.0.0.1 only", () => {
+        const cfg = kindClusterConfig({ clusterName: "lab", workers: 3, hostPort: 8080, entryNodePort: 30080 }) as any;
+        assert.deepEqual(cfg.nodes.map((n: any) => n.role), ["control-plane", "worker", "worker", "worker"]);
+        assert.deepEqual(cfg.nodes[0].extraPortMappings, [{ containerPort: 30080, hostPort: 8080, listenAddress: "127.0.0.1", protocol: "TCP" }]);
+        assert.deepEqual(cfg.nodes.slice(1).map((n: any) => n.labels["deployment.type"]), ["stable", "stable", "canary"]);
+    });
+
+    it("kind: the cluster config reaches `kind create cluster` on stdin", async () => {
+        const run = await runProgram(withConfig("kind-canary", { "rollout-lab:kind": { workers: 2, hostPort: 9090, nodeImage: "kindest/node:v1.33.1" } }));
+        const cluster = findResource(run, KIND_CLUSTER, "lab-kind-cluster");
+        assert.match(cluster.inputs.config, /hostPort: 9090/);
+        assert.equal((cluster.inputs.config.match(/role: worker/g) ?? []).length, 2);
+        assert.equal((cluster.inputs.config.match(/image: kindest\/node:v1.33.1/g) ?? []).length, 3);
+        assert.equal(YAML.parse(cluster.inputs.config).networking, undefined, "kindnetd, kind's own pod network, by default");
+        assert.equal(run.outputs.entryUrl, "http://127.0.0.1:9090");
+    });
+
+    it("kind: a cgroup v1 host is allowed by default; unprivileged nodes and extra images reach every kind command", async () => {
+        const plain = kindClusterConfig({ clusterName: "lab", workers: 1, hostPort: 8080, entryNodePort: 30080, allowCgroupV1: true }) as any;
+        assert.deepEqual(plain.kubeadmConfigPatches, ["kind: KubeletConfiguration\nfailCgroupV1: false\n"]);
+        const old = kindClusterConfig({ clusterName: "lab", workers: 1, hostPort: 8080, entryNodePort: 30080, allowCgroupV1: false }) as any;
+        assert.equal(old.kubeadmConfigPatches, undefined);
+
+        const run = await runProgram(
+            withConfig("kind-canary", {
+                "rollout-lab:kind": { privileged: false, nodeImage: "rollout-lab/kind-node:v1.37.2", loadImages: ["rollout-lab/prometheus:abc", "rollout-lab/cadvisor:def"] },
+            }),
+        );
+        const cluster = findResource(run, KIND_CLUSTER, "lab-kind-cluster");
+        assert.deepEqual(cluster.inputs.env, { KIND_EXPERIMENTAL_NO_SYS_RESOURCE: "1" });
+        assert.equal((cluster.inputs.config.match(/role: worker/g) ?? []).length, 1, "one worker by default");
+        assert.match(cluster.inputs.config, /failCgroupV1: false/);
+        const extra = findResource(run, KIND_LOAD, "lab-kind-load-images");
+        assert.deepEqual(extra.inputs.images, ["rollout-lab/prometheus:abc", "rollout-lab/cadvisor:def"]);
+        assert.deepEqual(extra.inputs.imageIds, []);
+        const loads = findResources(run, KIND_LOAD);
+        assert.equal(loads.length, 3, "the extra images and one load per release");
+        for (const load of loads) {
+            assert.deepEqual(load.inputs.env, { KIND_EXPERIMENTAL_NO_SYS_RESOURCE: "1" }, load.name);
+        }
+
+        const privileged = await runProgram(withConfig("kind-canary", {}));
+        assert.deepEqual(findResource(privileged, KIND_CLUSTER, "lab-kind-cluster").inputs.env, {});
+        assert.equal(findResources(privileged, KIND_LOAD).filter((r) => r.name === "lab-kind-load-images").length, 0);
+    });
+
+    it("kind: podNetwork bridge turns kind's CNI off and gives the pods 10.244.0.0/16", async () => {
+        const run = await runProgram(withConfig("kind-canary", { "rollout-lab:kind": { podNetwork: "bridge", nodeImage: "rollout-lab/kind-node:v1.37.2" } }));
+        const config = YAML.parse(findResource(run, KIND_CLUSTER, "lab-kind-cluster").inputs.config);
+        assert.deepEqual(config.networking, { disableDefaultCNI: true, podSubnet: "10.244.0.0/16" });
+        // Stock kindest/node has no pod-network service of the lab's: its nodes would never be Ready.
+        await assert.rejects(
+            runProgram(withConfig("kind-canary", { "rollout-lab:kind": { podNetwork: "bridge" } })),
+            (e: Error) => e.message.includes('rollout-lab:kind.podNetwork: got "bridge"; allowed: "kindnetd" with kind\'s own node image, or "bridge" with kind.nodeImage set to one scripts/kind-node.sh built'),
+        );
+    });
+
+    it("kind: the app's pods wait for the images loaded into the cluster", () => {
+        const platform = new KubernetesPlatform("lab", { config: parseLabConfig({ candidate: { version: "v2" } }), entryService: { namespace: "rollout-lab", name: "demo-app" }, hostPorts: [] });
+        assert.equal(platform.imagesReady.length, 2);
+        for (const r of platform.imagesReady) {
+            assert.ok(r instanceof KindImageLoad, "a load into kind, not just the build");
+        }
+    });
+
+    it("render mode writes manifests to a folder: no cluster, no image build", async () => {
+        const run = await runProgram(withConfig("kind-canary", { "rollout-lab:renderYamlTo": "rendered/kind-canary" }));
+        assert.equal(findResources(run, KIND_CLUSTER).length, 0);
+        assert.equal(findResources(run, LOCAL_IMAGE).length, 0);
+        const provider = findResources(run, K8S_PROVIDER)[0];
+        assert.equal(provider.inputs.renderYamlToDirectory, "rendered/kind-canary");
+        assert.equal(deployments(run).length, 2);
+        assert.equal(deploymentNamed(run, "demo-canary").inputs.spec.template.spec.containers[0].image, "rollout-lab/demo-app:v2");
+    });
+
+    it("kubernetes: an existing cluster from a kubeconfig context, pulling the configured image", async () => {
+        const run = await runProgram(
+            toPulumiConfig({
+                "rollout-lab:platform": "kubernetes",
+                "rollout-lab:strategy": "bluegreen",
+                "rollout-lab:candidate": { version: "v2", imageTag: "2.0.0" },
+                "rollout-lab:app": { image: "registry.example.com/team/demo-app" },
+                "rollout-lab:kubernetes": { context: "staging", kubeconfig: "/home/me/.kube/config", serviceType: "ClusterIP" },
+            }),
+        );
+        assert.equal(findResources(run, KIND_CLUSTER).length, 0);
+        assert.equal(findResources(run, LOCAL_IMAGE).length, 0);
+        const provider = findResources(run, K8S_PROVIDER)[0];
+        assert.equal(provider.inputs.context, "staging");
+        assert.equal(provider.inputs.kubeconfig, "/home/me/.kube/config");
+        assert.equal(deploymentNamed(run, "demo-green").inputs.spec.template.spec.containers[0].image, "registry.example.com/team/demo-app:2.0.0");
+        const svc = theService(run).inputs.spec;
+        assert.equal(svc.type, "ClusterIP");
+        assert.equal(svc.ports[0].nodePort, undefined);
+    });
+});

@@ -1,0 +1,148 @@
+// `lab rollout`: a guided canary or blue/green rollout, step by step under load, rolled back on its own
+// when the candidate's figures fail their thresholds.
+import { SingleBar } from "cli-progress";
+import { LabConfig } from "../../../components/config";
+import { Probe } from "../../probe/probe";
+import { ProbeSummary } from "../../probe/summary";
+import { Thresholds, thresholdsFor } from "./decision";
+import { applyChange, projectStack, stackOutputs } from "../../lib/engine";
+import { PrometheusClient, readVersionHealth } from "../../lib/prometheus";
+import { RolloutEvent, RolloutResult, runRollout } from "./rollout";
+import { balancesPerConnection, loadStackConfig } from "../../lib/stackFile";
+import { replicaSplitOf } from "../../lib/stackFile";
+import { ConfigChange, LabUsageError, RolloutPlan, rolloutPlan } from "../../../components/plan";
+import { err, exitCodes } from "../cliArgs";
+
+/** Every step's config checked by the stack schema before anything runs: nothing is half-applied by a typo. */
+function checkedPlan(stack: string, steps?: number[]): { config: LabConfig; plan: RolloutPlan; pods: (string | undefined)[] } {
+    const config = loadStackConfig(stack);
+    const plan = rolloutPlan(config, steps);
+    let cumulative: ConfigChange = {};
+    const pods: (string | undefined)[] = [];
+    for (const c of [...plan.steps.map((s) => s.change), plan.rollback.change]) {
+        cumulative = { ...cumulative, ...c };
+        pods.push(replicaSplitOf(loadStackConfig(stack, undefined, cumulative)));
+    }
+    return { config, plan, pods };
+}
+
+/** The plan, a line a step; where the router splits by replica ratio, the pods each step runs on. */
+function describePlan(stack: string, config: LabConfig, plan: RolloutPlan, pods: (string | undefined)[], t: Thresholds, waitS: number): string {
+    const on = (i: number) => (pods[i] === undefined ? "" : ` on ${pods[i]}`);
+    return [
+        `rollout of ${stack}: ${plan.strategy} on ${config.platform}/${config.traffic}, ${plan.stableVersion} -> ${plan.candidateVersion}`,
+        ...plan.steps.map((s, i) => `  step ${s.index}/${plan.steps.length}: ${s.label}  (${Object.entries(s.change).map(([k, v]) => `${k}=${v}`).join(", ")})${on(i)}, then ${waitS} s of checks`),
+        `  rollback: ${plan.rollback.label}  (${Object.entries(plan.rollback.change).map(([k, v]) => `${k}=${v}`).join(", ")})${on(plan.steps.length)}`,
+        `  promote a step when ${plan.candidateVersion} has error ratio <= ${(100 * t.errorRatio).toFixed(1)}% and p95 <= ${Math.round(1000 * t.p95LatencySeconds)} ms over >= ${t.minRequests} requests`,
+    ].join("\n");
+}
+
+/** A progress bar for a step's wait on a terminal; plain lines otherwise (CI logs, pipes). */
+function stepReporter(waitS: number): (e: RolloutEvent) => void {
+    let bar: SingleBar | undefined;
+    const tty = process.stderr.isTTY === true;
+    return (e) => {
+        switch (e.kind) {
+            case "apply":
+                bar?.stop();
+                bar = undefined;
+                err(`step ${e.step.index}/${e.of}: ${e.step.label}: pulumi up ...\n`);
+                break;
+            case "check": {
+                const h = e.health;
+                const figures = `${h.version}: ${h.requests === null ? "-" : Math.round(h.requests)} req, errors ${h.errorRatio === null ? "-" : `${(100 * h.errorRatio).toFixed(1)}%`}, p95 ${h.p95LatencySeconds === null ? "-" : `${Math.round(1000 * h.p95LatencySeconds)} ms`}`;
+                if (tty) {
+                    bar ??= new SingleBar({ format: "  checking [{bar}] {value}/{total} s  {figures}", stream: process.stderr, hideCursor: true });
+                    if (!bar.isActive) {
+                        bar.start(waitS, 0, { figures });
+                    }
+                    bar.update(Math.min(waitS, Math.round(e.elapsedS)), { figures });
+                } else {
+                    err(`  ${e.elapsedS.toFixed(0)}/${waitS} s  ${figures}  -> ${e.verdict.action}\n`);
+                }
+                if (e.verdict.action !== "wait") {
+                    bar?.stop();
+                    bar = undefined;
+                    err(`  ${e.verdict.action}: ${e.verdict.reasons.join("; ")}\n`);
+                }
+                break;
+            }
+            case "rollback":
+                bar?.stop();
+                err(`rolling back (${e.step.label} failed): pulumi up ...\n`);
+                break;
+            case "rolled-back":
+                err("rolled back: every request goes to the stable release\n");
+                break;
+            case "promoted":
+                err("promoted: the candidate passed every step\n");
+                break;
+        }
+    };
+}
+
+export async function rolloutAction(stack: string, opts: { steps?: number[]; wait?: number; poll: number; load?: number; minRequests?: number; prometheus?: string; url?: string; dryRun?: boolean; json?: boolean }): Promise<number> {
+    const { config, plan, pods } = checkedPlan(stack, opts.steps);
+    const thresholds = thresholdsFor(config, opts.minRequests);
+    const waitS = opts.wait ?? config.measure.stepWaitSeconds;
+    if (!config.monitoring.enabled && opts.prometheus === undefined) {
+        throw new LabUsageError("rollout-lab:monitoring.enabled", "false", "true (lab rollout reads the candidate's figures from the lab's Prometheus), or pass --prometheus <url>");
+    }
+    const description = `${describePlan(stack, config, plan, pods, thresholds, waitS)}\n`;
+    if (opts.dryRun) {
+        // The plan is what a dry run is asked for: data, on stdout. A real run prints it among its messages.
+        process.stdout.write(description);
+        return exitCodes.ok;
+    }
+    err(description);
+    const s = await projectStack(stack);
+    const outputs = await stackOutputs(s);
+    const entryUrl = opts.url ?? outputs.entryUrl;
+    const promUrl = opts.prometheus ?? outputs.prometheusUrl;
+    if (typeof promUrl !== "string" || typeof entryUrl !== "string") {
+        throw new Error(`stack ${stack} has no entryUrl/prometheusUrl outputs: run \`lab up ${stack}\` first (or pass --url and --prometheus)`);
+    }
+    const prom = new PrometheusClient(promUrl);
+    const load = opts.load ?? config.measure.loadRate;
+    const probe =
+        load > 0
+            ? new Probe({
+                  url: entryUrl,
+                  ratePerSecond: load,
+                  durationS: Math.min(3600, plan.steps.length * (waitS + 300) + 300),
+                  timeoutMs: 2000,
+                  maxInFlight: 256,
+                  newConnections: balancesPerConnection(config),
+              })
+            : undefined;
+    const probing = probe?.run();
+    if (probe) {
+        err(`probing ${entryUrl} at ${load}/s during the rollout (measure.loadRate; --load 0 for real users only)\n`);
+    }
+    let result: RolloutResult;
+    let summary: ProbeSummary | undefined;
+    try {
+        result = await runRollout({
+            plan,
+            thresholds,
+            stepWaitS: waitS,
+            pollS: opts.poll,
+            target: { apply: async (change, label) => void (await applyChange(s, change, label)) },
+            health: (windowS) => readVersionHealth(prom, plan.candidateVersion, windowS),
+            onEvent: stepReporter(waitS),
+        });
+    } finally {
+        probe?.stop();
+        summary = await probing;
+    }
+    if (summary) {
+        err(`probe: ${summary.requests} requests, ${summary.failed} failed ${JSON.stringify(summary.failures)}; versions ${Object.entries(summary.versions).map(([v, c]) => `${v} ${(100 * c.share).toFixed(1)}%`).join(", ")}\n`);
+    }
+    if (opts.json) {
+        process.stdout.write(`${JSON.stringify({ stack, result, probe: summary }, null, 2)}\n`);
+    } else {
+        process.stdout.write(`${result.outcome}${result.failedStep ? ` at step ${result.failedStep.index} (${result.failedStep.label})` : ""}: ${result.reasons.join("; ")}\n`);
+    }
+    return result.outcome === "promoted" ? exitCodes.ok : exitCodes.rolledBack;
+}
+

@@ -1,0 +1,137 @@
+import { strict as assert } from "assert";
+import { Thresholds, VersionHealth, decide } from "./decision";
+import { Clock, RolloutEvent, runRollout } from "./rollout";
+import { loadStackConfig } from "../../lib/stackFile";
+import { rolloutPlan } from "../../../components/plan";
+
+const thresholds: Thresholds = { errorRatio: 0.05, p95LatencySeconds: 0.5, minRequests: 50 };
+const healthy = (requests = 200): VersionHealth => ({ version: "v2", requests, errorRatio: 0.01, p95LatencySeconds: 0.02 });
+
+/** A clock that only moves when the loop sleeps: a step of 60 s runs in no time. */
+function fakeClock(): Clock & { t: number } {
+    const c = { t: 0, now: () => c.t, sleep: async (ms: number) => void (c.t += ms) };
+    return c;
+}
+
+describe("lab: decision rule", () => {
+    it("promotes a healthy candidate once the step's time is up, and waits before", () => {
+        const v = decide(healthy(), thresholds, true);
+        assert.equal(v.action, "promote");
+        assert.match(v.reasons[0], /v2 over 200 requests: error ratio 1\.0% <= 5\.0%, p95 20 ms <= 500 ms/);
+        assert.equal(decide(healthy(), thresholds, false).action, "wait");
+    });
+
+    it("rolls back on an error ratio above the threshold, at once, naming the figure and the key", () => {
+        const v = decide({ ...healthy(), errorRatio: 0.3 }, thresholds, false);
+        assert.equal(v.action, "rollback");
+        assert.deepEqual(v.reasons, ["error ratio of v2 is 30.0%, above 5.0% (monitoring.alerts.errorRatio)"]);
+    });
+
+    it("rolls back on p95 latency above the threshold; both breaches are named", () => {
+        assert.deepEqual(decide({ ...healthy(), p95LatencySeconds: 0.75 }, thresholds, true).reasons, [
+            "p95 latency of v2 is 750 ms, above 500 ms (monitoring.alerts.p95LatencySeconds)",
+        ]);
+        assert.equal(decide({ ...healthy(), errorRatio: 0.2, p95LatencySeconds: 0.9 }, thresholds, true).reasons.length, 2);
+    });
+
+    it("the thresholds themselves pass (no worse than the threshold)", () => {
+        assert.equal(decide({ ...healthy(), errorRatio: 0.05, p95LatencySeconds: 0.5 }, thresholds, true).action, "promote");
+    });
+
+    it("too few requests: wait during the step, roll back when its time is up; a breach with too few requests is not judged", () => {
+        assert.equal(decide({ ...healthy(49), errorRatio: 1 }, thresholds, false).action, "wait");
+        const v = decide(healthy(49), thresholds, true);
+        assert.equal(v.action, "rollback");
+        assert.match(v.reasons[0], /only 49 requests reached v2 .* at least 50 needed \(measure\.minRequests\): nothing shows it is healthy/);
+        assert.equal(decide({ version: "v2", requests: null, errorRatio: null, p95LatencySeconds: null }, thresholds, true).action, "rollback");
+    });
+
+    it("a figure that cannot be read with enough traffic is a failure, not a pass", () => {
+        assert.equal(decide({ ...healthy(), p95LatencySeconds: null }, thresholds, true).action, "rollback");
+        assert.equal(decide({ ...healthy(), errorRatio: null }, thresholds, true).action, "rollback");
+    });
+});
+
+describe("lab: rollout loop (fake engine, fake Prometheus)", () => {
+    const plan = rolloutPlan(loadStackConfig("swarm-canary"));
+
+    function run(health: (share: number, windowS: number) => VersionHealth, failApplyAt?: string) {
+        const applied: string[] = [];
+        const events: RolloutEvent[] = [];
+        let share = 0;
+        const clock = fakeClock();
+        const result = runRollout({
+            plan,
+            thresholds,
+            stepWaitS: 60,
+            pollS: 15,
+            clock,
+            target: {
+                apply: async (change) => {
+                    const w = change["rollout-lab:canary.weight"];
+                    applied.push(w);
+                    if (w === failApplyAt) {
+                        throw new Error("pulumi up failed: boom\nmore");
+                    }
+                    share = Number(w);
+                    clock.t += 5000;
+                },
+            },
+            health: async (windowS) => health(share, windowS),
+            onEvent: (e) => events.push(e),
+        });
+        return { result, applied, events, clock };
+    }
+
+    it("promotes a healthy candidate through every step, judging each after its full wait", async () => {
+        const { result, applied, events, clock } = run(() => healthy());
+        const r = await result;
+        assert.equal(r.outcome, "promoted");
+        assert.deepEqual(applied, ["10", "25", "50", "100"]);
+        assert.deepEqual(r.steps.map((s) => s.verdict.action), ["promote", "promote", "promote", "promote"]);
+        const checks = events.filter((e) => e.kind === "check");
+        assert.equal(checks.length, 16, "4 checks per step: at 15, 30, 45 and 60 s");
+        assert.deepEqual(checks.slice(0, 4).map((e) => e.kind === "check" && e.elapsedS), [15, 30, 45, 60]);
+        assert.equal(clock.t, 4 * (5000 + 60000));
+    });
+
+    it("rolls a bad candidate back at the first breach and applies no further step", async () => {
+        const { result, applied } = run((share) => (share >= 25 ? { ...healthy(), errorRatio: 0.3 } : healthy()));
+        const r = await result;
+        assert.equal(r.outcome, "rolled-back");
+        assert.equal(r.failedStep?.share, 25);
+        assert.deepEqual(applied, ["10", "25", "0"], "step 10, step 25, then the rollback to weight 0");
+        assert.match(r.reasons[0], /error ratio of v2 is 30\.0%/);
+        assert.equal(r.steps.at(-1)?.decidedAtMs, 5000 + 60000 + 5000 + 15000, "decided at the first check of the step, not after its full wait");
+        assert.ok(r.rolledBackAtMs! > r.steps.at(-1)!.decidedAtMs);
+    });
+
+    it("a step with too little traffic is rolled back when its time is up", async () => {
+        const r = await run((share) => (share >= 50 ? healthy(10) : healthy())).result;
+        assert.equal(r.outcome, "rolled-back");
+        assert.equal(r.failedStep?.share, 50);
+        assert.match(r.reasons[0], /only 10 requests/);
+    });
+
+    it("a failed update rolls back and says which step failed", async () => {
+        const { result, applied } = run(() => healthy(), "50");
+        const r = await result;
+        assert.equal(r.outcome, "rolled-back");
+        assert.deepEqual(applied, ["10", "25", "50", "0"]);
+        assert.deepEqual(r.reasons, ["the update for step 3 (weight 50%) failed: pulumi up failed: boom"]);
+    });
+
+    it("asks for the figures over the time since the step went live, at most the step's wait", async () => {
+        const windows: number[] = [];
+        await runRollout({
+            plan: rolloutPlan(loadStackConfig("swarm-bluegreen")),
+            thresholds,
+            stepWaitS: 40,
+            pollS: 15,
+            clock: fakeClock(),
+            target: { apply: async () => undefined },
+            health: async (w) => (windows.push(w), healthy()),
+        });
+        assert.deepEqual(windows, [15, 30, 40]);
+    });
+});

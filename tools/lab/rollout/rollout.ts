@@ -1,0 +1,105 @@
+// `lab rollout`: apply each step of the plan, watch the candidate for the step's time, then promote to
+// the next step or roll back. What applies a step (a `pulumi up` through the Automation API, in the CLI)
+// and where the figures come from (Prometheus) are passed in, so the loop itself is tested with fakes.
+import { Thresholds, Verdict, VersionHealth, decide } from "./decision";
+import { ConfigChange, RolloutPlan, RolloutStep } from "../../../components/plan";
+
+export interface RolloutTarget {
+    /** Sets these config values and brings the stack up to date; resolves once the change is live. */
+    apply(change: ConfigChange, label: string): Promise<void>;
+}
+
+/** The candidate's figures over the last `windowS` seconds. */
+export type HealthSource = (windowS: number) => Promise<VersionHealth>;
+
+export interface Clock {
+    now(): number;
+    sleep(ms: number): Promise<void>;
+}
+
+export const realClock: Clock = { now: () => Date.now(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) };
+
+export type RolloutEvent =
+    | { kind: "apply"; step: RolloutStep; of: number }
+    | { kind: "check"; step: RolloutStep; elapsedS: number; health: VersionHealth; verdict: Verdict }
+    | { kind: "rollback"; step: RolloutStep; reasons: string[] }
+    | { kind: "rolled-back" }
+    | { kind: "promoted" };
+
+export interface StepRecord {
+    step: RolloutStep;
+    /** ms since the rollout started. */
+    appliedAtMs: number;
+    decidedAtMs: number;
+    health: VersionHealth | null;
+    verdict: Verdict;
+}
+
+export interface RolloutResult {
+    outcome: "promoted" | "rolled-back";
+    /** The step that failed, for a rollback. */
+    failedStep?: RolloutStep;
+    reasons: string[];
+    steps: StepRecord[];
+    /** ms since the rollout started when the rollback's `pulumi up` returned. */
+    rolledBackAtMs?: number;
+}
+
+export interface RolloutOptions {
+    plan: RolloutPlan;
+    thresholds: Thresholds;
+    /** measure.stepWaitSeconds: each step runs this long before it can be promoted. */
+    stepWaitS: number;
+    /** How often the candidate is checked during a step (a breach rolls back at once). */
+    pollS: number;
+    target: RolloutTarget;
+    health: HealthSource;
+    clock?: Clock;
+    onEvent?: (e: RolloutEvent) => void;
+}
+
+export async function runRollout(o: RolloutOptions): Promise<RolloutResult> {
+    const clock = o.clock ?? realClock;
+    const t0 = clock.now();
+    const since = () => clock.now() - t0;
+    const steps: StepRecord[] = [];
+
+    const rollBack = async (step: RolloutStep, reasons: string[]): Promise<RolloutResult> => {
+        o.onEvent?.({ kind: "rollback", step, reasons });
+        await o.target.apply(o.plan.rollback.change, o.plan.rollback.label);
+        o.onEvent?.({ kind: "rolled-back" });
+        return { outcome: "rolled-back", failedStep: step, reasons, steps, rolledBackAtMs: since() };
+    };
+
+    for (const step of o.plan.steps) {
+        o.onEvent?.({ kind: "apply", step, of: o.plan.steps.length });
+        const appliedAtMs = since();
+        try {
+            await o.target.apply(step.change, step.label);
+        } catch (e) {
+            const reasons = [`the update for step ${step.index} (${step.label}) failed: ${(e as Error).message.split("\n")[0]}`];
+            steps.push({ step, appliedAtMs, decidedAtMs: since(), health: null, verdict: { action: "rollback", reasons } });
+            return rollBack(step, reasons);
+        }
+        const liveAt = clock.now();
+        for (;;) {
+            const left = o.stepWaitS * 1000 - (clock.now() - liveAt);
+            await clock.sleep(Math.max(0, Math.min(o.pollS * 1000, left)));
+            const elapsedS = (clock.now() - liveAt) / 1000;
+            const final = elapsedS >= o.stepWaitS;
+            const health = await o.health(Math.min(elapsedS, o.stepWaitS));
+            const verdict = decide(health, o.thresholds, final);
+            o.onEvent?.({ kind: "check", step, elapsedS, health, verdict });
+            if (verdict.action === "wait") {
+                continue;
+            }
+            steps.push({ step, appliedAtMs, decidedAtMs: since(), health, verdict });
+            if (verdict.action === "rollback") {
+                return rollBack(step, verdict.reasons);
+            }
+            break;
+        }
+    }
+    o.onEvent?.({ kind: "promoted" });
+    return { outcome: "promoted", reasons: steps.at(-1)?.verdict.reasons ?? [], steps };
+}
