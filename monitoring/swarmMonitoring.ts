@@ -57,106 +57,118 @@ export class SwarmMonitoring extends pulumi.ComponentResource {
     constructor(name: string, args: SwarmMonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
         super("rollout-lab:monitoring:SwarmMonitoring", name, {}, opts);
         const { config } = args;
-        const { monitoring } = config;
-        const ns = config.namespace;
-        const child = { parent: this };
         this.network = new docker.Network(
             `${name}-net`,
-            { name: `${ns}-monitoring`, driver: "overlay", attachable: true, labels: [{ label: "rollout-lab.network", value: "monitoring" }] },
+            { name: `${config.namespace}-monitoring`, driver: "overlay", attachable: true, labels: [{ label: "rollout-lab.network", value: "monitoring" }] },
             { parent: this, dependsOn: args.dependsOn },
         );
-        const onNetwork = [{ id: this.network.id }];
-        const exporter = (service: string, spec: ExporterSpec) =>
-            new docker.Service(
-                `${name}-${service}`,
-                {
-                    name: `${ns}-${service}`,
-                    labels: spec.labels,
-                    taskSpec: {
-                        containerSpec: {
-                            image: spec.image,
-                            args: spec.args,
-                            mounts: spec.mounts,
-                            user: spec.user,
-                            healthcheck: { tests: httpCheckTests(spec.health.port, spec.health.path), interval: "10s", timeout: "3s", retries: 3, startPeriod: "10s" },
-                        },
-                        networksAdvanceds: onNetwork,
-                        resources: { limits: { nanoCpus: 300_000_000, memoryBytes: 256 * 1024 * 1024 }, reservation: spec.reservation },
-                        // In full, as Swarm reads it back: an unchanged stack then plans no update.
-                        restartPolicy: { condition: "any", delay: "5s", maxAttempts: 0, window: "0s" },
-                    },
-                    mode: { global: true },
-                    endpointSpec: { mode: "dnsrr" },
-                },
-                child,
-            );
-        // nobody, as in prom/node-exporter and the local build (monitoring/images/node-exporter).
-        const nodeExporter = exporter("node-exporter", {
-            image: monitoring.images.nodeExporter,
-            args: ["--path.procfs=/host/proc", "--path.sysfs=/host/sys", "--path.rootfs=/host/root"],
-            mounts: [hostMount("/proc", "/host/proc"), hostMount("/sys", "/host/sys"), hostMount("/", "/host/root")],
-            user: "65534:65534",
-            health: { port: 9100, path: "/" },
-            reservation: { nanoCpus: 20_000_000, memoryBytes: 32 * 1024 * 1024 },
-        });
-        // The app's tasks carry their release as the VERSION variable, not as a container label (a label
-        // change makes the docker provider replace the Service): cAdvisor exports it as container_env_version.
-        const cadvisor = exporter("cadvisor", {
-            image: monitoring.images.cadvisor,
-            args: ["--housekeeping_interval=5s", "--docker_only=true", "--store_container_labels=true", "--env_metadata_whitelist=VERSION"],
-            mounts: [
-                hostMount("/", "/rootfs"),
-                hostMount("/var/run", "/var/run"),
-                hostMount("/sys", "/sys"),
-                hostMount("/var/lib/docker", "/var/lib/docker"),
-                hostMount("/dev/disk", "/dev/disk"),
-            ],
-            health: { port: 8080, path: "/healthz" },
-            reservation: { nanoCpus: 50_000_000, memoryBytes: 64 * 1024 * 1024 },
-            labels: [{ label: "rollout-lab.policy.waive.non-root", value: cadvisorRootReason }],
-        });
-
+        const exporters = swarmExporters(name, config, this.network, this);
         const files = monitoringFiles(config, "swarm");
-        const prometheusConfig = renderPrometheusConfig({
-            platform: "swarm",
-            namespace: ns,
-            services: args.appServices,
-            scrapeInterval: monitoring.scrapeInterval,
-            selfAddress: "localhost:9090",
-        });
-        const data = new docker.Volume(`${name}-prometheus-data`, { name: `${ns}-prometheus-data` }, child);
-        new docker.Container(
-            `${name}-prometheus`,
-            {
-                name: `${ns}-prometheus`,
-                image: monitoring.images.prometheus,
-                command: prometheusArgs({
-                    configFile: "/etc/prometheus/prometheus.yml",
-                    storagePath: "/prometheus",
-                    retention: monitoring.retention,
-                    listenAddress: "0.0.0.0:9090",
-                }),
-                uploads: [
-                    { file: "/etc/prometheus/prometheus.yml", content: prometheusConfig },
-                    { file: defaultRulesFile, content: files.rules },
-                ],
-                volumes: [{ volumeName: data.name, containerPath: "/prometheus" }],
-                networksAdvanced: [{ name: this.network.name }, { name: args.appNetwork.name }],
-                ports: [{ internal: 9090, external: monitoring.prometheusPort, ip: monitoring.listenAddress }],
-                restart: "unless-stopped",
-                // nobody, as in prom/prometheus and the local build; /prometheus is nobody's in both images.
-                user: "65534:65534",
-                healthcheck: { tests: httpCheckTests(9090, "/-/ready"), ...containerCheckTiming },
-                ...containerLimits({ memoryMb: 1024, reservationMb: 256, cpus: "1.0" }),
-            },
-            { parent: this, dependsOn: [nodeExporter, cadvisor, ...args.dependsOn] },
-        );
-
-        if (monitoring.grafana) {
+        swarmPrometheus(name, { ...args, files, network: this.network }, [...exporters, ...args.dependsOn], this);
+        if (config.monitoring.grafana) {
             this.grafanaAdminPassword = swarmGrafana(name, { config, files, network: this.network }, this);
         }
         this.registerOutputs({ network: this.network.name });
     }
+}
+
+/** node-exporter and cAdvisor as global services (a task on every node) on the monitoring network. */
+function swarmExporters(name: string, config: LabConfig, network: docker.Network, parent: pulumi.Resource): docker.Service[] {
+    const { monitoring, namespace: ns } = config;
+    const exporter = (service: string, spec: ExporterSpec) =>
+        new docker.Service(
+            `${name}-${service}`,
+            {
+                name: `${ns}-${service}`,
+                labels: spec.labels,
+                taskSpec: {
+                    containerSpec: {
+                        image: spec.image,
+                        args: spec.args,
+                        mounts: spec.mounts,
+                        user: spec.user,
+                        healthcheck: { tests: httpCheckTests(spec.health.port, spec.health.path), interval: "10s", timeout: "3s", retries: 3, startPeriod: "10s" },
+                    },
+                    networksAdvanceds: [{ id: network.id }],
+                    resources: { limits: { nanoCpus: 300_000_000, memoryBytes: 256 * 1024 * 1024 }, reservation: spec.reservation },
+                    // In full, as Swarm reads it back: an unchanged stack then plans no update.
+                    restartPolicy: { condition: "any", delay: "5s", maxAttempts: 0, window: "0s" },
+                },
+                mode: { global: true },
+                endpointSpec: { mode: "dnsrr" },
+            },
+            { parent },
+        );
+    // nobody, as in prom/node-exporter and the local build (monitoring/images/node-exporter).
+    const nodeExporter = exporter("node-exporter", {
+        image: monitoring.images.nodeExporter,
+        args: ["--path.procfs=/host/proc", "--path.sysfs=/host/sys", "--path.rootfs=/host/root"],
+        mounts: [hostMount("/proc", "/host/proc"), hostMount("/sys", "/host/sys"), hostMount("/", "/host/root")],
+        user: "65534:65534",
+        health: { port: 9100, path: "/" },
+        reservation: { nanoCpus: 20_000_000, memoryBytes: 32 * 1024 * 1024 },
+    });
+    // The app's tasks carry their release as the VERSION variable, not as a container label (a label
+    // change makes the docker provider replace the Service): cAdvisor exports it as container_env_version.
+    const cadvisor = exporter("cadvisor", {
+        image: monitoring.images.cadvisor,
+        args: ["--housekeeping_interval=5s", "--docker_only=true", "--store_container_labels=true", "--env_metadata_whitelist=VERSION"],
+        mounts: [
+            hostMount("/", "/rootfs"),
+            hostMount("/var/run", "/var/run"),
+            hostMount("/sys", "/sys"),
+            hostMount("/var/lib/docker", "/var/lib/docker"),
+            hostMount("/dev/disk", "/dev/disk"),
+        ],
+        health: { port: 8080, path: "/healthz" },
+        reservation: { nanoCpus: 50_000_000, memoryBytes: 64 * 1024 * 1024 },
+        labels: [{ label: "rollout-lab.policy.waive.non-root", value: cadvisorRootReason }],
+    });
+    return [nodeExporter, cadvisor];
+}
+
+/** Prometheus as a container on the monitoring and app networks, its config and rules uploaded, its data on a volume. */
+function swarmPrometheus(
+    name: string,
+    args: Pick<SwarmMonitoringArgs, "config" | "appNetwork" | "appServices"> & { files: ReturnType<typeof monitoringFiles>; network: docker.Network },
+    dependsOn: pulumi.Resource[],
+    parent: pulumi.Resource,
+): docker.Container {
+    const { monitoring, namespace: ns } = args.config;
+    const prometheusConfig = renderPrometheusConfig({
+        platform: "swarm",
+        namespace: ns,
+        services: args.appServices,
+        scrapeInterval: monitoring.scrapeInterval,
+        selfAddress: "localhost:9090",
+    });
+    const data = new docker.Volume(`${name}-prometheus-data`, { name: `${ns}-prometheus-data` }, { parent });
+    return new docker.Container(
+        `${name}-prometheus`,
+        {
+            name: `${ns}-prometheus`,
+            image: monitoring.images.prometheus,
+            command: prometheusArgs({
+                configFile: "/etc/prometheus/prometheus.yml",
+                storagePath: "/prometheus",
+                retention: monitoring.retention,
+                listenAddress: "0.0.0.0:9090",
+            }),
+            uploads: [
+                { file: "/etc/prometheus/prometheus.yml", content: prometheusConfig },
+                { file: defaultRulesFile, content: args.files.rules },
+            ],
+            volumes: [{ volumeName: data.name, containerPath: "/prometheus" }],
+            networksAdvanced: [{ name: args.network.name }, { name: args.appNetwork.name }],
+            ports: [{ internal: 9090, external: monitoring.prometheusPort, ip: monitoring.listenAddress }],
+            restart: "unless-stopped",
+            // nobody, as in prom/prometheus and the local build; /prometheus is nobody's in both images.
+            user: "65534:65534",
+            healthcheck: { tests: httpCheckTests(9090, "/-/ready"), ...containerCheckTiming },
+            ...containerLimits({ memoryMb: 1024, reservationMb: 256, cpus: "1.0" }),
+        },
+        { parent, dependsOn },
+    );
 }
 
 interface SwarmGrafanaArgs {

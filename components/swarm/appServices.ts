@@ -53,68 +53,75 @@ export class SwarmServices extends pulumi.ComponentResource {
 
     constructor(name: string, args: SwarmServicesArgs, opts?: pulumi.ComponentResourceOptions) {
         super("rollout-lab:swarm:SwarmServices", name, {}, formerType("rollout-lab:strategies:SwarmServices", opts));
-        const { config, plan } = args;
         this.services = {};
         this.rollouts = {};
-        for (const release of plan.releases) {
-            const image = args.images[release.role];
-            const env = {
-                VERSION: release.version,
-                APP_COLOR: release.color,
-                PORT: String(appPort),
-                READY_DELAY_MS: String(release.behaviour.readyDelayMs),
-                ERROR_RATE: String(release.behaviour.errorRate),
-                LATENCY_MS: String(release.behaviour.latencyMs),
-                DRAIN_DELAY_MS: String(config.swarm.drainDelayMs),
-            };
-            const service = new docker.Service(
-                release.name,
-                {
-                    name: serviceName(config, release),
-                    labels: [
-                        { label: "rollout-lab.version", value: release.version },
-                        { label: "rollout-lab.color", value: release.color },
-                        { label: "rollout-lab.role", value: release.role },
-                    ],
-                    taskSpec: {
-                        containerSpec: {
-                            image,
-                            env,
-                            healthcheck: { tests: ["CMD", "bash", "-c", readyCheck], interval: "2s", timeout: "3s", retries: 3, startPeriod: "2s" },
-                            stopGracePeriod: "30s",
-                            readOnly: true,
-                            user: "10001:10001",
-                            // No container labels: the provider replaces a Service whose container labels
-                            // change, so a release would delete and recreate it and skip its update
-                            // settings. cAdvisor reads the version from the VERSION variable instead.
-                        },
-                        networksAdvanceds: [{ id: args.network.id }],
-                        placement: { constraints: placementFor(plan, config, release) },
-                        resources: {
-                            limits: { nanoCpus: 500_000_000, memoryBytes: 128 * 1024 * 1024 },
-                            reservation: { nanoCpus: 50_000_000, memoryBytes: 64 * 1024 * 1024 },
-                        },
-                        // Written out in full as Swarm reports it back (window 0s = unbounded), so an
-                        // unchanged stack plans no update and no task is rolled.
-                        restartPolicy: { condition: "any", delay: "2s", maxAttempts: 0, window: "0s" },
-                    },
-                    mode: { replicated: { replicas: release.replicas } },
-                    // No IPVS needed: clients (the edge) resolve tasks.<service> and reach each task directly.
-                    endpointSpec: { mode: "dnsrr" },
-                    updateConfig: updateConfigFor(plan, config),
-                    rollbackConfig: { parallelism: 0, order: "stop-first" },
-                    convergeConfig: { delay: "2s", timeout: "5m" },
-                },
-                { parent: this, dependsOn: args.dependsOn },
-            );
+        for (const release of args.plan.releases) {
+            const { service, rollout } = releaseService(release, args, this);
             this.services[release.name] = service;
-            // Runs again only when what the tasks run changes, so an unchanged stack plans nothing here.
-            this.rollouts[release.name] = new SwarmRollout(
-                `${release.name}-rollout`,
-                { serviceName: serviceName(config, release), image, env, replicas: release.replicas },
-                { parent: this, dependsOn: [service] },
-            );
+            this.rollouts[release.name] = rollout;
         }
         this.registerOutputs({});
     }
+}
+
+/** A release's Swarm service, and the wait on Swarm's rollout of its tasks. */
+function releaseService(release: Release, args: SwarmServicesArgs, parent: pulumi.Resource): { service: docker.Service; rollout: SwarmRollout } {
+    const { config, plan } = args;
+    const image = args.images[release.role];
+    const env = {
+        VERSION: release.version,
+        APP_COLOR: release.color,
+        PORT: String(appPort),
+        READY_DELAY_MS: String(release.behaviour.readyDelayMs),
+        ERROR_RATE: String(release.behaviour.errorRate),
+        LATENCY_MS: String(release.behaviour.latencyMs),
+        DRAIN_DELAY_MS: String(config.swarm.drainDelayMs),
+    };
+    const service = new docker.Service(
+        release.name,
+        {
+            name: serviceName(config, release),
+            labels: [
+                { label: "rollout-lab.version", value: release.version },
+                { label: "rollout-lab.color", value: release.color },
+                { label: "rollout-lab.role", value: release.role },
+            ],
+            taskSpec: {
+                containerSpec: {
+                    image,
+                    env,
+                    healthcheck: { tests: ["CMD", "bash", "-c", readyCheck], interval: "2s", timeout: "3s", retries: 3, startPeriod: "2s" },
+                    stopGracePeriod: "30s",
+                    readOnly: true,
+                    user: "10001:10001",
+                    // No container labels: the provider replaces a Service whose container labels
+                    // change, so a release would delete and recreate it and skip its update
+                    // settings. cAdvisor reads the version from the VERSION variable instead.
+                },
+                networksAdvanceds: [{ id: args.network.id }],
+                placement: { constraints: placementFor(plan, config, release) },
+                resources: {
+                    limits: { nanoCpus: 500_000_000, memoryBytes: 128 * 1024 * 1024 },
+                    reservation: { nanoCpus: 50_000_000, memoryBytes: 64 * 1024 * 1024 },
+                },
+                // Written out in full as Swarm reports it back (window 0s = unbounded), so an
+                // unchanged stack plans no update and no task is rolled.
+                restartPolicy: { condition: "any", delay: "2s", maxAttempts: 0, window: "0s" },
+            },
+            mode: { replicated: { replicas: release.replicas } },
+            // No IPVS needed: clients (the edge) resolve tasks.<service> and reach each task directly.
+            endpointSpec: { mode: "dnsrr" },
+            updateConfig: updateConfigFor(plan, config),
+            rollbackConfig: { parallelism: 0, order: "stop-first" },
+            convergeConfig: { delay: "2s", timeout: "5m" },
+        },
+        { parent, dependsOn: args.dependsOn },
+    );
+    // Runs again only when what the tasks run changes, so an unchanged stack plans nothing here.
+    const rollout = new SwarmRollout(
+        `${release.name}-rollout`,
+        { serviceName: serviceName(config, release), image, env, replicas: release.replicas },
+        { parent, dependsOn: [service] },
+    );
+    return { service, rollout };
 }

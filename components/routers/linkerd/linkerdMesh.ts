@@ -5,8 +5,7 @@ import { LabConfig } from "../../config";
 import { formerType } from "../../formerType";
 
 // Linkerd, installed by the program: its CRDs (and the Gateway API CRDs when the cluster lacks them), a
-// trust anchor and an issuer certificate generated here (never committed, kept secret in the state), and
-// the control plane. The lab's namespace is annotated for proxy injection.
+// trust anchor and an issuer certificate generated here, and the control plane. The lab's namespace is annotated for proxy injection.
 
 export const linkerdNamespace = "linkerd";
 export const injectAnnotation = { "linkerd.io/inject": "enabled" };
@@ -40,96 +39,109 @@ export class LinkerdMesh extends pulumi.ComponentResource {
 
     constructor(name: string, args: LinkerdMeshArgs, opts?: pulumi.ComponentResourceOptions) {
         super("rollout-lab:routers:LinkerdMesh", name, {}, formerType("rollout-lab:traffic:LinkerdMesh", opts));
-        const child = { parent: this };
-        const { config } = args;
-
-        // The trust anchor (root) signs the issuer; the issuer signs every proxy's certificate. Linkerd
-        // wants ECDSA P-256 keys and CA certificates for both.
-        const anchorKey = new tls.PrivateKey(`${name}-trust-anchor-key`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, child);
-        const anchor = new tls.SelfSignedCert(
-            `${name}-trust-anchor`,
-            {
-                privateKeyPem: anchorKey.privateKeyPem,
-                subject: { commonName: "root.linkerd.cluster.local" },
-                isCaCertificate: true,
-                setSubjectKeyId: true,
-                validityPeriodHours: config.trustAnchorValidityHours,
-                allowedUses: ["cert_signing", "crl_signing"],
-            },
-            child,
-        );
-        const issuerKey = new tls.PrivateKey(`${name}-issuer-key`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, child);
-        const issuerRequest = new tls.CertRequest(
-            `${name}-issuer-csr`,
-            { privateKeyPem: issuerKey.privateKeyPem, subject: { commonName: "identity.linkerd.cluster.local" } },
-            child,
-        );
-        const issuer = new tls.LocallySignedCert(
-            `${name}-issuer`,
-            {
-                certRequestPem: issuerRequest.certRequestPem,
-                caPrivateKeyPem: anchorKey.privateKeyPem,
-                caCertPem: anchor.certPem,
-                isCaCertificate: true,
-                maxPathLength: 0,
-                setSubjectKeyId: true,
-                validityPeriodHours: config.issuerValidityHours,
-                allowedUses: ["cert_signing", "crl_signing"],
-            },
-            child,
-        );
-        this.trustAnchorPem = anchor.certPem;
-
-        // Helm does not make Linkerd's namespace (its template renders only under the linkerd CLI): the
-        // labels and annotation below are the ones the CLI would set.
-        const ns = new k8s.core.v1.Namespace(
-            `${name}-ns`,
-            {
-                metadata: {
-                    name: linkerdNamespace,
-                    labels: {
-                        "linkerd.io/is-control-plane": "true",
-                        "config.linkerd.io/admission-webhooks": "disabled",
-                        "linkerd.io/control-plane-ns": linkerdNamespace,
-                    },
-                    annotations: { "linkerd.io/inject": "disabled" },
-                },
-            },
-            child,
-        );
-
-        const repositoryOpts = { repo: config.chartRepo };
-        const crds = new k8s.helm.v3.Release(
-            `${name}-crds`,
-            {
-                name: "linkerd-crds",
-                chart: "linkerd-crds",
-                version: config.chartVersion,
-                repositoryOpts,
-                namespace: linkerdNamespace,
-                values: linkerdCrdsValues(config),
-            },
-            { ...child, dependsOn: [ns] },
-        );
-        const controlPlane = new k8s.helm.v3.Release(
-            `${name}-control-plane`,
-            {
-                name: "linkerd-control-plane",
-                chart: "linkerd-control-plane",
-                version: config.chartVersion,
-                repositoryOpts,
-                namespace: linkerdNamespace,
-                values: linkerdControlPlaneValues({
-                    trustAnchorPem: anchor.certPem,
-                    issuerCertPem: issuer.certPem,
-                    issuerKeyPem: pulumi.secret(issuerKey.privateKeyPem),
-                }),
-                // Wait for the injector and identity to be ready: pods created earlier would start unmeshed.
-                waitForJobs: true,
-            },
-            { ...child, dependsOn: [crds] },
-        );
-        this.ready = [ns, crds, controlPlane];
+        const certs = linkerdIdentity(name, args.config, this);
+        const ns = linkerdNamespaceObject(name, this);
+        this.ready = [ns, ...linkerdCharts(name, args.config, certs, ns, this)];
+        this.trustAnchorPem = certs.trustAnchorPem;
         this.registerOutputs({ trustAnchorPem: this.trustAnchorPem });
     }
+}
+
+type IdentityPems = Parameters<typeof linkerdControlPlaneValues>[0] & { trustAnchorPem: pulumi.Output<string> };
+
+/**
+ * The identity certificates, generated here (never committed, kept secret in the state): the trust anchor
+ * (root) signs the issuer, the issuer signs every proxy's certificate. Linkerd wants ECDSA P-256 keys and
+ * CA certificates for both.
+ */
+function linkerdIdentity(name: string, config: LabConfig["linkerd"], parent: pulumi.Resource): IdentityPems {
+    const child = { parent };
+    const anchorKey = new tls.PrivateKey(`${name}-trust-anchor-key`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, child);
+    const anchor = new tls.SelfSignedCert(
+        `${name}-trust-anchor`,
+        {
+            privateKeyPem: anchorKey.privateKeyPem,
+            subject: { commonName: "root.linkerd.cluster.local" },
+            isCaCertificate: true,
+            setSubjectKeyId: true,
+            validityPeriodHours: config.trustAnchorValidityHours,
+            allowedUses: ["cert_signing", "crl_signing"],
+        },
+        child,
+    );
+    const issuerKey = new tls.PrivateKey(`${name}-issuer-key`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, child);
+    const issuerRequest = new tls.CertRequest(
+        `${name}-issuer-csr`,
+        { privateKeyPem: issuerKey.privateKeyPem, subject: { commonName: "identity.linkerd.cluster.local" } },
+        child,
+    );
+    const issuer = new tls.LocallySignedCert(
+        `${name}-issuer`,
+        {
+            certRequestPem: issuerRequest.certRequestPem,
+            caPrivateKeyPem: anchorKey.privateKeyPem,
+            caCertPem: anchor.certPem,
+            isCaCertificate: true,
+            maxPathLength: 0,
+            setSubjectKeyId: true,
+            validityPeriodHours: config.issuerValidityHours,
+            allowedUses: ["cert_signing", "crl_signing"],
+        },
+        child,
+    );
+    return { trustAnchorPem: anchor.certPem, issuerCertPem: issuer.certPem, issuerKeyPem: pulumi.secret(issuerKey.privateKeyPem) };
+}
+
+/**
+ * Linkerd's namespace. Helm does not make it (its template renders only under the linkerd CLI): the
+ * labels and annotation are the ones the CLI would set.
+ */
+function linkerdNamespaceObject(name: string, parent: pulumi.Resource): k8s.core.v1.Namespace {
+    return new k8s.core.v1.Namespace(
+        `${name}-ns`,
+        {
+            metadata: {
+                name: linkerdNamespace,
+                labels: {
+                    "linkerd.io/is-control-plane": "true",
+                    "config.linkerd.io/admission-webhooks": "disabled",
+                    "linkerd.io/control-plane-ns": linkerdNamespace,
+                },
+                annotations: { "linkerd.io/inject": "disabled" },
+            },
+        },
+        { parent },
+    );
+}
+
+/** The linkerd-crds and linkerd-control-plane charts, in that order, in Linkerd's namespace. */
+function linkerdCharts(name: string, config: LabConfig["linkerd"], certs: IdentityPems, ns: pulumi.Resource, parent: pulumi.Resource): pulumi.Resource[] {
+    const repositoryOpts = { repo: config.chartRepo };
+    const crds = new k8s.helm.v3.Release(
+        `${name}-crds`,
+        {
+            name: "linkerd-crds",
+            chart: "linkerd-crds",
+            version: config.chartVersion,
+            repositoryOpts,
+            namespace: linkerdNamespace,
+            values: linkerdCrdsValues(config),
+        },
+        { parent, dependsOn: [ns] },
+    );
+    const controlPlane = new k8s.helm.v3.Release(
+        `${name}-control-plane`,
+        {
+            name: "linkerd-control-plane",
+            chart: "linkerd-control-plane",
+            version: config.chartVersion,
+            repositoryOpts,
+            namespace: linkerdNamespace,
+            values: linkerdControlPlaneValues(certs),
+            // Wait for the injector and identity to be ready: pods created earlier would start unmeshed.
+            waitForJobs: true,
+        },
+        { parent, dependsOn: [crds] },
+    );
+    return [crds, controlPlane];
 }

@@ -62,25 +62,11 @@ export class TraefikProxy extends pulumi.ComponentResource {
     constructor(name: string, args: TraefikProxyArgs, opts?: pulumi.ComponentResourceOptions) {
         super("rollout-lab:routers:TraefikProxy", name, {}, formerType("rollout-lab:traffic:TraefikProxy", opts));
         const child = { parent: this };
-        const { config } = args;
         const crds = gatewayApiCrds(`${name}-gateway-api`, args.gatewayApi, child);
-
         const ns = new k8s.core.v1.Namespace(`${name}-ns`, { metadata: { name: traefikNamespace, labels } }, child);
-        const meta = (n: string) => ({ name: n, namespace: traefikNamespace, labels });
         const inNs = { ...child, dependsOn: [ns] };
-        const account = new k8s.core.v1.ServiceAccount(`${name}-sa`, { metadata: meta("traefik") }, inNs);
-        const role = new k8s.rbac.v1.ClusterRole(`${name}-role`, { metadata: { name: "rollout-lab-traefik", labels }, rules: traefikClusterRoleRules() }, child);
-        const binding = new k8s.rbac.v1.ClusterRoleBinding(
-            `${name}-role-binding`,
-            {
-                metadata: { name: "rollout-lab-traefik", labels },
-                roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "rollout-lab-traefik" },
-                subjects: [{ kind: "ServiceAccount", name: "traefik", namespace: traefikNamespace }],
-            },
-            { ...child, dependsOn: [role, account] },
-        );
+        const binding = traefikRbac(name, this, ns);
         const dynamic = new k8s.core.v1.ConfigMap(`${name}-dynamic`, { metadata: meta(dynamicConfigMapName), data: { "lab.yaml": args.dynamicConfig } }, inNs);
-
         const deployment = new k8s.apps.v1.Deployment(
             `${name}-deployment`,
             {
@@ -89,33 +75,7 @@ export class TraefikProxy extends pulumi.ComponentResource {
                     // One replica: a lab's share is read off one proxy, and a weight change reaches it at once.
                     replicas: 1,
                     selector: { matchLabels: { "app.kubernetes.io/name": "traefik" } },
-                    template: {
-                        metadata: { labels },
-                        spec: {
-                            serviceAccountName: "traefik",
-                            containers: [
-                                {
-                                    name: "traefik",
-                                    image: config.image,
-                                    imagePullPolicy: "IfNotPresent",
-                                    args: traefikArgs(),
-                                    ports: [
-                                        { name: "web", containerPort: webPort },
-                                        { name: "traefik", containerPort: pingPort },
-                                    ],
-                                    readinessProbe: { httpGet: { path: "/ping", port: pingPort }, periodSeconds: 2, failureThreshold: 2 },
-                                    livenessProbe: { httpGet: { path: "/ping", port: pingPort }, periodSeconds: 10 },
-                                    resources: { requests: { cpu: "50m", memory: "50Mi" }, limits: { cpu: "1", memory: "256Mi" } },
-                                    securityContext: { runAsNonRoot: true, runAsUser: 65532, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false },
-                                    volumeMounts: [{ name: "dynamic", mountPath: dynamicConfigDir, readOnly: true }, { name: "tmp", mountPath: "/tmp" }],
-                                },
-                            ],
-                            volumes: [
-                                { name: "dynamic", configMap: { name: dynamicConfigMapName } },
-                                { name: "tmp", emptyDir: {} },
-                            ],
-                        },
-                    },
+                    template: { metadata: { labels }, spec: traefikPodSpec(args.config.image) },
                 },
             },
             { ...child, dependsOn: [binding, dynamic, ...crds] },
@@ -136,4 +96,49 @@ export class TraefikProxy extends pulumi.ComponentResource {
         this.ready = [...crds, deployment, gatewayClass];
         this.registerOutputs({});
     }
+}
+
+const meta = (n: string) => ({ name: n, namespace: traefikNamespace, labels });
+
+/** Traefik's service account and what its Gateway API provider may read and write, cluster-wide; returns the binding. */
+function traefikRbac(name: string, parent: pulumi.Resource, ns: pulumi.Resource): k8s.rbac.v1.ClusterRoleBinding {
+    const account = new k8s.core.v1.ServiceAccount(`${name}-sa`, { metadata: meta("traefik") }, { parent, dependsOn: [ns] });
+    const role = new k8s.rbac.v1.ClusterRole(`${name}-role`, { metadata: { name: "rollout-lab-traefik", labels }, rules: traefikClusterRoleRules() }, { parent });
+    return new k8s.rbac.v1.ClusterRoleBinding(
+        `${name}-role-binding`,
+        {
+            metadata: { name: "rollout-lab-traefik", labels },
+            roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "rollout-lab-traefik" },
+            subjects: [{ kind: "ServiceAccount", name: "traefik", namespace: traefikNamespace }],
+        },
+        { parent, dependsOn: [role, account] },
+    );
+}
+
+/** Traefik's pod: one container, probed on /ping, its dynamic configuration mounted from the ConfigMap. */
+export function traefikPodSpec(image: string): k8s.types.input.core.v1.PodSpec {
+    return {
+        serviceAccountName: "traefik",
+        containers: [
+            {
+                name: "traefik",
+                image,
+                imagePullPolicy: "IfNotPresent",
+                args: traefikArgs(),
+                ports: [
+                    { name: "web", containerPort: webPort },
+                    { name: "traefik", containerPort: pingPort },
+                ],
+                readinessProbe: { httpGet: { path: "/ping", port: pingPort }, periodSeconds: 2, failureThreshold: 2 },
+                livenessProbe: { httpGet: { path: "/ping", port: pingPort }, periodSeconds: 10 },
+                resources: { requests: { cpu: "50m", memory: "50Mi" }, limits: { cpu: "1", memory: "256Mi" } },
+                securityContext: { runAsNonRoot: true, runAsUser: 65532, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false },
+                volumeMounts: [{ name: "dynamic", mountPath: dynamicConfigDir, readOnly: true }, { name: "tmp", mountPath: "/tmp" }],
+            },
+        ],
+        volumes: [
+            { name: "dynamic", configMap: { name: dynamicConfigMapName } },
+            { name: "tmp", emptyDir: {} },
+        ],
+    };
 }
