@@ -4,23 +4,24 @@
 # Reuses the binary while the version below is unchanged. `--print-path` prints the binary's path only.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=scripts/lib/cache.sh
+source "$root/scripts/lib/cache.sh"
 version="v1.7.12"
-cache="${ROLLOUT_LAB_TOOLCHAIN_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/rollout-lab/toolchain}"
-bin="$cache/bin/actionlint"
-stamp="$cache/bin/.actionlint.stamp"
-mkdir -p "$cache/bin"
-if [[ ! -x "$bin" || ! -f "$stamp" || "$(cat "$stamp")" != "$version" ]]; then
-    started=$(date +%s)
-    echo "actionlint $version: building (go install github.com/rhysd/actionlint/cmd/actionlint@$version) ..." >&2
-    GOBIN="$cache/bin" CGO_ENABLED=0 go install -trimpath "github.com/rhysd/actionlint/cmd/actionlint@$version"
-    echo "$version" > "$stamp"
-    echo "actionlint $version: built in $(( $(date +%s) - started ))s" >&2
-fi
+build() {
+    local work
+    work="$(mktemp -d "${TMPDIR:-/tmp}/rollout-lab-actionlint.XXXXXX")"
+    GOBIN="$work" CGO_ENABLED=0 go install -trimpath "github.com/rhysd/actionlint/cmd/actionlint@$version"
+    mv "$work/actionlint" "$1"
+    rm -rf "$work"
+}
+build_once actionlint "$version" build
+bin="$TOOLCHAIN_CACHE/bin/actionlint"
 if [[ "${1:-}" == "--print-path" ]]; then
     echo "$bin"
     exit 0
 fi
 cd "$root"
-# shellcheck and pyflakes are optional to actionlint; without them on PATH it skips those checks.
+# actionlint runs shellcheck and pyflakes where they are on PATH, and skips those checks where not.
 "$bin" -no-color .github/workflows/*.yml
-echo "actionlint $version: .github/workflows clean ($(ls .github/workflows/*.yml | wc -l) files)"
+files=(.github/workflows/*.yml)
+echo "actionlint $version: .github/workflows clean (${#files[@]} files)"
