@@ -65,6 +65,13 @@ export const labConfigSchema = z
                 totalReplicas: num(z.number().int().min(1).max(100)).default(10),
                 /** The most replicas a replica split may take to give the weight exactly. */
                 maxTotalReplicas: num(z.number().int().min(1).max(100)).default(20),
+                /**
+                 * Keep a user on one version: a new user gets a bucket (0..99, in a cookie) and a bucket
+                 * below the weight is the candidate's, so a user never flips while the weight stands, a
+                 * raised weight moves only the buckets it adds, and weight 0 returns everyone to stable.
+                 * Only where the router declares it can (`lab stacks` and the config error name them).
+                 */
+                sticky: bool(z.boolean()).default(false),
             })
             .strict()
             .prefault({}),

@@ -4,6 +4,7 @@ import * as os from "os";
 import * as path from "path";
 import { LabConfigError, parseLabConfig, withEnvironmentDefaults } from ".";
 import { lastCreated, runProgram, toPulumiConfig } from "../../test/support/pulumiHarness";
+import { labPlan } from "../plan";
 
 const base = { "rollout-lab:candidate": { version: "v2" } };
 
@@ -26,7 +27,7 @@ describe("stack config", () => {
         assert.equal(cfg.traffic, "native");
         assert.deepEqual(cfg.stable, { version: "v1", replicas: 3, imageTag: "v1", errorRate: 0, latencyMs: 0, readyDelayMs: 0 });
         assert.equal(cfg.candidate.imageTag, "v2");
-        assert.deepEqual(cfg.canary, { weight: 10, totalReplicas: 10, maxTotalReplicas: 20 });
+        assert.deepEqual(cfg.canary, { weight: 10, totalReplicas: 10, maxTotalReplicas: 20, sticky: false });
         assert.deepEqual(cfg.rolling, { maxSurge: "25%", maxUnavailable: 0, minReadySeconds: 5, progressDeadlineSeconds: 600 });
         assert.equal(cfg.app.build, true, "kind builds the app image locally");
         assert.equal(parseLabConfig({ platform: "kubernetes", candidate: { version: "v2" } }).app.build, false);
@@ -140,6 +141,21 @@ describe("stack config", () => {
         assertRefused(
             { ...base, "rollout-lab:strategy": "canary", "rollout-lab:canary": { weight: 120 } },
             "Invalid rollout-lab stack config (1 problem):\n  - rollout-lab:canary.weight: got 120; allowed: at most 100",
+        ));
+
+    it("canary.sticky: the HAProxy edge keeps users on one version; the plan says so", () => {
+        const swarm = parseLabConfig({ platform: "swarm", strategy: "canary", candidate: { version: "v2" }, canary: { weight: 30, sticky: true } });
+        assert.deepEqual(labPlan(swarm, "weight").routing, { kind: "split", candidateWeight: 30, sticky: true });
+        const plain = parseLabConfig({ platform: "swarm", strategy: "canary", candidate: { version: "v2" }, canary: { weight: 30 } });
+        assert.deepEqual(labPlan(plain, "weight").routing, { kind: "split", candidateWeight: 30 });
+    });
+
+    it("refuses canary.sticky where the router cannot keep a user on one version, saying why and where it can", () =>
+        assertRefused(
+            { ...base, "rollout-lab:strategy": "canary", "rollout-lab:canary": { weight: 20, sticky: true } },
+            "Invalid rollout-lab stack config (1 problem):\n  - rollout-lab:canary.sticky: got true; allowed: false with traffic native on kind " +
+                "(kube-proxy picks a pod per connection: a Service can pin only a client address (sessionAffinity: ClientIP), not a user, and never moves a pinned one when the weight changes); " +
+                "no router on kind keeps a user on one version yet (HAProxy on Swarm does)",
         ));
 
     it("refuses a negative replica count", () =>

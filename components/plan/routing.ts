@@ -10,8 +10,11 @@ export type Routing =
     | { kind: "single"; live: Role }
     /** blue/green: both run; the active one answers every request. */
     | { kind: "switch"; active: Role }
-    /** canary: the candidate answers `candidateWeight` percent of requests. */
-    | { kind: "split"; candidateWeight: number }
+    /**
+     * canary: the candidate answers `candidateWeight` percent of requests; with `sticky`, of users: a
+     * user's bucket (stickyCookie, 0..99) below the weight is the candidate's.
+     */
+    | { kind: "split"; candidateWeight: number; sticky?: true }
     /** A/B: a request matching any rule goes to the candidate, every other to stable. */
     | { kind: "match"; matches: AbMatch[] }
     /** shadow: stable answers everything; `percent` of requests are copied to the candidate, its answers dropped. */
@@ -23,6 +26,9 @@ export function abRules(matches: readonly AbMatch[]): { header?: { name: string;
     const cookie = matches.find((m): m is Extract<AbMatch, { cookie: string }> => "cookie" in m)?.cookie;
     return { ...(header !== undefined ? { header } : {}), ...(cookie !== undefined ? { cookie } : {}) };
 }
+
+/** The cookie that holds a user's bucket (0..99) under a sticky canary. */
+export const stickyCookie = "rollout_bucket";
 
 /** The cookie value that sends a request to the candidate, as ingress-nginx's canary-by-cookie defines it. */
 export const abCookieValue = "always";
@@ -41,7 +47,7 @@ export function routingFor(config: LabConfig): Routing {
         case "bluegreen":
             return { kind: "switch", active: config.bluegreen.activeColor === "green" ? "candidate" : "stable" };
         case "canary":
-            return { kind: "split", candidateWeight: config.canary.weight };
+            return { kind: "split", candidateWeight: config.canary.weight, ...(config.canary.sticky ? { sticky: true as const } : {}) };
         case "abtest": {
             const ab = config.abtest;
             const matches: AbMatch[] = [];

@@ -43,6 +43,13 @@ export function routerProblems(raw: Record<string, unknown>): CrossProblem[] {
             allowed: `100 with traffic ${traffic} on ${platform} (${mirrorsEverything}); a share needs traffic ${sharing.join(" or ")}`,
         });
     }
+    const canary = fieldOf(raw, "canary");
+    const noSticky = router?.limits?.noSticky;
+    if (strategy === "canary" && platform !== undefined && canary?.sticky === true && noSticky !== undefined) {
+        const sticky = providersFor("canary", platform).filter((p) => declarationOf(platform, p)?.limits?.noSticky === undefined);
+        const others = sticky.length > 0 ? `sticky needs traffic ${sticky.join(" or ")} on ${platform}` : `no router on ${platform} keeps a user on one version yet (HAProxy on Swarm does)`;
+        problems.push({ key: "canary.sticky", given: "true", allowed: `false with traffic ${traffic} on ${platform} (${noSticky}); ${others}` });
+    }
     problems.push(...replicaSplitProblems(raw, strategy, router?.splitsBy, `traffic ${traffic} on ${platform}`));
     const needs = router?.needsMonitoring;
     const monitoring = fieldOf(raw, "monitoring");

@@ -21,6 +21,8 @@ export interface RouterDeclaration {
         noHeaderRegex?: string;
         /** Mirroring copies every request: shadow.percent must be 100. */
         mirrorsEverything?: string;
+        /** It cannot keep a user on one version (canary.sticky), and why. */
+        noSticky?: string;
     };
     /** It needs the lab's monitoring on (a mesh's addons read its Prometheus), and why; `unless` a setting of its own says so. */
     needsMonitoring?: { why: string; unless?: { key: string; equals: boolean } };

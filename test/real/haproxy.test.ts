@@ -5,6 +5,8 @@ import { DemoApp } from "../../app/src/server";
 import { HaproxySpec, RoutingState, renderHaproxyConfig } from "../../components/routers/haproxy/haproxyConfig";
 import { HaproxyEdge, edgeApplyScript, startHaproxyEdge } from "../support/haproxyEdge";
 import { check, runWithInput, startApp, tally, tempDir } from "../support/localProcesses";
+import { Probe } from "../../tools/probe/probe";
+import { ProbeRecord, UserFigures, userFigures } from "../../tools/probe/summary";
 
 // The generated HAProxy configuration, checked by the real `haproxy -c` and run by the real HAProxy on
 // 127.0.0.1 in front of real demo app servers; routing values changed by the real edge-apply.sh.
@@ -30,10 +32,10 @@ describe("HAProxy edge (real haproxy on 127.0.0.1)", function () {
         apps = [];
     });
 
-    async function startEdge(routing: HaproxySpec["routing"], match?: HaproxySpec["match"]): Promise<void> {
+    async function startEdge(routing: HaproxySpec["routing"], match?: HaproxySpec["match"], sticky = false): Promise<void> {
         const stable = [await startApp("v1", "blue", apps), await startApp("v1", "blue", apps)];
         const candidate = routing === "single" ? undefined : [await startApp("v2", "green", apps)];
-        edge = await startHaproxyEdge(routing, stable, candidate, match);
+        edge = await startHaproxyEdge(routing, stable, candidate, match, { sticky });
         dir = edge.dir;
         url = edge.url;
     }
@@ -42,9 +44,10 @@ describe("HAProxy edge (real haproxy on 127.0.0.1)", function () {
 
     it("every routing's configuration passes haproxy -c, with Swarm DNS discovery too", () => {
         const d = tempDir("haproxy-check");
-        for (const strategy of ["single", "switch", "split", "match"] as const) {
+        for (const [strategy, sticky] of [["single", false], ["switch", false], ["split", false], ["split", true], ["match", false]] as const) {
             const cfg = renderHaproxyConfig({
                 routing: strategy,
+                sticky,
                 stable: { kind: "dns", hostname: "tasks.demo-stable", port: 8080, slots: 10 },
                 candidate: { kind: "dns", hostname: "tasks.demo-canary", port: 8080, slots: 10 },
                 match: { header: "X-Canary" },
@@ -55,9 +58,9 @@ describe("HAProxy edge (real haproxy on 127.0.0.1)", function () {
             });
             fs.writeFileSync(path.join(d, "routing.map"), "candidate_percent 0\n");
             fs.writeFileSync(path.join(d, "ab.map"), "");
-            fs.writeFileSync(path.join(d, `${strategy}.cfg`), cfg);
-            const checked = check("haproxy", ["-c", "-f", path.join(d, `${strategy}.cfg`)]);
-            assert.equal(checked.status, 0, `${strategy}: ${checked.output}`);
+            fs.writeFileSync(path.join(d, `${strategy}${sticky ? "-sticky" : ""}.cfg`), cfg);
+            const checked = check("haproxy", ["-c", "-f", path.join(d, `${strategy}${sticky ? "-sticky" : ""}.cfg`)]);
+            assert.equal(checked.status, 0, `${strategy}${sticky ? " sticky" : ""}: ${checked.output}`);
         }
     });
 
@@ -96,6 +99,69 @@ describe("HAProxy edge (real haproxy on 127.0.0.1)", function () {
         assert.deepEqual(Object.keys(counts).filter((k) => k.startsWith("status")), [], JSON.stringify(counts));
         assert.ok((counts.v1 ?? 0) > 0 && (counts.v2 ?? 0) > 0, JSON.stringify(counts));
         console.log(`        six weight changes under load: ${JSON.stringify(counts)}`);
+    });
+
+    /**
+     * 240 simulated users (each a cookie jar and a connection) at 240 requests/s while the weight steps
+     * 10 -> 30 -> 60 -> 0, ~6 requests per user per step: per step, the users' figures over the step's
+     * window (from 300 ms after the weight applied to the next change) and who was on the candidate.
+     */
+    async function usersThroughSteps(weights: number[]): Promise<{ weight: number; figures: UserFigures; onCandidate: Set<number>; answersPerUser: number[] }[]> {
+        const probe = new Probe({ url, ratePerSecond: 240, durationS: 6.5 * weights.length + 1, timeoutMs: 2000, maxInFlight: 400, users: 240 });
+        const run = probe.run();
+        const windows: { weight: number; from: number; to: number }[] = [];
+        for (const weight of weights) {
+            await apply({ candidatePercent: weight });
+            const from = probe.elapsedMs() + 300;
+            await new Promise((r) => setTimeout(r, 6000));
+            windows.push({ weight, from, to: probe.elapsedMs() });
+        }
+        probe.stop();
+        await run;
+        const records: readonly ProbeRecord[] = probe.snapshot();
+        return windows.map(({ weight, from, to }) => {
+            const inWindow = records.filter((r) => r.sentAtMs >= from && r.sentAtMs < to);
+            const answers = new Map<number, number>();
+            inWindow.filter((r) => r.version !== undefined).forEach((r) => answers.set(r.user!, (answers.get(r.user!) ?? 0) + 1));
+            return {
+                weight,
+                figures: userFigures(records, from, to),
+                onCandidate: new Set(inWindow.filter((r) => r.version === "v2").map((r) => r.user!)),
+                answersPerUser: [...answers.values()],
+            };
+        });
+    }
+
+    it("canary.sticky: 240 users each stay on one version at every weight; a raised weight only adds users to v2; weight 0 returns all to v1", async () => {
+        await startEdge("split", undefined, true);
+        const steps = await usersThroughSteps([10, 30, 60, 0]);
+        for (const { weight, figures } of steps) {
+            console.log(`        sticky, weight ${weight}: ${figures.users} users, shares ${JSON.stringify(figures.shares)}, flip rate ${figures.flipRate}`);
+            assert.equal(figures.users, 240, `every user answered at weight ${weight}`);
+            assert.equal(figures.flipped, 0, `no user saw both versions at weight ${weight}: ${JSON.stringify(figures)}`);
+            // 240 users drawn at random: the share of users is the weight within 4 binomial deviations.
+            const tolerance = 4 * Math.sqrt((weight / 100) * (1 - weight / 100) / 240) * 100;
+            assert.ok(Math.abs((figures.shares.v2 ?? 0) * 100 - weight) <= tolerance, `users on v2 at weight ${weight}: ${JSON.stringify(figures.shares)}`);
+        }
+        // A user on v2 at 10 is on v2 at 30 and at 60: raising the weight moves only the users it adds.
+        assert.deepEqual([...steps[0].onCandidate].filter((u) => !steps[1].onCandidate.has(u)), []);
+        assert.deepEqual([...steps[1].onCandidate].filter((u) => !steps[2].onCandidate.has(u)), []);
+        assert.deepEqual(steps[3].figures.shares, { v1: 1 }, "weight 0: every user on v1");
+    });
+
+    it("without sticky, users flip between the versions at every weight between 0 and 100 (the figure sticky removes)", async () => {
+        await startEdge("split");
+        const steps = await usersThroughSteps([10, 30, 60]);
+        for (const { weight, figures, answersPerUser } of steps) {
+            // Each answer drawn at the weight: a user with n answers sees one version only with probability
+            // p^n + (1-p)^n. The expected flipped users, and 4 standard deviations below it.
+            const p = weight / 100;
+            const flipChance = answersPerUser.map((n) => 1 - p ** n - (1 - p) ** n);
+            const expected = flipChance.reduce((a, b) => a + b, 0);
+            const sd = Math.sqrt(flipChance.reduce((a, q) => a + q * (1 - q), 0));
+            console.log(`        not sticky, weight ${weight}: ${figures.users} users, shares ${JSON.stringify(figures.shares)}, flip rate ${figures.flipRate} (expected ${(expected / figures.users).toFixed(3)})`);
+            assert.ok(figures.flipped >= expected - 4 * sd && figures.flipped > 0, `users flip at weight ${weight}: ${JSON.stringify(figures)}; expected ${expected.toFixed(1)} ± ${sd.toFixed(1)}`);
+        }
     });
 
     it("blue/green: all traffic to the live colour, switched in one step", async () => {

@@ -25,6 +25,7 @@ export async function startHaproxyEdge(
     stable: string[],
     candidate: string[] | undefined,
     match?: HaproxySpec["match"],
+    options: Pick<HaproxySpec, "sticky"> = {},
 ): Promise<HaproxyEdge> {
     const dir = tempDir("haproxy");
     const stateDir = path.join(dir, "state");
@@ -39,6 +40,7 @@ export async function startHaproxyEdge(
         stable: { kind: "static", addresses: stable },
         candidate: candidate === undefined ? undefined : { kind: "static", addresses: candidate },
         match,
+        ...options,
         bind: `127.0.0.1:${port}`,
         statsBind: `127.0.0.1:${await freePort()}`,
         socketPath: socket,

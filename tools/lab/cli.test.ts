@@ -56,7 +56,7 @@ describe("lab CLI", function () {
     it("config shows the keys the stack's platform reads; --all every key", async () => {
         const swarm = JSON.parse((await lab("config", "swarm-canary")).stdout);
         assert.deepEqual(Object.keys(swarm).sort(), ["app", "bluegreen", "canary", "candidate", "measure", "monitoring", "namespace", "platform", "release", "shadow", "stable", "strategy", "swarm", "traffic"]);
-        assert.deepEqual(swarm.canary, { weight: 10 }, "no totalReplicas beside 3 + 1 tasks");
+        assert.deepEqual(swarm.canary, { weight: 10, sticky: false }, "no totalReplicas beside 3 + 1 tasks; sticky, which HAProxy can");
         const kind = JSON.parse((await lab("config", "kind-canary")).stdout);
         assert.equal(kind.swarm, undefined);
         assert.deepEqual(kind.canary, { weight: 10, totalReplicas: 10, maxTotalReplicas: 20 });

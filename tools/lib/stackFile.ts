@@ -143,10 +143,13 @@ export function platformView(config: LabConfig): Record<string, unknown> {
             delete view[k];
         }
     }
-    if (router.splitsBy !== "replicas") {
-        const { totalReplicas: _, maxTotalReplicas: __, ...canary } = config.canary;
-        view.canary = canary;
-    }
+    // The replica split's keys only where the router splits by replicas; sticky only where it can keep a user.
+    const { totalReplicas, maxTotalReplicas, sticky, weight } = config.canary;
+    view.canary = {
+        weight,
+        ...(router.splitsBy === "replicas" ? { totalReplicas, maxTotalReplicas } : {}),
+        ...(router.limits?.noSticky === undefined ? { sticky } : {}),
+    };
     return view;
 }
 

@@ -34,6 +34,7 @@ export function probeCommand(name = "lab-probe"): Command {
     .option("--mark-after <seconds>", "mark a change this many seconds in", positive("mark-after", 3600))
     .option("--old-version <version>", "the version a marked change moves away from (default: the one answering most before the mark)")
     .option("--new-connections", "a new TCP connection per request (to measure a per-connection balancer such as kube-proxy)")
+    .option("--users <n>", "simulate n users, each with its own cookies and connection: the summary gives the share of users per version and the flip rate", positive("users", 10000))
     .option("-q, --quiet", "no per-second lines")
     .action(async (url: string, opts) => {
         const probe = new Probe({
@@ -45,6 +46,7 @@ export function probeCommand(name = "lab-probe"): Command {
             headers: opts.header,
             oldVersion: opts.oldVersion,
             newConnections: opts.newConnections === true,
+            users: opts.users === undefined ? undefined : Math.round(opts.users),
             onSecond: opts.quiet ? undefined : (line) => process.stderr.write(`${line}\n`),
         });
         process.on("SIGUSR1", () => {

@@ -3,7 +3,7 @@ import { DemoApp } from "../../app/src/server";
 import { Probe } from "./probe";
 import * as http from "http";
 import * as net from "net";
-import { ProbeRecord, secondLine, summarize, timeline } from "./summary";
+import { ProbeRecord, secondLine, summarize, timeline, userFigures } from "./summary";
 import { freePort, startApp } from "../../test/support/localProcesses";
 
 describe("traffic probe: summary", () => {
@@ -43,6 +43,25 @@ describe("traffic probe: summary", () => {
         ]);
         assert.deepEqual(timeline(records, 2).map((b) => b.failed), [2, 1]);
         assert.deepEqual(timeline([]), []);
+    });
+
+    it("counts users, not requests: the share of users who saw only one version, and the users who saw both", () => {
+        const byUser: ProbeRecord[] = [
+            { sentAtMs: 0, latencyMs: 1, version: "v1", user: 0 },
+            { sentAtMs: 10, latencyMs: 1, version: "v1", user: 1 },
+            { sentAtMs: 20, latencyMs: 1, version: "v2", user: 2 },
+            { sentAtMs: 30, latencyMs: 1, version: "v1", user: 0 },
+            { sentAtMs: 40, latencyMs: 1, version: "v2", user: 1 },
+            { sentAtMs: 50, latencyMs: 1, error: "timeout", user: 3 },
+            { sentAtMs: 60, latencyMs: 1, version: "v2", user: 2 },
+            { sentAtMs: 70, latencyMs: 1, version: "v1", user: 3 },
+        ];
+        // users 0 (v1 v1), 1 (v1 v2: flipped), 2 (v2 v2), 3 (a timeout, then v1)
+        assert.deepEqual(userFigures(byUser), { users: 4, shares: { v1: 0.5, v2: 0.25 }, flipped: 1, flipRate: 0.25 });
+        // From 35 ms on: user 1 saw only v2.
+        assert.deepEqual(userFigures(byUser, 35), { users: 3, shares: { v1: 0.3333, v2: 0.6667 }, flipped: 0, flipRate: 0 });
+        assert.deepEqual(summarize(byUser, { url: "u", ratePerSecond: 100, durationS: 1 }).users, userFigures(byUser));
+        assert.equal(summarize(records, { url: "u", ratePerSecond: 5, durationS: 2 }).users, undefined, "no users simulated, no user figures");
     });
 
     it("prints one line per second with the version mix and errors", () => {
@@ -102,6 +121,34 @@ describe("traffic probe: against real servers on 127.0.0.1", function () {
             server.close();
         }
         assert.throws(() => new Probe({ url: "http://127.0.0.1:1/", ratePerSecond: 1, durationS: 1, timeoutMs: 1, maxInFlight: 1, headerShare: 2 }), /header share: got 2; allowed: a number from 0 to 1/);
+    });
+
+    it("simulates users: each keeps the cookies its answers set and sends them back, on a connection of its own", async () => {
+        let issued = 0;
+        const cookiesSeen: (string | undefined)[] = [];
+        const server = http.createServer((req, res) => {
+            cookiesSeen.push(req.headers.cookie);
+            const headers: Record<string, string> = /(^|; )id=/.test(req.headers.cookie ?? "") ? {} : { "Set-Cookie": `id=${issued++}; Path=/; SameSite=Lax` };
+            res.writeHead(200, headers);
+            res.end(JSON.stringify({ version: "v1" }));
+        });
+        const sockets = new Set<unknown>();
+        server.on("connection", (s) => sockets.add(s));
+        await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+        try {
+            const url = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}/`;
+            // 5 users, 10 requests each, one every 50 ms per user: a user's second request leaves after its first answer.
+            const s = await new Probe({ url, ratePerSecond: 100, durationS: 0.5, timeoutMs: 1000, maxInFlight: 20, users: 5, headers: { Cookie: "given=1" } }).run();
+            assert.equal(s.ok, 50);
+            assert.deepEqual(s.users, { users: 5, shares: { v1: 1 }, flipped: 0, flipRate: 0 });
+            assert.equal(issued, 5, "one cookie per user: every later request sent it back");
+            assert.deepEqual(cookiesSeen.slice(0, 5), Array(5).fill("given=1"), "the first request of each user carries only the cookie it was given");
+            assert.deepEqual(new Set(cookiesSeen.slice(5)), new Set([0, 1, 2, 3, 4].map((i) => `given=1; id=${i}`)));
+            assert.equal(sockets.size, 5, "a kept-alive connection per user");
+        } finally {
+            server.close();
+        }
+        assert.throws(() => new Probe({ url: "http://127.0.0.1:1/", ratePerSecond: 1, durationS: 1, timeoutMs: 1, maxInFlight: 1, users: 0 }), /users: got 0; allowed: a whole number from 1 to 10000/);
     });
 
     it("opens a new connection per request when asked (a per-connection balancer then sees every request), else reuses them", async () => {

@@ -24,6 +24,18 @@ export interface ProbeOptions {
      * connections: the way to measure a replica-ratio split.
      */
     newConnections?: boolean;
+    /**
+     * Simulate this many users: request i is user i mod `users`'s, each user with a cookie jar (what
+     * the lab's answers set, sent back) and a connection of their own, so the summary can say what share
+     * of users saw each version and how many saw more than one (UserFigures).
+     */
+    users?: number;
+}
+
+/** One simulated user: the cookies their answers set, and their own connection. */
+interface User {
+    cookies: Map<string, string>;
+    agent: http.Agent;
 }
 
 /** Which kind of failure a socket error is. */
@@ -52,6 +64,7 @@ export class Probe {
     private markedAtMs?: number;
     private inFlight = 0;
     private stopped = false;
+    private readonly users: User[];
 
     constructor(private readonly options: ProbeOptions) {
         if (!(options.ratePerSecond > 0 && options.ratePerSecond <= 5000)) {
@@ -63,7 +76,14 @@ export class Probe {
         if (options.headerShare !== undefined && !(options.headerShare >= 0 && options.headerShare <= 1)) {
             throw new Error(`header share: got ${options.headerShare}; allowed: a number from 0 to 1`);
         }
+        if (options.users !== undefined && !(Number.isInteger(options.users) && options.users >= 1 && options.users <= 10000)) {
+            throw new Error(`users: got ${options.users}; allowed: a whole number from 1 to 10000`);
+        }
         this.agent = new http.Agent({ keepAlive: !options.newConnections, maxSockets: options.maxInFlight });
+        this.users = Array.from({ length: options.users ?? 0 }, () => ({
+            cookies: new Map<string, string>(),
+            agent: new http.Agent({ keepAlive: !options.newConnections, maxSockets: 4 }),
+        }));
     }
 
     /** Marks the moment of a change (a `pulumi up`, a colour switch) for the time-to-last-old figure. */
@@ -97,7 +117,7 @@ export class Probe {
             const elapsed = Date.now() - this.started;
             const due = Math.min(total, Math.floor((elapsed * ratePerSecond) / 1000) + 1);
             while (sent < due) {
-                pending.push(this.send(sent * (1000 / ratePerSecond), this.headersFor(sent)));
+                pending.push(this.send(sent * (1000 / ratePerSecond), this.headersFor(sent), this.users.length > 0 ? sent % this.users.length : undefined));
                 sent++;
             }
             // Report each second once the requests sent in it have had their timeout to finish.
@@ -114,6 +134,7 @@ export class Probe {
             this.options.onSecond?.(secondLine(reportedSecond, this.records));
         }
         this.agent.destroy();
+        this.users.forEach((u) => u.agent.destroy());
         return summarize(this.records, {
             url: this.options.url,
             ratePerSecond,
@@ -130,11 +151,13 @@ export class Probe {
     }
 
     /** `sentAtMs` is the request's slot in the schedule; the loop sends it within a few ms of that. */
-    private send(sentAtMs: number, headers: Record<string, string> | undefined): Promise<void> {
+    private send(sentAtMs: number, headers: Record<string, string> | undefined, userIndex?: number): Promise<void> {
+        const who = userIndex === undefined ? {} : { user: userIndex };
         if (this.inFlight >= this.options.maxInFlight) {
-            this.records.push({ sentAtMs, latencyMs: 0, error: "overload" });
+            this.records.push({ sentAtMs, latencyMs: 0, error: "overload", ...who });
             return Promise.resolve();
         }
+        const user = userIndex === undefined ? undefined : this.users[userIndex];
         this.inFlight++;
         const t0 = Date.now();
         return new Promise<void>((resolve) => {
@@ -143,12 +166,15 @@ export class Probe {
                 if (!done) {
                     done = true;
                     this.inFlight--;
-                    this.records.push({ sentAtMs, latencyMs: Date.now() - t0, ...record });
+                    this.records.push({ sentAtMs, latencyMs: Date.now() - t0, ...record, ...who });
                     resolve();
                 }
             };
-            const sent = this.options.newConnections ? { ...headers, Connection: "close" } : headers;
-            const req = http.get(this.options.url, { agent: this.agent, headers: sent, timeout: this.options.timeoutMs }, (res) => {
+            const sent = { ...headers, ...(this.options.newConnections ? { Connection: "close" } : {}), ...(user !== undefined ? cookieHeader(user.cookies, headers?.Cookie) : {}) };
+            const req = http.get(this.options.url, { agent: user?.agent ?? this.agent, headers: sent, timeout: this.options.timeoutMs }, (res) => {
+                if (user !== undefined) {
+                    keepCookies(user.cookies, res.headers["set-cookie"]);
+                }
                 let body = "";
                 res.setEncoding("utf8");
                 res.on("data", (chunk: string) => (body += chunk));
@@ -172,5 +198,23 @@ export class Probe {
             });
             req.on("error", (e) => finish({ error: errorKind(e) }));
         });
+    }
+}
+
+/** The Cookie header a user sends: their jar, after any cookie the probe was told to send. */
+function cookieHeader(jar: Map<string, string>, given: string | undefined): Record<string, string> {
+    const fromJar = [...jar].map(([name, value]) => `${name}=${value}`);
+    const all = [...(given !== undefined ? [given] : []), ...fromJar];
+    return all.length > 0 ? { Cookie: all.join("; ") } : {};
+}
+
+/** Keeps what a response's Set-Cookie headers set (name=value; attributes are not needed here). */
+export function keepCookies(jar: Map<string, string>, setCookie: string[] | undefined): void {
+    for (const line of setCookie ?? []) {
+        const pair = line.split(";")[0];
+        const i = pair.indexOf("=");
+        if (i > 0) {
+            jar.set(pair.slice(0, i).trim(), pair.slice(i + 1).trim());
+        }
     }
 }

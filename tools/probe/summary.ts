@@ -10,6 +10,43 @@ export interface ProbeRecord {
     version?: string;
     /** Why it failed: http-<status>, timeout, refused, reset, overload (the probe's own in-flight cap), other. */
     error?: string;
+    /** The simulated user who sent it (0..users-1), when the probe simulates users. */
+    user?: number;
+}
+
+/** What the simulated users saw: the share of users on each version, and how many saw more than one. */
+export interface UserFigures {
+    /** Users with at least one answer in the window. */
+    users: number;
+    /** Per version, the share of users (0..1) who saw only it. */
+    shares: Record<string, number>;
+    /** Users who saw more than one version in the window. */
+    flipped: number;
+    /** flipped / users: 0 when every user stayed on one version. */
+    flipRate: number;
+}
+
+/** The users' figures over the requests sent from `fromMs` (inclusive) to `toMs` (exclusive): one step's window. */
+export function userFigures(records: readonly ProbeRecord[], fromMs = 0, toMs = Infinity): UserFigures {
+    const seen = new Map<number, Set<string>>();
+    for (const r of records) {
+        if (r.user !== undefined && r.version !== undefined && r.sentAtMs >= fromMs && r.sentAtMs < toMs) {
+            (seen.get(r.user) ?? seen.set(r.user, new Set()).get(r.user)!).add(r.version);
+        }
+    }
+    const only: Record<string, number> = {};
+    let flipped = 0;
+    for (const versions of seen.values()) {
+        if (versions.size > 1) {
+            flipped++;
+        } else {
+            const [v] = versions;
+            only[v] = (only[v] ?? 0) + 1;
+        }
+    }
+    const users = seen.size;
+    const shares = Object.fromEntries(Object.entries(only).sort().map(([v, n]) => [v, round(n / users, 4)]));
+    return { users, shares, flipped, flipRate: users === 0 ? 0 : round(flipped / users, 4) };
 }
 
 export interface ProbeSummary {
@@ -32,6 +69,8 @@ export interface ProbeSummary {
         timeToLastOldS: number | null;
         firstNewVersionAtS: number | null;
     } | null;
+    /** When the probe simulates users: what they saw over the whole run (userFigures for a step's window). */
+    users?: UserFigures;
 }
 
 const round = (x: number, digits = 3) => Math.round(x * 10 ** digits) / 10 ** digits;
@@ -123,6 +162,7 @@ export function summarize(
             max: round(latencies[latencies.length - 1] ?? 0, 1),
         },
         change,
+        ...(records.some((r) => r.user !== undefined) ? { users: userFigures(records) } : {}),
     };
 }
 

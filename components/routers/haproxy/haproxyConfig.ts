@@ -1,4 +1,4 @@
-import { RoutingKind, Routing, abRules, weightedSplit } from "../../plan";
+import { RoutingKind, Routing, abRules, stickyCookie, weightedSplit } from "../../plan";
 import { ServerSet } from "../serverSet";
 
 // The HAProxy edge of the Swarm lab. The configuration fixes the *shape* of the routing (which backends,
@@ -17,6 +17,8 @@ export interface HaproxySpec {
     candidate?: ServerSet;
     /** A/B: the request header or cookie whose value sends a request to the candidate. */
     match?: { header?: string; cookie?: string };
+    /** split: keep each user on one version by a bucket cookie (canary.sticky) instead of a draw per request. */
+    sticky?: boolean;
     /** Where the lab's entry point listens, e.g. "*:80" in the container. */
     bind: string;
     /** Where the stats page (and /metrics for Prometheus) listens. */
@@ -89,6 +91,21 @@ function backend(name: string, set: ServerSet): string[] {
     ];
 }
 
+/**
+ * A sticky split: each user's bucket (0..99) comes from their cookie; a user without one draws it once
+ * and gets it back in a Set-Cookie. A bucket below the percent is the candidate's, so a user stays put
+ * while the percent stands, raising it moves exactly the buckets it adds, and 0 sends everyone to stable.
+ */
+function stickyBucket(): string[] {
+    return [
+        `    http-request set-var(txn.bucket) req.cook_val(${stickyCookie}) if { req.cook(${stickyCookie}) -m reg ^[0-9]{1,2}$ }`,
+        "    http-request set-var(txn.new_bucket) rand(100) unless { var(txn.bucket) -m found }",
+        "    http-request set-var(txn.bucket) var(txn.new_bucket) if { var(txn.new_bucket) -m found }",
+        "    acl to_candidate var(txn.bucket),sub(txn.candidate_percent) lt 0",
+        `    http-response add-header Set-Cookie "${stickyCookie}=%[var(txn.new_bucket)]; Path=/; Max-Age=2592000; SameSite=Lax" if { var(txn.new_bucket) -m found }`,
+    ];
+}
+
 function frontendRouting(spec: HaproxySpec): string[] {
     const map = (file: string) => `${spec.stateDir}/${file}`;
     switch (spec.routing) {
@@ -98,8 +115,7 @@ function frontendRouting(spec: HaproxySpec): string[] {
         case "split":
             return [
                 `    http-request set-var(txn.candidate_percent) str(candidate_percent),map_str_int(${map(routingMapFile)},0)`,
-                "    # rand(100) is 0..99: below the percent means the candidate",
-                "    acl to_candidate rand(100),sub(txn.candidate_percent) lt 0",
+                ...(spec.sticky && spec.routing === "split" ? stickyBucket() : ["    # rand(100) is 0..99: below the percent means the candidate", "    acl to_candidate rand(100),sub(txn.candidate_percent) lt 0"]),
                 "    use_backend be_candidate if to_candidate",
                 "    default_backend be_stable",
             ];

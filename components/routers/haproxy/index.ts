@@ -26,6 +26,7 @@ export function haproxyEdgeFiles(ctx: Pick<SwarmRouterContext, "plan" | "backend
                 stable: tasksOf(backends[0]),
                 candidate: backends.length > 1 ? tasksOf(backends[1]) : undefined,
                 match,
+                sticky: routing.kind === "split" && routing.sticky === true,
                 bind: "*:80",
                 statsBind: "*:8404",
                 socketPath: haproxyPaths.socket,

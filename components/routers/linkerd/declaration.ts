@@ -7,6 +7,7 @@ import { RouterDeclaration } from "../declaration";
 export const linkerdDeclaration: RouterDeclaration = {
     name: "linkerd",
     engine: "kubernetes",
+    limits: { noSticky: "not built for Linkerd yet (an HTTPRoute matching the bucket cookie; a new user's bucket needs a setter the lab does not have yet)" },
     reads: ["linkerd", "ingressNginx"],
     balancesPerConnection: false,
     releaseServices: true,

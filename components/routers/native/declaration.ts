@@ -7,6 +7,7 @@ import { RouterDeclaration } from "../declaration";
 export const nativeDeclaration: RouterDeclaration = {
     name: "native",
     engine: "kubernetes",
+    limits: { noSticky: "kube-proxy picks a pod per connection: a Service can pin only a client address (sessionAffinity: ClientIP), not a user, and never moves a pinned one when the weight changes" },
     reads: [],
     balancesPerConnection: true,
     releaseServices: false,

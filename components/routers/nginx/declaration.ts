@@ -9,5 +9,5 @@ export const nginxDeclaration: RouterDeclaration = {
     releaseServices: true,
     splitsBy: "weight",
     supports: ["single", "switch", "split", "match", "mirror"],
-    limits: { mirrorsEverything: "ingress-nginx mirrors every request" },
+    limits: { mirrorsEverything: "ingress-nginx mirrors every request", noSticky: "ingress-nginx falls back to the weight for every request its canary rules do not match, so a stable user would be re-drawn on every request" },
 };

@@ -4,6 +4,7 @@ import { RouterDeclaration } from "../declaration";
 export const nginxShadowDeclaration: RouterDeclaration = {
     name: "nginx",
     engine: "swarm",
+    limits: { noSticky: "the NGINX edge copies requests for shadow; it splits nothing" },
     reads: [],
     balancesPerConnection: false,
     splitsBy: "weight",

@@ -9,6 +9,7 @@ import { RouterDeclaration } from "../declaration";
 export const traefikDeclaration: RouterDeclaration = {
     name: "traefik",
     engine: "kubernetes",
+    limits: { noSticky: "not built for Traefik yet (its routes would match the bucket cookie by regular expression; a new user's bucket needs a setter the lab does not have yet)" },
     reads: ["traefik", "gatewayApi"],
     balancesPerConnection: false,
     releaseServices: true,
