@@ -93,6 +93,12 @@ export function requestsInWindowExpr(window: string, version?: string): string {
     return `sum by (version) (increase(http_requests_total${selector(appMatchers(version))}[${window}]))`;
 }
 
+/** Mean request duration, by version, over the window: the histogram's sum over its count. */
+export function meanLatencyExpr(window: string, version?: string): string {
+    const m = selector(appMatchers(version));
+    return `sum by (version) (rate(http_request_duration_seconds_sum${m}[${window}])) / sum by (version) (rate(http_request_duration_seconds_count${m}[${window}]))`;
+}
+
 /** 95th percentile of the request duration, by version, from the histogram's buckets. */
 export function p95LatencyExpr(window: string, version?: string): string {
     return `histogram_quantile(0.95, sum by (le, version) (rate(http_request_duration_seconds_bucket${selector(appMatchers(version))}[${window}])))`;

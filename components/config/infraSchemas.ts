@@ -219,6 +219,29 @@ export const measureSchema = z
         stepWaitSeconds: num(z.number().int().min(10).max(3600)).default(60),
         /** Fewer candidate requests than this in a step's window: too little to judge, never a promotion. */
         minRequests: num(z.number().int().min(1).max(1000000)).default(50),
+        /**
+         * How `lab rollout` judges a step: "threshold" (the candidate's error ratio and p95 against the
+         * candidate alerts', as soon as minRequests show them) or "mann-whitney" (at the step's end, the
+         * candidate's per-interval error ratios and mean latencies against stable's over the same window,
+         * by a one-sided Mann-Whitney U test; see `comparison`).
+         */
+        judge: z.enum(["threshold", "mann-whitney"]).default("threshold"),
+        /** The mann-whitney judge's settings. */
+        comparison: z
+            .object({
+                /** The significance level. */
+                alpha: num(z.number().gt(0).max(0.5)).default(0.05),
+                /** Fewer samples (scrape intervals with traffic) per version than this is too little to decide on. */
+                minSamples: num(z.number().int().min(3).max(10000)).default(10),
+                /** The least effect size (the chance a candidate sample is above stable's, tolerance added) that fails a step. */
+                minEffect: num(z.number().min(0.5).max(1)).default(0.7),
+                /** How much slower than stable the candidate may be before it counts as worse: a fraction of stable's latency. */
+                latencyTolerance: num(z.number().min(0).max(10)).default(0.2),
+                /** How much higher than stable's its error ratio may be before it counts as worse: a share (0.01 is one point). */
+                errorRatioTolerance: num(z.number().min(0).max(1)).default(0.01),
+            })
+            .strict()
+            .prefault({}),
         /** Requests per second the lab's own probe sends during a rollout or comparison; 0: rely on real users. */
         loadRate: num(z.number().min(0).max(1000)).default(20),
         /** Prices for the cost figure: per CPU core-hour and per GB-hour of memory. Defaults: AWS Fargate on-demand, us-east-1 (Linux/x86). */

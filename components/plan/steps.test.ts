@@ -53,7 +53,15 @@ describe("lab: step plan", () => {
                 e.problems.some((p) => p.key === "rollout-lab:measure.stepWaitSeconds" && p.allowed === "at least 10"),
         );
         const m = parseLabConfig({ candidate: { version: "v2" } }).measure;
-        assert.deepEqual(m, { steps: [10, 25, 50, 100], stepWaitSeconds: 60, minRequests: 50, loadRate: 20, pricing: { cpuHour: 0.04048, gbHour: 0.004445, currency: "USD" } });
+        assert.deepEqual(m, {
+            steps: [10, 25, 50, 100],
+            stepWaitSeconds: 60,
+            minRequests: 50,
+            judge: "threshold",
+            comparison: { alpha: 0.05, minSamples: 10, minEffect: 0.7, latencyTolerance: 0.2, errorRatioTolerance: 0.01 },
+            loadRate: 20,
+            pricing: { cpuHour: 0.04048, gbHour: 0.004445, currency: "USD" },
+        });
     });
 
     it("every step of every canary and blue/green stack (and its rollback) passes the stack schema", () => {

@@ -7,6 +7,8 @@ import { Probe } from "../../tools/probe/probe";
 import { ProbeSummary } from "../../tools/probe/summary";
 import { PrometheusClient, readVersionHealth } from "../../tools/lib/prometheus";
 import { RolloutEvent, RolloutResult, runRollout } from "../../tools/lab/rollout/rollout";
+import { judgeFor } from "../../tools/lab/rollout/command";
+import { thresholdsFor } from "../../tools/lab/rollout/decision";
 import { loadStackConfig } from "../../tools/lib/stackFile";
 import { ConfigChange, rolloutPlan } from "../../components/plan";
 import { HaproxyEdge, startHaproxyEdge } from "../support/haproxyEdge";
@@ -35,6 +37,8 @@ describe("lab rollout on real components (HAProxy, Prometheus, demo apps, probe)
     let prom: PrometheusClient;
     let stable: string[];
     const candidates: Record<string, string> = {};
+    /** The stable release for most cases (v1, healthy); v6 fails 8% of its requests, as its candidate v7 does. */
+    const stables: Record<string, string[]> = {};
 
     before(async function () {
         this.timeout(60_000);
@@ -45,15 +49,23 @@ describe("lab rollout on real components (HAProxy, Prometheus, demo apps, probe)
         stable = [await startApp("v1", "blue", apps), await startApp("v1", "blue", apps)];
         candidates.v2 = await startApp("v2", "green", apps, {});
         candidates.v3 = await startApp("v3", "green", apps, { errorRate: 0.3 });
+        // Borderline: healthy but 60 ms slower than v1 on every request, far under the 500 ms p95 threshold.
+        candidates.v4 = await startApp("v4", "green", apps, { latencyMs: 60 });
+        stables.v1 = stable;
+        stables.v6 = [await startApp("v6", "blue", apps, { errorRate: 0.08 }), await startApp("v6", "blue", apps, { errorRate: 0.08 })];
+        candidates.v7 = await startApp("v7", "green", apps, { errorRate: 0.08 });
         const server = await startPrometheus(dir, {
-            app: [...stable.map((address) => ({ address, version: "v1" })), ...Object.entries(candidates).map(([version, address]) => ({ address, version }))],
+            app: [
+                ...Object.entries(stables).flatMap(([version, addresses]) => addresses.map((address) => ({ address, version }))),
+                ...Object.entries(candidates).map(([version, address]) => ({ address, version })),
+            ],
             nodeExporter: [],
             scrapeInterval: "1s",
             ruleFiles: [],
         });
         programs.push(server.program);
         prom = new PrometheusClient(server.api);
-        await waitAllTargetsUp(server.api, 5);
+        await waitAllTargetsUp(server.api, 9);
     });
 
     after(async () => {
@@ -70,10 +82,22 @@ describe("lab rollout on real components (HAProxy, Prometheus, demo apps, probe)
     });
 
     /** The swarm-canary stack with `version` as its candidate, rolled out through `steps` under load. */
-    async function rollout(version: string, steps: number[]): Promise<{ result: RolloutResult; applied: string[]; probe: ProbeSummary; events: RolloutEvent[] }> {
-        const edge = await startHaproxyEdge("split", stable, [candidates[version]]);
+    async function rollout(
+        version: string,
+        steps: number[],
+        judge: "threshold" | "mann-whitney" | "fixed" = "fixed",
+        stableVersion = "v1",
+    ): Promise<{ result: RolloutResult; applied: string[]; probe: ProbeSummary; events: RolloutEvent[] }> {
+        const edge = await startHaproxyEdge("split", stables[stableVersion], [candidates[version]]);
         edges.push(edge);
-        const candidateChange = { "rollout-lab:candidate.version": version };
+        const candidateChange = {
+            "rollout-lab:candidate.version": version,
+            "rollout-lab:stable.version": stableVersion,
+            // Samples every scrape (1 s here): a 10 s step gives about 9 per version.
+            "rollout-lab:monitoring.scrapeInterval": "1s",
+            "rollout-lab:measure.judge": judge === "mann-whitney" ? "mann-whitney" : "threshold",
+            "rollout-lab:measure.comparison.minSamples": "6",
+        };
         const plan = rolloutPlan(loadStackConfig("swarm-canary", undefined, candidateChange), steps);
         assert.equal(plan.candidateVersion, version);
         let current: ConfigChange = { ...candidateChange, ...plan.rollback.change };
@@ -86,9 +110,14 @@ describe("lab rollout on real components (HAProxy, Prometheus, demo apps, probe)
         const applied: string[] = [];
         const events: RolloutEvent[] = [];
         try {
+            const config = loadStackConfig("swarm-canary", undefined, candidateChange);
+            const judgeOptions =
+                judge === "fixed"
+                    ? { thresholds, health: (windowS: number) => readVersionHealth(prom, version, windowS) }
+                    : { judge: judgeFor(config, plan, prom, { ...thresholdsFor(config), minRequests: thresholds.minRequests }) };
             const result = await runRollout({
                 plan,
-                thresholds,
+                ...judgeOptions,
                 stepWaitS,
                 pollS: 2,
                 target: {
@@ -98,7 +127,6 @@ describe("lab rollout on real components (HAProxy, Prometheus, demo apps, probe)
                         await applyCurrent();
                     },
                 },
-                health: (windowS) => readVersionHealth(prom, version, windowS),
                 onEvent: (e) => events.push(e),
             });
             // A few seconds after the last change: what users got once it had settled.
@@ -148,5 +176,41 @@ describe("lab rollout on real components (HAProxy, Prometheus, demo apps, probe)
                 `error ratio ${(100 * ratio).toFixed(1)}% over ${Math.round(result.steps.at(-1)!.health!.requests!)} v3 requests); ` +
                 `probe: ${probe.failed} of ${probe.requests} requests failed (${JSON.stringify(probe.failures)}), the last at ${probe.errorWindow!.lastS} s`,
         );
+    });
+
+    // measure.judge mann-whitney: each step judged at its end, the candidate's per-second error ratios and
+    // mean latencies against stable's over the same window (at 100%, stable's from the window before).
+    const said = (r: RolloutResult) => r.steps.map((s) => `step ${s.step.share}%: ${s.verdict.action}: ${s.verdict.reasons.join("; ")}`).join("\n          ");
+
+    it("the comparison judge promotes the healthy v2 and stops v3 (30% errors), saying U, p and the effect", async () => {
+        const healthy = await rollout("v2", [50, 100], "mann-whitney");
+        console.log(`        mann-whitney, v2:\n          ${said(healthy.result)}`);
+        assert.equal(healthy.result.outcome, "promoted", said(healthy.result));
+        assert.match(healthy.result.steps[1].verdict.reasons.join("; "), /v1 \(the 10 s before the step\)/, "at 100% stable's samples come from before the step");
+        const bad = await rollout("v3", [50, 100], "mann-whitney");
+        console.log(`        mann-whitney, v3:\n          ${said(bad.result)}`);
+        assert.equal(bad.result.outcome, "rolled-back");
+        assert.equal(bad.result.failedStep?.share, 50);
+        assert.match(bad.result.reasons[0], /^error ratio of v3 against v1: U [\d.]+ of \d+ pairs \(effect (0\.[789]\d|1\.00)\), p [\d.e-]+ over \d+ \+ \d+ samples .*: worse/);
+    });
+
+    it("a borderline candidate (v4: 60 ms slower, no errors): the thresholds promote it, the comparison stops it", async () => {
+        const byThreshold = await rollout("v4", [50, 100], "threshold");
+        console.log(`        threshold, v4:\n          ${said(byThreshold.result)}`);
+        assert.equal(byThreshold.result.outcome, "promoted", said(byThreshold.result));
+        const byComparison = await rollout("v4", [50, 100], "mann-whitney");
+        console.log(`        mann-whitney, v4:\n          ${said(byComparison.result)}`);
+        assert.equal(byComparison.result.outcome, "rolled-back");
+        assert.match(byComparison.result.reasons[0], /^mean latency of v4 against v1: .*: worse/);
+    });
+
+    it("the reverse: stable v6 and candidate v7 both fail 8%: the thresholds stop the candidate, the comparison promotes it", async () => {
+        const byThreshold = await rollout("v7", [50, 100], "threshold", "v6");
+        console.log(`        threshold, v7 over v6:\n          ${said(byThreshold.result)}`);
+        assert.equal(byThreshold.result.outcome, "rolled-back");
+        assert.match(byThreshold.result.reasons[0], /^error ratio of v7 is \d+\.\d%, above 5\.0%/);
+        const byComparison = await rollout("v7", [50, 100], "mann-whitney", "v6");
+        console.log(`        mann-whitney, v7 over v6:\n          ${said(byComparison.result)}`);
+        assert.equal(byComparison.result.outcome, "promoted", said(byComparison.result));
     });
 });

@@ -2,6 +2,7 @@
 // `lab rollout` judges: the candidate alerts' expressions (monitoring/alertRules.ts) over a step's window.
 import { z } from "zod";
 import { candidateAlerts, candidateQueries } from "../../monitoring";
+import { errorRatioExpr, meanLatencyExpr } from "../../monitoring/promql";
 
 /** One version's figures over a step's window, read from Prometheus. null: no series (no traffic). */
 export interface VersionHealth {
@@ -100,6 +101,24 @@ export class PrometheusClient {
 /** Prometheus's range selector for a window in seconds (at least 1s). */
 export function windowOf(seconds: number): string {
     return `${Math.max(1, Math.round(seconds))}s`;
+}
+
+/** One version's samples over a window: per interval, its error ratio and its mean latency (s). */
+export interface VersionSamples {
+    errorRatio: number[];
+    meanLatencySeconds: number[];
+}
+
+/**
+ * The samples a statistical judge compares: over the last `windowS` seconds, every `stepS` seconds, the
+ * version's error ratio and mean latency over the last 2 x `stepS` (two scrapes at least, so a rate has
+ * two points). Intervals without requests give no sample.
+ */
+export async function readVersionSamples(prom: PrometheusClient, version: string, windowS: number, stepS: number, now = Date.now() / 1000): Promise<VersionSamples> {
+    const window = windowOf(2 * stepS);
+    const values = async (expr: string) => (await prom.range(expr, now - windowS, now, stepS))[0]?.points.map((p) => p.value) ?? [];
+    const [errorRatio, meanLatencySeconds] = await Promise.all([values(errorRatioExpr(window, version)), values(meanLatencyExpr(window, version))]);
+    return { errorRatio, meanLatencySeconds };
 }
 
 /**

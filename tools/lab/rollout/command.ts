@@ -6,7 +6,8 @@ import { Probe } from "../../probe/probe";
 import { ProbeSummary } from "../../probe/summary";
 import { Thresholds, thresholdsFor } from "./decision";
 import { applyChange, projectStack, stackOutputs } from "../../lib/engine";
-import { PrometheusClient, readVersionHealth } from "../../lib/prometheus";
+import { PrometheusClient, VersionSamples, readVersionHealth, readVersionSamples } from "../../lib/prometheus";
+import { Judge, SamplePair, mannWhitneyJudge, thresholdJudge } from "./judge";
 import { RolloutEvent, RolloutResult, runRollout } from "./rollout";
 import { balancesPerConnection, loadStackConfig } from "../../lib/stackFile";
 import { replicaSplitOf } from "../../lib/stackFile";
@@ -33,8 +34,46 @@ function describePlan(stack: string, config: LabConfig, plan: RolloutPlan, pods:
         `rollout of ${stack}: ${plan.strategy} on ${config.platform}/${config.traffic}, ${plan.stableVersion} -> ${plan.candidateVersion}`,
         ...plan.steps.map((s, i) => `  step ${s.index}/${plan.steps.length}: ${s.label}  (${Object.entries(s.change).map(([k, v]) => `${k}=${v}`).join(", ")})${on(i)}, then ${waitS} s of checks`),
         `  rollback: ${plan.rollback.label}  (${Object.entries(plan.rollback.change).map(([k, v]) => `${k}=${v}`).join(", ")})${on(plan.steps.length)}`,
-        `  promote a step when ${plan.candidateVersion} has error ratio <= ${(100 * t.errorRatio).toFixed(1)}% and p95 <= ${Math.round(1000 * t.p95LatencySeconds)} ms over >= ${t.minRequests} requests`,
+        config.measure.judge === "mann-whitney"
+            ? `  promote a step unless, at its end, ${plan.candidateVersion}'s error ratio or mean latency is worse than ${plan.stableVersion}'s by a one-sided Mann-Whitney U test ` +
+              `(beyond +${(100 * config.measure.comparison.errorRatioTolerance).toFixed(1)} points and +${Math.round(100 * config.measure.comparison.latencyTolerance)}%; ` +
+              `p < ${config.measure.comparison.alpha}, effect >= ${config.measure.comparison.minEffect}, >= ${config.measure.comparison.minSamples} samples of each)`
+            : `  promote a step when ${plan.candidateVersion} has error ratio <= ${(100 * t.errorRatio).toFixed(1)}% and p95 <= ${Math.round(1000 * t.p95LatencySeconds)} ms over >= ${t.minRequests} requests`,
     ].join("\n");
+}
+
+/** Seconds in a Prometheus duration such as "5s" or "1m" (the schema has checked its form). */
+export function durationSeconds(d: string): number {
+    const m = /^(\d+)(ms|s|m|h)$/.exec(d);
+    if (m === null) {
+        throw new Error(`a Prometheus duration: got "${d}"; allowed: a number and ms, s, m or h`);
+    }
+    return Number(m[1]) * { ms: 0.001, s: 1, m: 60, h: 3600 }[m[2] as "ms" | "s" | "m" | "h"];
+}
+
+/** The stack's judge (measure.judge), reading the lab's Prometheus; samples every scrape interval. */
+export function judgeFor(config: LabConfig, plan: RolloutPlan, prom: PrometheusClient, thresholds: Thresholds): Judge {
+    const health = (windowS: number) => readVersionHealth(prom, plan.candidateVersion, windowS);
+    if (config.measure.judge === "threshold") {
+        return thresholdJudge(health, thresholds);
+    }
+    const stepS = Math.max(1, durationSeconds(config.monitoring.scrapeInterval));
+    return mannWhitneyJudge(comparisonSamples(prom, plan, stepS, config.measure.comparison.minSamples), health, config.measure.comparison);
+}
+
+/**
+ * Both versions' samples over the step's window. Where stable answers nothing in it (a canary's last step,
+ * a blue/green switch), its samples come from the window just before the step, and its name says so.
+ */
+export function comparisonSamples(prom: PrometheusClient, plan: Pick<RolloutPlan, "candidateVersion" | "stableVersion">, stepS: number, minSamples: number): (windowS: number) => Promise<SamplePair> {
+    return async (windowS) => {
+        const now = Date.now() / 1000;
+        const read = (version: string, end: number) => readVersionSamples(prom, version, windowS, stepS, end);
+        const [candidate, stable] = await Promise.all([read(plan.candidateVersion, now), read(plan.stableVersion, now)]);
+        const enough = (s: VersionSamples) => Math.min(s.errorRatio.length, s.meanLatencySeconds.length) >= minSamples;
+        const baseline = enough(stable) ? { version: plan.stableVersion, samples: stable } : { version: `${plan.stableVersion} (the ${Math.round(windowS)} s before the step)`, samples: await read(plan.stableVersion, now - windowS) };
+        return { candidate: { version: plan.candidateVersion, samples: candidate }, stable: baseline };
+    };
 }
 
 /** A progress bar for a step's wait on a terminal; plain lines otherwise (CI logs, pipes). */
@@ -124,11 +163,10 @@ export async function rolloutAction(stack: string, opts: { steps?: number[]; wai
     try {
         result = await runRollout({
             plan,
-            thresholds,
+            judge: judgeFor(config, plan, prom, thresholds),
             stepWaitS: waitS,
             pollS: opts.poll,
             target: { apply: async (change, label) => void (await applyChange(s, change, label)) },
-            health: (windowS) => readVersionHealth(prom, plan.candidateVersion, windowS),
             onEvent: stepReporter(waitS),
         });
     } finally {

@@ -3,7 +3,11 @@
 // normal approximation with its tie and continuity corrections, and the effect size are assembled here,
 // as the textbook states them (and scipy's mannwhitneyu(..., alternative="greater", method="asymptotic")
 // computes them: the tests check against its figures).
-import { errorFunction, wilcoxonRankSum } from "simple-statistics";
+import type * as SimpleStatistics from "simple-statistics" with { "resolution-mode": "import" };
+
+// simple-statistics is an ES module with a CommonJS build beside it (its `require` export): this project
+// is CommonJS, so the build is required, typed by the module's declarations.
+const { errorFunction, wilcoxonRankSum }: typeof SimpleStatistics = require("simple-statistics");
 
 export interface MannWhitney {
     /** Samples of the candidate and of stable. */

@@ -1,7 +1,8 @@
 // `lab rollout`: apply each step of the plan, watch the candidate for the step's time, then promote to
 // the next step or roll back. What applies a step (a `pulumi up` through the Automation API, in the CLI)
 // and where the figures come from (Prometheus) are passed in, so the loop itself is tested with fakes.
-import { Thresholds, Verdict, VersionHealth, decide } from "./decision";
+import { Thresholds, Verdict, VersionHealth } from "./decision";
+import { Judge, thresholdJudge } from "./judge";
 import { ConfigChange, RolloutPlan, RolloutStep } from "../../../components/plan";
 
 export interface RolloutTarget {
@@ -45,21 +46,23 @@ export interface RolloutResult {
     rolledBackAtMs?: number;
 }
 
-export interface RolloutOptions {
+interface RolloutBase {
     plan: RolloutPlan;
-    thresholds: Thresholds;
     /** measure.stepWaitSeconds: each step runs this long before it can be promoted. */
     stepWaitS: number;
     /** How often the candidate is checked during a step (a breach rolls back at once). */
     pollS: number;
     target: RolloutTarget;
-    health: HealthSource;
     clock?: Clock;
     onEvent?: (e: RolloutEvent) => void;
 }
 
+/** A judge (measure.judge), or the thresholds' judge over a health source. */
+export type RolloutOptions = RolloutBase & ({ judge: Judge } | { thresholds: Thresholds; health: HealthSource });
+
 export async function runRollout(o: RolloutOptions): Promise<RolloutResult> {
     const clock = o.clock ?? realClock;
+    const judge = "judge" in o ? o.judge : thresholdJudge(o.health, o.thresholds);
     const t0 = clock.now();
     const since = () => clock.now() - t0;
     const steps: StepRecord[] = [];
@@ -87,8 +90,7 @@ export async function runRollout(o: RolloutOptions): Promise<RolloutResult> {
             await clock.sleep(Math.max(0, Math.min(o.pollS * 1000, left)));
             const elapsedS = (clock.now() - liveAt) / 1000;
             const final = elapsedS >= o.stepWaitS;
-            const health = await o.health(Math.min(elapsedS, o.stepWaitS));
-            const verdict = decide(health, o.thresholds, final);
+            const { health, verdict } = await judge(Math.min(elapsedS, o.stepWaitS), final);
             o.onEvent?.({ kind: "check", step, elapsedS, health, verdict });
             if (verdict.action === "wait") {
                 continue;
