@@ -242,6 +242,14 @@ export const measureSchema = z
             })
             .strict()
             .prefault({}),
+        /**
+         * How `lab rollout` rolls back: "immediate" (all to stable in one step) or "gradual" (back down
+         * through the steps already passed, holding each rollbackPauseSeconds; the judge reads each hold at
+         * its end, and a failure there cuts the rest at once).
+         */
+        rollback: z.enum(["immediate", "gradual"]).default("immediate"),
+        /** gradual: how long each step down holds before the next. */
+        rollbackPauseSeconds: num(z.number().int().min(1).max(600)).default(10),
         /** Requests per second the lab's own probe sends during a rollout or comparison; 0: rely on real users. */
         loadRate: num(z.number().min(0).max(1000)).default(20),
         /** Prices for the cost figure: per CPU core-hour and per GB-hour of memory. Defaults: AWS Fargate on-demand, us-east-1 (Linux/x86). */

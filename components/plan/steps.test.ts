@@ -58,6 +58,8 @@ describe("lab: step plan", () => {
             stepWaitSeconds: 60,
             minRequests: 50,
             judge: "threshold",
+            rollback: "immediate",
+            rollbackPauseSeconds: 10,
             comparison: { alpha: 0.05, minSamples: 10, minEffect: 0.7, latencyTolerance: 0.2, errorRatioTolerance: 0.01 },
             loadRate: 20,
             pricing: { cpuHour: 0.04048, gbHour: 0.004445, currency: "USD" },

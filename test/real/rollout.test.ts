@@ -39,6 +39,7 @@ describe("lab rollout on real components (HAProxy, Prometheus, demo apps, probe)
     const candidates: Record<string, string> = {};
     /** The stable release for most cases (v1, healthy); v6 fails 8% of its requests, as its candidate v7 does. */
     const stables: Record<string, string[]> = {};
+    let v9: { errorRate: number } | undefined;
 
     before(async function () {
         this.timeout(60_000);
@@ -54,6 +55,8 @@ describe("lab rollout on real components (HAProxy, Prometheus, demo apps, probe)
         stables.v1 = stable;
         stables.v6 = [await startApp("v6", "blue", apps, { errorRate: 0.08 }), await startApp("v6", "blue", apps, { errorRate: 0.08 })];
         candidates.v7 = await startApp("v7", "green", apps, { errorRate: 0.08 });
+        // Healthy until a test breaks it (30% errors) once a given step is live: a candidate that fails late.
+        candidates.v9 = await startApp("v9", "green", apps, { errorRate: 0 }, (s) => (v9 = s));
         const server = await startPrometheus(dir, {
             app: [
                 ...Object.entries(stables).flatMap(([version, addresses]) => addresses.map((address) => ({ address, version }))),
@@ -65,7 +68,7 @@ describe("lab rollout on real components (HAProxy, Prometheus, demo apps, probe)
         });
         programs.push(server.program);
         prom = new PrometheusClient(server.api);
-        await waitAllTargetsUp(server.api, 9);
+        await waitAllTargetsUp(server.api, 10);
     });
 
     after(async () => {
@@ -87,6 +90,7 @@ describe("lab rollout on real components (HAProxy, Prometheus, demo apps, probe)
         steps: number[],
         judge: "threshold" | "mann-whitney" | "fixed" = "fixed",
         stableVersion = "v1",
+        more: { gradualRollbackPauseS?: number; onApplied?: (label: string) => void } = {},
     ): Promise<{ result: RolloutResult; applied: string[]; probe: ProbeSummary; events: RolloutEvent[] }> {
         const edge = await startHaproxyEdge("split", stables[stableVersion], [candidates[version]]);
         edges.push(edge);
@@ -125,9 +129,11 @@ describe("lab rollout on real components (HAProxy, Prometheus, demo apps, probe)
                         current = { ...current, ...change };
                         applied.push(label);
                         await applyCurrent();
+                        more.onApplied?.(label);
                     },
                 },
                 onEvent: (e) => events.push(e),
+                gradualRollbackPauseS: more.gradualRollbackPauseS,
             });
             // A few seconds after the last change: what users got once it had settled.
             await new Promise((r) => setTimeout(r, 3000));
@@ -212,5 +218,34 @@ describe("lab rollout on real components (HAProxy, Prometheus, demo apps, probe)
         const byComparison = await rollout("v7", [50, 100], "mann-whitney", "v6");
         console.log(`        mann-whitney, v7 over v6:\n          ${said(byComparison.result)}`);
         assert.equal(byComparison.result.outcome, "promoted", said(byComparison.result));
+    });
+
+    it("measure.rollback: immediate and gradual rollbacks of a candidate that breaks at its 50% step, failed requests and time to all-stable", async () => {
+        const figures: string[] = [];
+        for (const gradual of [undefined, 5]) {
+            v9!.errorRate = 0;
+            const breakAt50 = (label: string) => {
+                if (label === "weight 50%") {
+                    v9!.errorRate = 0.3;
+                }
+            };
+            const { result, applied, probe } = await rollout("v9", [10, 50, 100], "fixed", "v1", { gradualRollbackPauseS: gradual, onApplied: breakAt50 });
+            assert.equal(result.outcome, "rolled-back");
+            assert.equal(result.failedStep?.share, 50);
+            const toStableS = (result.rolledBackAtMs! - result.rollbackStartedAtMs!) / 1000;
+            figures.push(`${gradual === undefined ? "immediate" : `gradual (${gradual} s per step)`}: ${applied.join(" -> ")}; ${toStableS.toFixed(1)} s from the decision to all-stable; ${probe.failed} of ${probe.requests} requests failed`);
+            if (gradual === undefined) {
+                assert.deepEqual(applied, ["weight 10%", "weight 50%", "weight 0% (all to stable)"]);
+            } else {
+                // Back to 10% first, held 5 s with the judge watching (at 10% of 40 requests/s it may not
+                // reach measure.minRequests in 5 s: then it holds, else it cuts), then all to stable.
+                assert.deepEqual(applied, ["weight 10%", "weight 50%", "weight 10% (rolling back)", "weight 0% (all to stable)"]);
+                assert.deepEqual(result.rollbackSteps, [10]);
+                assert.ok(toStableS >= gradual, `held ${toStableS} s at 10%`);
+                figures.push(`  gradual's last reason: ${result.reasons.at(-1)}`);
+            }
+        }
+        v9!.errorRate = 0;
+        console.log(`        ${figures.join("\n        ")}`);
     });
 });

@@ -45,10 +45,19 @@ export async function waitForPort(port: number, timeoutMs = 10000): Promise<void
  * A demo app server of one version on 127.0.0.1; returns its address. A bad release (`errorRate`,
  * `latencyMs`) fails every errorRate-th request exactly: a fixed cycle, not chance, so figures repeat.
  */
-export async function startApp(version: string, color: string, running: DemoApp[], bad?: { errorRate?: number; latencyMs?: number }): Promise<string> {
+export async function startApp(
+    version: string,
+    color: string,
+    running: DemoApp[],
+    bad?: { errorRate?: number; latencyMs?: number },
+    /** Given the app's settings object, which it reads on every request: a test can break the app mid-run. */
+    onSettings?: (settings: { errorRate: number; latencyMs: number }) => void,
+): Promise<string> {
     let n = 0;
     const cycle = bad === undefined ? undefined : () => ((n++ % 10) + 0.5) / 10;
-    const app = createDemoApp({ ...settingsFromEnv({}), version, color, host: "127.0.0.1", port: 0, errorRate: bad?.errorRate ?? 0, latencyMs: bad?.latencyMs ?? 0 }, cycle);
+    const settings = { ...settingsFromEnv({}), version, color, host: "127.0.0.1", port: 0, errorRate: bad?.errorRate ?? 0, latencyMs: bad?.latencyMs ?? 0 };
+    onSettings?.(settings);
+    const app = createDemoApp(settings, cycle);
     await new Promise<void>((resolve) => app.server.listen(0, "127.0.0.1", resolve));
     running.push(app);
     return `127.0.0.1:${(app.server.address() as net.AddressInfo).port}`;

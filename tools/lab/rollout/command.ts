@@ -33,7 +33,7 @@ function describePlan(stack: string, config: LabConfig, plan: RolloutPlan, pods:
     return [
         `rollout of ${stack}: ${plan.strategy} on ${config.platform}/${config.traffic}, ${plan.stableVersion} -> ${plan.candidateVersion}`,
         ...plan.steps.map((s, i) => `  step ${s.index}/${plan.steps.length}: ${s.label}  (${Object.entries(s.change).map(([k, v]) => `${k}=${v}`).join(", ")})${on(i)}, then ${waitS} s of checks`),
-        `  rollback: ${plan.rollback.label}  (${Object.entries(plan.rollback.change).map(([k, v]) => `${k}=${v}`).join(", ")})${on(plan.steps.length)}`,
+        `  rollback: ${config.measure.rollback === "gradual" ? `back down through the steps passed, ${config.measure.rollbackPauseSeconds} s each (measure.rollback gradual), then ` : ""}${plan.rollback.label}  (${Object.entries(plan.rollback.change).map(([k, v]) => `${k}=${v}`).join(", ")})${on(plan.steps.length)}`,
         config.measure.judge === "mann-whitney"
             ? `  promote a step unless, at its end, ${plan.candidateVersion}'s error ratio or mean latency is worse than ${plan.stableVersion}'s by a one-sided Mann-Whitney U test ` +
               `(beyond +${(100 * config.measure.comparison.errorRatioTolerance).toFixed(1)} points and +${Math.round(100 * config.measure.comparison.latencyTolerance)}%; ` +
@@ -106,6 +106,9 @@ function stepReporter(waitS: number): (e: RolloutEvent) => void {
                 }
                 break;
             }
+            case "rollback-step":
+                err(`  rolled back to ${e.step.label}; ${e.verdict.action === "rollback" ? `still failing there: ${e.verdict.reasons.join("; ")}` : "holding"}\n`);
+                break;
             case "rollback":
                 bar?.stop();
                 err(`rolling back (${e.step.label} failed): pulumi up ...\n`);
@@ -164,6 +167,7 @@ export async function rolloutAction(stack: string, opts: { steps?: number[]; wai
         result = await runRollout({
             plan,
             judge: judgeFor(config, plan, prom, thresholds),
+            ...(config.measure.rollback === "gradual" ? { gradualRollbackPauseS: config.measure.rollbackPauseSeconds } : {}),
             stepWaitS: waitS,
             pollS: opts.poll,
             target: { apply: async (change, label) => void (await applyChange(s, change, label)) },

@@ -55,7 +55,7 @@ describe("lab: decision rule", () => {
 describe("lab: rollout loop (fake engine, fake Prometheus)", () => {
     const plan = rolloutPlan(loadStackConfig("swarm-canary"));
 
-    function run(health: (share: number, windowS: number) => VersionHealth, failApplyAt?: string) {
+    function run(health: (share: number, windowS: number) => VersionHealth, failApplyAt?: string, gradualRollbackPauseS?: number) {
         const applied: string[] = [];
         const events: RolloutEvent[] = [];
         let share = 0;
@@ -79,9 +79,39 @@ describe("lab: rollout loop (fake engine, fake Prometheus)", () => {
             },
             health: async (windowS) => health(share, windowS),
             onEvent: (e) => events.push(e),
+            gradualRollbackPauseS,
         });
         return { result, applied, events, clock };
     }
+
+    it("rolls back gradually when asked: down through the shares passed, 10 s each, the judge watching, then all to stable", async () => {
+        // Fails from 50% on: at 25% and 10% it is healthy again, so each step down holds.
+        const { result, applied, events } = run((share) => (share >= 50 ? { ...healthy(), errorRatio: 0.3 } : healthy()), undefined, 10);
+        const r = await result;
+        assert.equal(r.outcome, "rolled-back");
+        assert.deepEqual(applied, ["10", "25", "50", "25", "10", "0"]);
+        assert.deepEqual(r.rollbackSteps, [25, 10]);
+        assert.deepEqual(
+            events.filter((e) => e.kind === "rollback-step").map((e) => (e.kind === "rollback-step" ? [e.step.share, e.verdict.action] : [])),
+            [[25, "wait"], [10, "wait"]],
+        );
+        // Each step down: its apply (5 s on the fake engine) and its 10 s hold; then the last apply.
+        assert.equal(r.rolledBackAtMs! - r.rollbackStartedAtMs!, 2 * (5000 + 10000) + 5000);
+    });
+
+    it("a gradual rollback cuts to stable at once where the candidate still fails at a lower share", async () => {
+        const { result, applied } = run((share) => (share >= 10 ? { ...healthy(), errorRatio: 0.3 } : healthy()), undefined, 10);
+        const r = await result;
+        assert.deepEqual(applied, ["10", "0"], "failed at the first step: nothing to step down through");
+        // Broken from the 50% step on, whatever the share: at 25% it still fails, and the rest is cut.
+        let broken = false;
+        const later = run((share) => ((broken ||= share >= 50) ? { ...healthy(), errorRatio: 0.3 } : healthy()), undefined, 10);
+        const r2 = await later.result;
+        assert.deepEqual(later.applied, ["10", "25", "50", "25", "0"]);
+        assert.deepEqual(r2.rollbackSteps, [25]);
+        assert.match(r2.reasons.at(-1)!, /^cut to stable at weight 25%: error ratio of v2 is 30\.0%, above 5\.0%/);
+        assert.equal(r.outcome, "rolled-back");
+    });
 
     it("promotes a healthy candidate through every step, judging each after its full wait", async () => {
         const { result, applied, events, clock } = run(() => healthy());

@@ -24,6 +24,8 @@ export type RolloutEvent =
     | { kind: "apply"; step: RolloutStep; of: number }
     | { kind: "check"; step: RolloutStep; elapsedS: number; health: VersionHealth; verdict: Verdict }
     | { kind: "rollback"; step: RolloutStep; reasons: string[] }
+    /** A gradual rollback's step down to a share already passed, and what the judge saw there. */
+    | { kind: "rollback-step"; step: RolloutStep; verdict: Verdict }
     | { kind: "rolled-back" }
     | { kind: "promoted" };
 
@@ -44,6 +46,10 @@ export interface RolloutResult {
     steps: StepRecord[];
     /** ms since the rollout started when the rollback's `pulumi up` returned. */
     rolledBackAtMs?: number;
+    /** ms since the rollout started when the rollback began (the failed step's decision). */
+    rollbackStartedAtMs?: number;
+    /** A gradual rollback's steps down, by share, before all went to stable. */
+    rollbackSteps?: number[];
 }
 
 interface RolloutBase {
@@ -55,6 +61,8 @@ interface RolloutBase {
     target: RolloutTarget;
     clock?: Clock;
     onEvent?: (e: RolloutEvent) => void;
+    /** measure.rollback "gradual": back down through the steps passed, holding each this long (measure.rollbackPauseSeconds). */
+    gradualRollbackPauseS?: number;
 }
 
 /** A judge (measure.judge), or the thresholds' judge over a health source. */
@@ -68,10 +76,27 @@ export async function runRollout(o: RolloutOptions): Promise<RolloutResult> {
     const steps: StepRecord[] = [];
 
     const rollBack = async (step: RolloutStep, reasons: string[]): Promise<RolloutResult> => {
+        const rollbackStartedAtMs = since();
         o.onEvent?.({ kind: "rollback", step, reasons });
+        const rollbackSteps: number[] = [];
+        if (o.gradualRollbackPauseS !== undefined) {
+            // Back through the shares already passed, highest first; the judge watches each.
+            for (const down of o.plan.steps.filter((s) => s.index < step.index).reverse()) {
+                await o.target.apply(down.change, `${down.label} (rolling back)`);
+                rollbackSteps.push(down.share);
+                const heldAt = clock.now();
+                await clock.sleep(o.gradualRollbackPauseS * 1000);
+                const { verdict } = await judge((clock.now() - heldAt) / 1000, false);
+                o.onEvent?.({ kind: "rollback-step", step: down, verdict });
+                if (verdict.action === "rollback") {
+                    reasons = [...reasons, `cut to stable at ${down.label}: ${verdict.reasons.join("; ")}`];
+                    break;
+                }
+            }
+        }
         await o.target.apply(o.plan.rollback.change, o.plan.rollback.label);
         o.onEvent?.({ kind: "rolled-back" });
-        return { outcome: "rolled-back", failedStep: step, reasons, steps, rolledBackAtMs: since() };
+        return { outcome: "rolled-back", failedStep: step, reasons, steps, rolledBackAtMs: since(), rollbackStartedAtMs, rollbackSteps };
     };
 
     for (const step of o.plan.steps) {
