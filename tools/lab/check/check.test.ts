@@ -9,6 +9,7 @@ import {
     checkReplicas,
     checkStep,
     checkTargets,
+    checkUsers,
     checkVersionMix,
     exitCodeOf,
     expectationsFrom,
@@ -111,6 +112,18 @@ describe("lab check: judging what was measured", () => {
     });
 
     const canary = expectationsFrom(loadStackConfig("swarm-canary"));
+
+    it("users (canary.sticky): none on two versions and v2's share of 200 users within 4 deviations of the weight; no users line without sticky", () => {
+        const sticky = expectationsFrom(loadStackConfig("swarm-canary", undefined, { "rollout-lab:canary.sticky": "true", "rollout-lab:canary.weight": "30" }));
+        assert.equal(sticky.sticky, true);
+        assert.equal(canary.sticky, undefined);
+        // 4 * sqrt(0.21 / 200) = 0.1296: 13 points.
+        const ok = checkUsers(sticky, { users: 200, shares: { v1: 0.74, v2: 0.26 }, flipped: 0, flipRate: 0 });
+        assert.deepEqual(ok, { check: "users", status: "pass", measured: "200 users: v1 74%, v2 26%; 0 saw both versions", expected: "none on two versions (canary.sticky); v1 70% ±13, v2 30% ±13 of users" });
+        assert.equal(checkUsers(sticky, { users: 200, shares: { v1: 0.735, v2: 0.26 }, flipped: 1, flipRate: 0.005 }).status, "fail", "one user flipped");
+        assert.equal(checkUsers(sticky, { users: 200, shares: { v1: 0.85, v2: 0.15 }, flipped: 0, flipRate: 0 }).status, "fail", "15% of users for a weight of 30");
+        assert.equal(checkUsers(sticky, { users: 0, shares: {}, flipped: 0, flipRate: 0 }).status, "fail", "no user answered");
+    });
 
     it("version mix: 8.6% (and 7.0%) of 1000 for an expected 10% passes, 6.1% fails, a third version fails", () => {
         const ok = checkVersionMix(canary, sample({ v1: 914, v2: 86 }));

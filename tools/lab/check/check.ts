@@ -2,6 +2,7 @@
 // expectations from the config, and each measurement judged into one line. checkLive.ts measures.
 import { LabConfig } from "../../../components/config";
 import { RoutingSummary, abRules, labPlan, sharesOf } from "../../../components/plan";
+import type { UserFigures } from "../../probe/summary";
 import { balancesPerConnection, routerOf } from "../../lib/stackFile";
 
 export type CheckStatus = "pass" | "fail" | "skip";
@@ -40,6 +41,8 @@ export interface Expectations {
     perConnection: boolean;
     /** What the lab did that the stack file does not say (a replica split's resized total). */
     note?: string;
+    /** canary.sticky: every user stays on one version. */
+    sticky?: true;
 }
 
 export function expectationsFrom(config: LabConfig): Expectations {
@@ -57,6 +60,26 @@ export function expectationsFrom(config: LabConfig): Expectations {
         monitoring: config.monitoring.enabled,
         perConnection: balancesPerConnection(config),
         ...(plan.note !== undefined ? { note: plan.note } : {}),
+        ...(routing.kind === "split" && routing.sticky === true ? { sticky: true as const } : {}),
+    };
+}
+
+/**
+ * canary.sticky, judged on simulated users (each with its own cookies and connection, several requests
+ * each): none may see both versions, and each version's share of users is its weight within the same
+ * binomial tolerance as the version mix's (the users, not the requests, being the draws).
+ */
+export function checkUsers(expected: Expectations, figures: UserFigures): CheckLine {
+    const lines = expected.releases.map((r) => {
+        const got = 100 * (figures.shares[r.version] ?? 0);
+        const tol = tolerancePoints(r.share, figures.users);
+        return { r, got, tol, ok: Math.abs(got - r.share) <= tol + 1e-9 };
+    });
+    return {
+        check: "users",
+        status: figures.users > 0 && figures.flipped === 0 && lines.every((l) => l.ok) ? "pass" : "fail",
+        measured: `${figures.users} users: ${lines.map((l) => `${l.r.version} ${pct(l.got)}`).join(", ")}; ${figures.flipped} saw both versions`,
+        expected: `none on two versions (canary.sticky); ${lines.map((l) => `${l.r.version} ${pct(l.r.share)}${l.tol > 0 ? ` ±${l.tol}` : ""}`).join(", ")} of users`,
     };
 }
 

@@ -14,6 +14,7 @@ import {
     checkReplicas,
     checkStep,
     checkTargets,
+    checkUsers,
     checkVersionMix,
     exitCodeOf,
     expectationsFrom,
@@ -21,6 +22,7 @@ import {
     skipped,
 } from "./check";
 import { PlatformReader, kubernetesReader, sampleEntry, scrapeTargets, swarmReader } from "./checkLive";
+import { Probe } from "../../probe/probe";
 import { exitCodes, number, stackArg } from "../cliArgs";
 import { NoStackError, projectStack, stackOutputs } from "../../lib/engine";
 import { lessonFor, stepChange } from "./lessons";
@@ -119,6 +121,11 @@ async function liveChecks(
     add(checkVersionMix(expected, sample));
     if (expected.activeColor !== undefined) {
         add(checkColour(expected.activeColor, sample));
+    }
+    if (expected.sticky) {
+        // 200 users, 5 requests each over 5 s, every one with its own cookies and connection.
+        const run = await new Probe({ url: entryUrl, ratePerSecond: 200, durationS: 5, timeoutMs: 5000, maxInFlight: 400, users: 200 }).run();
+        add(checkUsers(expected, run.users ?? { users: 0, shares: {}, flipped: 0, flipRate: 0 }));
     }
     if (expected.mirrorPercent !== undefined) {
         if (mirrorFrom === undefined) {
