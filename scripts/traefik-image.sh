@@ -6,6 +6,9 @@
 #   rollout-lab:gatewayApi.crds=<file>        the Gateway API's standard CRDs, from the
 #                                      sigs.k8s.io/gateway-api module of the same version as the
 #                                      release's standard-install.yaml (config/crd/standard, concatenated)
+#   rollout-lab:traefik.crds=<file>           Traefik's own CRDs (TraefikService and the rest; canary.sticky
+#                                      reads them), from the Traefik module of the binary's version
+#                                      (docs/content/reference/dynamic-configuration/kubernetes-crd-definition-v1.yml)
 # e.g.  scripts/traefik-image.sh | while IFS== read -r k v; do pulumi config set --path "$k" "$v"; done
 #       (and list the image in kind.loadImages, so kind puts it in the nodes).
 # A laptop needs none of this: the defaults pull traefik:v3.7.13 and download the release's YAML.
@@ -57,5 +60,15 @@ if [[ ! -s "$crds" ]]; then
     mv "$crds.tmp" "$crds"
     log "Gateway API $gateway_api standard CRDs: $crds ($(grep -c '^kind: CustomResourceDefinition' "$crds") CRDs)"
 fi
+traefik_crds="$cache/traefik/v${version}-crd-definition-v1.yml"
+if [[ ! -s "$traefik_crds" ]]; then
+    dir="$(go mod download -json "github.com/traefik/traefik/v3@v$version" | python3 -c 'import json,sys; print(json.load(sys.stdin)["Dir"])')"
+    mkdir -p "$(dirname "$traefik_crds")"
+    cp "$dir/docs/content/reference/dynamic-configuration/kubernetes-crd-definition-v1.yml" "$traefik_crds.tmp"
+    chmod u+w "$traefik_crds.tmp"
+    mv "$traefik_crds.tmp" "$traefik_crds"
+    log "Traefik v$version CRDs: $traefik_crds ($(grep -c '^kind: CustomResourceDefinition' "$traefik_crds") CRDs)"
+fi
 echo "rollout-lab:traefik.image=$image"
 echo "rollout-lab:gatewayApi.crds=$crds"
+echo "rollout-lab:traefik.crds=$traefik_crds"

@@ -1,6 +1,7 @@
 import { strict as assert } from "assert";
-import { HELM_RELEASE, HTTP_ROUTE, INGRESS, INGRESS_CONTROLLER, VIRTUAL_SERVICE, DESTINATION_RULE } from "./support/routedStackTests";
-import { findResources, runProgram, toPulumiConfig } from "./support/pulumiHarness";
+import { CRD, HELM_RELEASE, HTTP_ROUTE, INGRESS, INGRESS_CONTROLLER, VIRTUAL_SERVICE, DESTINATION_RULE } from "./support/routedStackTests";
+import { findResources, repoRoot, runProgram, stackConfig, toPulumiConfig } from "./support/pulumiHarness";
+import * as path from "path";
 import { DEPLOYMENT, NAMESPACE, deploymentNamed, deployments, envOf } from "./support/expectations";
 
 // Routed cases no stack file covers: one release (recreate, rolling) under a router, blue/green switched
@@ -14,6 +15,29 @@ const annotationsOf = (r: Awaited<ReturnType<typeof run>>, name: string) =>
     findResources(r, INGRESS).find((i) => i.inputs.metadata.name === name)?.inputs.metadata.annotations;
 
 describe("routed strategies beyond the stack files", () => {
+    it("Traefik canary.sticky: Traefik's CRDs and its CRD provider for the lab's namespace, 101 TraefikServices, the route through the sticky one; none without sticky", async () => {
+        const crds = path.join(repoRoot, "test", "fixtures", "traefik-crds.yaml");
+        const base = { ...stackConfig("kind-canary-traefik"), "rollout-lab:traefik": JSON.stringify({ crds }) };
+        const sticky = await runProgram({ ...base, "rollout-lab:canary": JSON.stringify({ weight: 10, sticky: true }) });
+        const services = findResources(sticky, "kubernetes:traefik.io/v1alpha1:TraefikService");
+        assert.equal(services.length, 101);
+        assert.deepEqual(
+            services.filter((s) => s.inputs.spec.weighted.services[0].name === "demo-canary").map((s) => s.inputs.metadata.name),
+            Array.from({ length: 10 }, (_, b) => `lab-bucket-0${b}`),
+        );
+        assert.deepEqual(findResources(sticky, CRD).map((c) => c.inputs.metadata.name).filter((n) => n.endsWith("traefik.io")), ["traefikservices.traefik.io"]);
+        const traefik = findResources(sticky, DEPLOYMENT).find((d) => d.inputs.metadata.name === "traefik")!;
+        const args: string[] = traefik.inputs.spec.template.spec.containers[0].args;
+        assert.ok(args.includes("--providers.kubernetesCRD=true") && args.includes("--providers.kubernetesCRD.namespaces=rollout-lab"), args.join(" "));
+        const route = findResources(sticky, HTTP_ROUTE)[0].inputs.spec.rules;
+        assert.deepEqual(route, [{ backendRefs: [{ group: "traefik.io", kind: "TraefikService", name: "rollout-lab-lab-sticky@kubernetescrd" }] }]);
+
+        const plain = await runProgram(base);
+        assert.equal(findResources(plain, "kubernetes:traefik.io/v1alpha1:TraefikService").length, 0);
+        assert.ok(!findResources(plain, CRD).some((c) => c.inputs.metadata.name.endsWith("traefik.io")));
+        assert.ok(!findResources(plain, DEPLOYMENT).find((d) => d.inputs.metadata.name === "traefik")!.inputs.spec.template.spec.containers[0].args.some((a: string) => a.includes("kubernetesCRD")));
+    });
+
     it("nginx blue/green switched to green sends every request to green (canary-weight 100), both colours still running", async () => {
         const r = await run({ strategy: "bluegreen", traffic: "nginx", bluegreen: { activeColor: "green" } });
         assert.deepEqual(annotationsOf(r, "demo-app-canary"), {

@@ -6,6 +6,8 @@ import { bool, dnsLabel, ipv4, num, promDuration } from "./fields";
 
 // Charts and images the mesh providers install, pinned; a stack can override each.
 export const TRAEFIK_IMAGE = "traefik:v3.7.13";
+/** Traefik's own CRDs of the same release (TraefikService and the rest), for canary.sticky on Traefik. */
+export const TRAEFIK_CRDS = "https://raw.githubusercontent.com/traefik/traefik/v3.7.13/docs/content/reference/dynamic-configuration/kubernetes-crd-definition-v1.yml";
 /** The Gateway API release whose CRDs Traefik v3.7 reads (its go.mod's sigs.k8s.io/gateway-api); Istio 1.30 reads it too. */
 export const GATEWAY_API_VERSION = "v1.6.1";
 export const GATEWAY_API_CRDS = `https://github.com/kubernetes-sigs/gateway-api/releases/download/${GATEWAY_API_VERSION}/standard-install.yaml`;
@@ -65,6 +67,11 @@ export const traefikSchema = z
         install: bool(z.boolean()).default(true),
         /** Traefik's image; where no registry serves it, scripts/traefik-image.sh builds one (load it with kind.loadImages). */
         image: z.string().regex(/^[a-z0-9][a-z0-9._/:@-]*$/, { message: "an image reference" }).default(TRAEFIK_IMAGE),
+        /**
+         * Traefik's own CRDs, installed (and its Kubernetes CRD provider turned on) only for canary.sticky:
+         * the release's kubernetes-crd-definition-v1.yml (a URL), or a local file with the same documents.
+         */
+        crds: z.string().min(1).default(TRAEFIK_CRDS),
     })
     .strict()
     .prefault({});

@@ -127,7 +127,7 @@ describe("stack config", () => {
     it("refuses the old traefik.gatewayApiCrds key, naming the keys traefik has (the CRDs moved to gatewayApi.crds)", () =>
         assertRefused(
             { ...base, "rollout-lab:traffic": "traefik", "rollout-lab:traefik": { gatewayApiCrds: "/tmp/crds.yaml" } },
-            'Invalid rollout-lab stack config (1 problem):\n  - rollout-lab:traefik.gatewayApiCrds: got "/tmp/crds.yaml"; allowed: no such key; keys here: install, image',
+            'Invalid rollout-lab stack config (1 problem):\n  - rollout-lab:traefik.gatewayApiCrds: got "/tmp/crds.yaml"; allowed: no such key; keys here: install, image, crds',
         ));
 
     it("refuses an unknown strategy", () =>
@@ -155,7 +155,7 @@ describe("stack config", () => {
             { ...base, "rollout-lab:strategy": "canary", "rollout-lab:canary": { weight: 20, sticky: true } },
             "Invalid rollout-lab stack config (1 problem):\n  - rollout-lab:canary.sticky: got true; allowed: false with traffic native on kind " +
                 "(kube-proxy picks a pod per connection: a Service can pin only a client address (sessionAffinity: ClientIP), not a user, and never moves a pinned one when the weight changes); " +
-                "no router on kind keeps a user on one version yet (HAProxy on Swarm does)",
+                "sticky needs traffic traefik on kind",
         ));
 
     it("refuses a negative replica count", () =>

@@ -4,7 +4,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { Probe } from "../../tools/probe/probe";
-import { ProbeSummary } from "../../tools/probe/summary";
+import { ProbeRecord, ProbeSummary, userFigures } from "../../tools/probe/summary";
 import { stackOutputs } from "../../tools/lib/engine";
 import { LabStack } from "../../tools/lib/workspace";
 import { clusterName, entry, leftovers, share, withKindStack } from "./kindCluster";
@@ -120,6 +120,59 @@ function candidateRequests(kubeconfig: string, service: string): number {
         .reduce((a, l) => a + Number(l.split(" ").pop()), 0);
 }
 
+/**
+ * canary.sticky turned on at weight 10, then raised to 30 and 60 and cut to 0, each by `pulumi up`, while
+ * 240 simulated users (each its own cookies and connection, one request a second) keep asking. Each
+ * weight's window starts 3 s after `up` returned (Traefik's 2 s provider throttle) and lasts 8 s. Expected,
+ * as on the HAProxy edge: no user sees both versions within a window; v2's share of users is the weight
+ * within 4 binomial deviations; a user on v2 at 10 is on v2 at 30 and at 60; at 0 every user is on v1.
+ */
+async function stickySteps(lab: LabStack, record: Record<string, unknown>): Promise<void> {
+    await lab.stack.setConfig("rollout-lab:canary.sticky", { value: "true" }, true);
+    await lab.stack.setConfig("rollout-lab:canary.weight", { value: "10" }, true);
+    const on = await up(lab, "canary.sticky on at weight 10 (Traefik's CRDs, its CRD provider, 101 TraefikServices)");
+    const probe = new Probe({ url: entry, ratePerSecond: 240, durationS: 600, timeoutMs: 2000, maxInFlight: 400, users: 240 });
+    const running = probe.run();
+    const windows: { weight: number; from: number; to: number; upS?: number }[] = [];
+    for (const weight of [10, 30, 60, 0]) {
+        let upS: number | undefined;
+        if (weight !== 10) {
+            await lab.stack.setConfig("rollout-lab:canary.weight", { value: String(weight) }, true);
+            upS = (await up(lab, `sticky weight -> ${weight}`)).seconds;
+        }
+        await new Promise((r) => setTimeout(r, 3000));
+        const from = probe.elapsedMs();
+        await new Promise((r) => setTimeout(r, 8000));
+        windows.push({ weight, from, to: probe.elapsedMs(), ...(upS !== undefined ? { upS } : {}) });
+    }
+    probe.stop();
+    const summary = await running;
+    const records: readonly ProbeRecord[] = probe.snapshot();
+    const steps = windows.map(({ weight, from, to, upS }) => {
+        const figures = userFigures(records, from, to);
+        const onCandidate = new Set(records.filter((r) => r.sentAtMs >= from && r.sentAtMs < to && r.version === "v2").map((r) => r.user!));
+        log(`sticky, weight ${weight}: ${figures.users} users, shares ${JSON.stringify(figures.shares)}, flip rate ${figures.flipRate}${upS !== undefined ? ` (up ${upS} s)` : ""}`);
+        return { weight, figures, onCandidate, upS };
+    });
+    record.sticky = {
+        turnedOnUpS: on.seconds,
+        steps: steps.map(({ weight, figures, upS }) => ({ weight, users: figures.users, shares: figures.shares, flipRate: figures.flipRate, upS })),
+        requests: summary.requests,
+        failed: summary.failed,
+    };
+    log(`sticky probe: ${summary.requests} requests, ${summary.failed} failed ${JSON.stringify(summary.failures)}`);
+    for (const { weight, figures } of steps) {
+        assert.equal(figures.users, 240, `every user answered at weight ${weight}`);
+        assert.equal(figures.flipped, 0, `no user saw both versions at weight ${weight}: ${JSON.stringify(figures)}`);
+        const tolerance = 4 * Math.sqrt(((weight / 100) * (1 - weight / 100)) / 240) * 100;
+        assert.ok(Math.abs((figures.shares.v2 ?? 0) * 100 - weight) <= tolerance, `users on v2 at weight ${weight}: ${JSON.stringify(figures.shares)}`);
+    }
+    assert.deepEqual([...steps[0].onCandidate].filter((u) => !steps[1].onCandidate.has(u)), [], "v2's users at 10 are on v2 at 30");
+    assert.deepEqual([...steps[1].onCandidate].filter((u) => !steps[2].onCandidate.has(u)), [], "v2's users at 30 are on v2 at 60");
+    assert.deepEqual(steps[3].figures.shares, { v1: 1 }, "weight 0: every user on v1");
+    assert.equal(summary.failed, 0, `no request failed through the sticky steps: ${JSON.stringify(summary.failures)}`);
+}
+
 describe("Traefik (Gateway API) on a real kind cluster", function () {
     this.timeout(25 * 60 * 1000);
     const traefik = traefikConfig();
@@ -136,7 +189,7 @@ describe("Traefik (Gateway API) on a real kind cluster", function () {
         }
     });
 
-    it("kind-canary-traefik: the split is the weight (±3 points over 2,000 requests) through weight changes under 100 req/s with none lost; switch latency measured", async () => {
+    it("kind-canary-traefik: the split is the weight (±3 points over 2,000 requests) through weight changes under 100 req/s with none lost; switch latency measured; then canary.sticky keeps each of 240 users on one version through 10/30/60/0", async () => {
         await withKindStack(results, "canary by HTTPRoute weights", "kind-canary-traefik", traefik, async (lab, record) => {
             const at10 = await sample(entry, 2000);
             log(`weight 10: ${JSON.stringify(at10)} (${share(at10, "v2").toFixed(1)}% v2)`);
@@ -163,6 +216,9 @@ describe("Traefik (Gateway API) on a real kind cluster", function () {
             assert.ok(summary.requests >= 100 * 60, `the probe ran through the changes (${summary.requests} requests)`);
             assert.equal((at60.v1 ?? 0) + (at60.v2 ?? 0), 2000, "every request answered");
             assert.ok(Math.abs(share(at60, "v2") - 60) <= 3, JSON.stringify(at60));
+
+            // The same lab with canary.sticky (Traefik's sticky weighted service over 100 buckets).
+            await stickySteps(lab, record);
         });
     });
 

@@ -2,10 +2,11 @@ import { KubernetesRouter } from "../router";
 import { RoutingScope, customResource, routedSummary } from "../routingScope";
 import { traefikDeclaration } from "./declaration";
 import { TraefikProxy } from "./traefikProxy";
-import { dynamicConfig, gatewayObject, httpRouteObject, traefikService } from "./traefikRoutes";
+import { dynamicConfig, gatewayObject, httpRouteObject, isSticky, stickyObjects, traefikService } from "./traefikRoutes";
 
 // Traefik routes by the Gateway API: a Gateway in the lab's namespace on Traefik's GatewayClass, and an
-// HTTPRoute whose rules are the plan's (weights, matches, or the mirroring service for shadow).
+// HTTPRoute whose rules are the plan's (weights, matches, or the mirroring service for shadow). A sticky
+// canary routes through a weighted TraefikService over 100 buckets with a sticky cookie (stickyObjects).
 
 export const traefikRouter: KubernetesRouter<"traefik" | "gatewayApi"> = {
     declaration: traefikDeclaration,
@@ -23,6 +24,7 @@ export const traefikRouter: KubernetesRouter<"traefik" | "gatewayApi"> = {
                       config: traefik,
                       gatewayApi,
                       dynamicConfig: dynamicConfig(ctx.plan, namespace),
+                      ...(isSticky(ctx.plan) ? { crdNamespace: namespace } : {}),
                       serviceType: ctx.entryServiceType,
                       httpNodePort: ctx.entryNodePort,
                   },
@@ -35,7 +37,8 @@ export const traefikRouter: KubernetesRouter<"traefik" | "gatewayApi"> = {
             appAfter: [],
             route(app) {
                 const gateway = customResource("lab-gateway", gatewayObject(namespace), { ...scope, dependsOn: ready });
-                customResource("lab-httproute", httpRouteObject(ctx.plan, namespace), { ...scope, dependsOn: [gateway, ...app.resources] });
+                const sticky = stickyObjects(ctx.plan, namespace).map((o) => customResource(`lab-${o.metadata.name}`, o, { ...scope, dependsOn: [...ready, ...app.resources] }));
+                customResource("lab-httproute", httpRouteObject(ctx.plan, namespace), { ...scope, dependsOn: [gateway, ...app.resources, ...sticky] });
                 return { routing: routedSummary(ctx.plan, "traefik"), urls: {} };
             },
         };

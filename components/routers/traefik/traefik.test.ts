@@ -1,29 +1,64 @@
 import { strict as assert } from "assert";
-import { dynamicConfig, traefikRouteRules } from "./traefikRoutes";
+import { dynamicConfig, stickyObjects, traefikRouteRules } from "./traefikRoutes";
+import { traefikArgs, traefikClusterRoleRules } from "./traefikProxy";
 import * as YAML from "yaml";
 import { plans } from "../../../test/support/routerPlans";
+import { parseLabConfig } from "../../labConfig";
+import { labPlan } from "../../plan";
 
 const cookie = "^(.*;\\s*)?beta=always(;.*)?$";
 
 describe("Traefik: the plan rendered", () => {
     it("Traefik: HTTPRoute weights, matches with the regex anchored to the whole value, and shadow through its mirroring service", () => {
-        assert.deepEqual(traefikRouteRules(plans["switch to green"]("weight")), [{ backendRefs: [{ name: "demo-blue", port: 80, weight: 0 }, { name: "demo-green", port: 80, weight: 100 }] }]);
-        assert.deepEqual(traefikRouteRules(plans["split 30"]("weight")), [{ backendRefs: [{ name: "demo-stable", port: 80, weight: 70 }, { name: "demo-canary", port: 80, weight: 30 }] }]);
-        assert.deepEqual(traefikRouteRules(plans["match header or cookie"]("weight"))[0].matches, [
+        assert.deepEqual(traefikRouteRules(plans["switch to green"]("weight"), "lab"), [{ backendRefs: [{ name: "demo-blue", port: 80, weight: 0 }, { name: "demo-green", port: 80, weight: 100 }] }]);
+        assert.deepEqual(traefikRouteRules(plans["split 30"]("weight"), "lab"), [{ backendRefs: [{ name: "demo-stable", port: 80, weight: 70 }, { name: "demo-canary", port: 80, weight: 30 }] }]);
+        assert.deepEqual(traefikRouteRules(plans["match header or cookie"]("weight"), "lab")[0].matches, [
             { headers: [{ type: "Exact", name: "X-Group", value: "beta" }] },
             { headers: [{ type: "RegularExpression", name: "Cookie", value: cookie }] },
         ]);
         // Traefik's HeaderRegexp finds the expression anywhere in the value; the lab's regex must match all of it.
-        assert.deepEqual(traefikRouteRules(plans["match header regex"]("weight"))[0].matches, [
+        assert.deepEqual(traefikRouteRules(plans["match header regex"]("weight"), "lab")[0].matches, [
             { headers: [{ type: "RegularExpression", name: "User-Agent", value: "^(?:.*Firefox.*)$" }] },
         ]);
-        assert.deepEqual(traefikRouteRules(plans["mirror 40"]("weight")), [{ backendRefs: [{ group: "traefik.io", kind: "TraefikService", name: "lab-shadow@file" }] }]);
+        assert.deepEqual(traefikRouteRules(plans["mirror 40"]("weight"), "lab"), [{ backendRefs: [{ group: "traefik.io", kind: "TraefikService", name: "lab-shadow@file" }] }]);
         assert.deepEqual(YAML.parse(dynamicConfig(plans["mirror 40"]("weight"), "lab")).http.services["lab-shadow"], {
             mirroring: { service: "lab-stable", mirrorBody: true, mirrors: [{ name: "lab-candidate", percent: 40 }] },
         });
         // Not shadow: the service waits, copying nothing, so a switch to shadow never meets a missing service.
         assert.deepEqual(YAML.parse(dynamicConfig(plans["split 30"]("weight"), "lab")).http.services["lab-shadow"].mirroring.mirrors, [{ name: "lab-candidate", percent: 0 }]);
         assert.equal(YAML.parse(dynamicConfig(plans["single, candidate live"]("weight"), "lab")), null, "one release: an empty document");
-        assert.deepEqual(traefikRouteRules(plans["single, candidate live"]("weight")), [{ backendRefs: [{ name: "demo-app", port: 80 }] }]);
+        assert.deepEqual(traefikRouteRules(plans["single, candidate live"]("weight"), "lab"), [{ backendRefs: [{ name: "demo-app", port: 80 }] }]);
+    });
+
+    const stickyPlan = (weight: number) => labPlan(parseLabConfig({ platform: "kind", traffic: "traefik", strategy: "canary", candidate: { version: "v2" }, canary: { weight, sticky: true } }), "weight");
+
+    it("Traefik, canary.sticky: the route goes to a sticky weighted service over 100 buckets; buckets below the weight send to the candidate", () => {
+        assert.deepEqual(traefikRouteRules(stickyPlan(37), "lab"), [{ backendRefs: [{ group: "traefik.io", kind: "TraefikService", name: "lab-lab-sticky@kubernetescrd" }] }]);
+        const objects = stickyObjects(stickyPlan(37), "lab");
+        assert.equal(objects.length, 101);
+        assert.ok(objects.every((o) => o.apiVersion === "traefik.io/v1alpha1" && o.kind === "TraefikService" && o.metadata.namespace === "lab"));
+        const target = (name: string) => objects.find((o) => o.metadata.name === name)!.spec.weighted.services;
+        assert.deepEqual(target("lab-bucket-00"), [{ name: "demo-canary", port: 80, weight: 1 }]);
+        assert.deepEqual(target("lab-bucket-36"), [{ name: "demo-canary", port: 80, weight: 1 }]);
+        assert.deepEqual(target("lab-bucket-37"), [{ name: "demo-stable", port: 80, weight: 1 }]);
+        assert.deepEqual(target("lab-bucket-99"), [{ name: "demo-stable", port: 80, weight: 1 }]);
+        const canaryBuckets = objects.filter((o) => o.metadata.name.startsWith("lab-bucket-") && o.spec.weighted.services[0].name === "demo-canary");
+        assert.equal(canaryBuckets.length, 37);
+        const sticky = objects.find((o) => o.metadata.name === "lab-sticky")!.spec.weighted;
+        assert.deepEqual(sticky.sticky, { cookie: { name: "rollout_bucket", httpOnly: true, sameSite: "lax", maxAge: 2592000 } });
+        assert.equal(sticky.services.length, 100);
+        assert.deepEqual(sticky.services[7], { name: "lab-bucket-07", kind: "TraefikService", weight: 1 });
+        // Raised from 37 to 52: the 15 buckets 37..51 change target, no other.
+        const raised = stickyObjects(stickyPlan(52), "lab");
+        const changed = objects.filter((o, i) => JSON.stringify(o) !== JSON.stringify(raised[i])).map((o) => o.metadata.name);
+        assert.deepEqual(changed, Array.from({ length: 15 }, (_, i) => `lab-bucket-${37 + i}`));
+        // Weight 0: every bucket to stable.
+        assert.ok(stickyObjects(stickyPlan(0), "lab").slice(0, 100).every((o) => o.spec.weighted.services[0].name === "demo-stable"));
+        // Not sticky: no TraefikService, the HTTPRoute weights as before, and no CRD provider.
+        assert.deepEqual(stickyObjects(plans["split 30"]("weight"), "lab"), []);
+        assert.ok(!traefikArgs().some((a) => a.includes("kubernetesCRD")));
+        assert.deepEqual(traefikArgs("lab").filter((a) => a.includes("kubernetesCRD")), ["--providers.kubernetesCRD=true", "--providers.kubernetesCRD.namespaces=lab"]);
+        assert.ok(traefikClusterRoleRules(true).some((r) => JSON.stringify(r.apiGroups) === JSON.stringify(["traefik.io"])));
+        assert.ok(!traefikClusterRoleRules(false).some((r) => JSON.stringify(r.apiGroups) === JSON.stringify(["traefik.io"])));
     });
 });

@@ -17,6 +17,11 @@ export interface TraefikProxyArgs {
     gatewayApi: LabConfig["gatewayApi"];
     /** The file provider's configuration (traefikRoutes.dynamicConfig). */
     dynamicConfig: string;
+    /**
+     * canary.sticky: Traefik's own CRDs (traefik.crds) installed first and its Kubernetes CRD provider on,
+     * reading the lab's namespace only, where the sticky split's TraefikServices are.
+     */
+    crdNamespace?: string;
     serviceType: "NodePort" | "ClusterIP" | "LoadBalancer";
     /** NodePort of the entry (kind maps it to the host), or undefined for the cluster's choice. */
     httpNodePort?: number;
@@ -25,8 +30,8 @@ export interface TraefikProxyArgs {
 const labels = { "app.kubernetes.io/name": "traefik", "app.kubernetes.io/part-of": "rollout-lab" };
 const pingPort = 9000;
 
-/** The command line: entry points, the Gateway API and file providers, no calls home. */
-export function traefikArgs(): string[] {
+/** The command line: entry points, the Gateway API and file providers (and the CRD provider for a namespace), no calls home. */
+export function traefikArgs(crdNamespace?: string): string[] {
     return [
         `--entryPoints.web.address=:${webPort}`,
         `--entryPoints.traefik.address=:${pingPort}`,
@@ -37,14 +42,18 @@ export function traefikArgs(): string[] {
         `--providers.kubernetesGateway.statusAddress.service.namespace=${traefikNamespace}`,
         `--providers.file.directory=${dynamicConfigDir}`,
         "--providers.file.watch=true",
+        ...(crdNamespace !== undefined ? ["--providers.kubernetesCRD=true", `--providers.kubernetesCRD.namespaces=${crdNamespace}`] : []),
         "--global.checkNewVersion=false",
         "--global.sendAnonymousUsage=false",
         "--log.level=INFO",
     ];
 }
 
-/** What Traefik's Gateway API provider reads and the statuses it writes. */
-export function traefikClusterRoleRules(): k8s.types.input.rbac.v1.PolicyRule[] {
+/** Every kind Traefik's Kubernetes CRD provider watches (it waits for all of them to list). */
+const traefikCrdKinds = ["ingressroutes", "ingressroutetcps", "ingressrouteudps", "middlewares", "middlewaretcps", "serverstransports", "serverstransporttcps", "tlsoptions", "tlsstores", "traefikservices"];
+
+/** What Traefik's Gateway API provider (and, with crds, its CRD provider) reads and the statuses it writes. */
+export function traefikClusterRoleRules(crds = false): k8s.types.input.rbac.v1.PolicyRule[] {
     const gatewayKinds = ["gatewayclasses", "gateways", "httproutes", "grpcroutes", "tcproutes", "tlsroutes", "referencegrants", "backendtlspolicies"];
     return [
         { apiGroups: [""], resources: ["namespaces"], verbs: ["list", "watch"] },
@@ -52,6 +61,12 @@ export function traefikClusterRoleRules(): k8s.types.input.rbac.v1.PolicyRule[] 
         { apiGroups: ["discovery.k8s.io"], resources: ["endpointslices"], verbs: ["list", "watch"] },
         { apiGroups: ["gateway.networking.k8s.io"], resources: gatewayKinds, verbs: ["get", "list", "watch"] },
         { apiGroups: ["gateway.networking.k8s.io"], resources: gatewayKinds.map((k) => `${k}/status`), verbs: ["update"] },
+        ...(crds
+            ? [
+                  { apiGroups: ["traefik.io"], resources: traefikCrdKinds, verbs: ["get", "list", "watch"] },
+                  { apiGroups: [""], resources: ["nodes"], verbs: ["get", "list", "watch"] },
+              ]
+            : []),
     ];
 }
 
@@ -62,10 +77,13 @@ export class TraefikProxy extends pulumi.ComponentResource {
     constructor(name: string, args: TraefikProxyArgs, opts?: pulumi.ComponentResourceOptions) {
         super("rollout-lab:routers:TraefikProxy", name, {}, formerType("rollout-lab:traffic:TraefikProxy", opts));
         const child = { parent: this };
-        const crds = gatewayApiCrds(`${name}-gateway-api`, args.gatewayApi, child);
+        const crds = [
+            ...gatewayApiCrds(`${name}-gateway-api`, args.gatewayApi, child),
+            ...(args.crdNamespace !== undefined ? [new k8s.yaml.ConfigFile(`${name}-crds`, { file: args.config.crds }, child)] : []),
+        ];
         const ns = new k8s.core.v1.Namespace(`${name}-ns`, { metadata: { name: traefikNamespace, labels } }, child);
         const inNs = { ...child, dependsOn: [ns] };
-        const binding = traefikRbac(name, this, ns);
+        const binding = traefikRbac(name, this, ns, args.crdNamespace !== undefined);
         const dynamic = new k8s.core.v1.ConfigMap(`${name}-dynamic`, { metadata: meta(dynamicConfigMapName), data: { "lab.yaml": args.dynamicConfig } }, inNs);
         const deployment = new k8s.apps.v1.Deployment(
             `${name}-deployment`,
@@ -75,7 +93,7 @@ export class TraefikProxy extends pulumi.ComponentResource {
                     // One replica: a lab's share is read off one proxy, and a weight change reaches it at once.
                     replicas: 1,
                     selector: { matchLabels: { "app.kubernetes.io/name": "traefik" } },
-                    template: { metadata: { labels }, spec: traefikPodSpec(args.config.image) },
+                    template: { metadata: { labels }, spec: traefikPodSpec(args.config.image, args.crdNamespace) },
                 },
             },
             { ...child, dependsOn: [binding, dynamic, ...crds] },
@@ -101,9 +119,9 @@ export class TraefikProxy extends pulumi.ComponentResource {
 const meta = (n: string) => ({ name: n, namespace: traefikNamespace, labels });
 
 /** Traefik's service account and what its Gateway API provider may read and write, cluster-wide; returns the binding. */
-function traefikRbac(name: string, parent: pulumi.Resource, ns: pulumi.Resource): k8s.rbac.v1.ClusterRoleBinding {
+function traefikRbac(name: string, parent: pulumi.Resource, ns: pulumi.Resource, crds: boolean): k8s.rbac.v1.ClusterRoleBinding {
     const account = new k8s.core.v1.ServiceAccount(`${name}-sa`, { metadata: meta("traefik") }, { parent, dependsOn: [ns] });
-    const role = new k8s.rbac.v1.ClusterRole(`${name}-role`, { metadata: { name: "rollout-lab-traefik", labels }, rules: traefikClusterRoleRules() }, { parent });
+    const role = new k8s.rbac.v1.ClusterRole(`${name}-role`, { metadata: { name: "rollout-lab-traefik", labels }, rules: traefikClusterRoleRules(crds) }, { parent });
     return new k8s.rbac.v1.ClusterRoleBinding(
         `${name}-role-binding`,
         {
@@ -116,7 +134,7 @@ function traefikRbac(name: string, parent: pulumi.Resource, ns: pulumi.Resource)
 }
 
 /** Traefik's pod: one container, probed on /ping, its dynamic configuration mounted from the ConfigMap. */
-export function traefikPodSpec(image: string): k8s.types.input.core.v1.PodSpec {
+export function traefikPodSpec(image: string, crdNamespace?: string): k8s.types.input.core.v1.PodSpec {
     return {
         serviceAccountName: "traefik",
         containers: [
@@ -124,7 +142,7 @@ export function traefikPodSpec(image: string): k8s.types.input.core.v1.PodSpec {
                 name: "traefik",
                 image,
                 imagePullPolicy: "IfNotPresent",
-                args: traefikArgs(),
+                args: traefikArgs(crdNamespace),
                 ports: [
                     { name: "web", containerPort: webPort },
                     { name: "traefik", containerPort: pingPort },

@@ -1,6 +1,6 @@
 import * as YAML from "yaml";
 import { appName, serviceHost } from "../../kubernetes/appWorkloads";
-import { LabPlan, pairOf } from "../../plan";
+import { LabPlan, pairOf, stickyCookie } from "../../plan";
 import { BackendRef, gatewayApiVersion, httpRouteRules } from "../gatewayApi";
 
 // What Traefik routes by, for a plan: the GatewayClass its controller claims, a Gateway in the lab's
@@ -46,7 +46,10 @@ export function gatewayObject(namespace: string): Record<string, any> {
     };
 }
 
-export function traefikRouteRules(plan: LabPlan): Record<string, unknown>[] {
+export function traefikRouteRules(plan: LabPlan, namespace: string): Record<string, unknown>[] {
+    if (isSticky(plan)) {
+        return [{ backendRefs: [stickyBackend(namespace)] }];
+    }
     return httpRouteRules(plan, { router: "Traefik", mirror: { via: "backend", backend: mirrorBackend }, anchorHeaderRegex: true });
 }
 
@@ -55,8 +58,60 @@ export function httpRouteObject(plan: LabPlan, namespace: string): Record<string
         apiVersion: gatewayApiVersion,
         kind: "HTTPRoute",
         metadata: { name: `${appName}-route`, namespace, labels: partOf },
-        spec: { parentRefs: [{ name: gatewayName, sectionName: "web" }], rules: traefikRouteRules(plan) },
+        spec: { parentRefs: [{ name: gatewayName, sectionName: "web" }], rules: traefikRouteRules(plan, namespace) },
     };
+}
+
+// canary.sticky on Traefik: a weighted round robin with a sticky cookie over 100 buckets, each bucket a
+// TraefikService that sends to one release. Traefik draws a new user's bucket by the (equal) weights and
+// sets the cookie to a hash of the bucket's name; from then on the cookie picks the bucket. A bucket
+// below the weight sends to the candidate, the rest to stable: a raised weight re-points only the buckets
+// it adds (their users move, no other), weight 0 points all to stable. Traefik's Kubernetes CRD provider
+// reads these objects, so a step reaches Traefik as fast as an HTTPRoute change (the file provider's
+// ConfigMap would take until the kubelet's next sync, up to a minute or more).
+
+export const stickyBuckets = 100;
+export const stickyServiceName = "lab-sticky";
+export const traefikServiceApiVersion = "traefik.io/v1alpha1";
+
+export function isSticky(plan: LabPlan): boolean {
+    return plan.routing.kind === "split" && plan.routing.sticky === true && pairOf(plan) !== undefined;
+}
+
+/** The bucket's TraefikService name: lab-bucket-00 .. lab-bucket-99. */
+export function bucketName(bucket: number): string {
+    return `lab-bucket-${String(bucket).padStart(2, "0")}`;
+}
+
+/** The route's backend under sticky: the weighted service, by its CRD provider name (`<namespace>-<name>`). */
+export function stickyBackend(namespace: string): BackendRef {
+    return { group: "traefik.io", kind: "TraefikService", name: `${namespace}-${stickyServiceName}@kubernetescrd` };
+}
+
+/** The TraefikServices of a sticky split (none otherwise): the buckets, then the sticky weighted service. */
+export function stickyObjects(plan: LabPlan, namespace: string): Record<string, any>[] {
+    const pair = pairOf(plan);
+    if (!isSticky(plan) || pair === undefined || plan.routing.kind !== "split") {
+        return [];
+    }
+    const weight = plan.routing.candidateWeight;
+    const object = (name: string, spec: Record<string, unknown>) => ({
+        apiVersion: traefikServiceApiVersion,
+        kind: "TraefikService",
+        metadata: { name, namespace, labels: partOf },
+        spec,
+    });
+    const buckets = Array.from({ length: stickyBuckets }, (_, b) =>
+        object(bucketName(b), { weighted: { services: [{ name: (b < weight ? pair.candidate : pair.stable).name, port: 80, weight: 1 }] } }),
+    );
+    const sticky = object(stickyServiceName, {
+        weighted: {
+            // Lax and 30 days, as the HAProxy edge's bucket cookie.
+            sticky: { cookie: { name: stickyCookie, httpOnly: true, sameSite: "lax", maxAge: 2592000 } },
+            services: buckets.map((b) => ({ name: b.metadata.name, kind: "TraefikService", weight: 1 })),
+        },
+    });
+    return [...buckets, sticky];
 }
 
 /**
