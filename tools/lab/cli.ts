@@ -118,6 +118,13 @@ export function labProgram(): Command {
             configPair,
             {},
         )
+        .option("--users <n>", "simulate n users, each with its own cookies and connection: the report adds, per step, the share of users on each version and those who saw both", (v) => {
+            const n = number("users", 1, 10000)(v);
+            if (!Number.isInteger(n)) {
+                throw new InvalidArgumentError(`users: got "${v}"; allowed: a whole number from 1 to 10000`);
+            }
+            return n;
+        })
         .option("--keep", "leave each stack up afterwards")
         .option("--dry-run", "print each stack's checked plan and stop")
         .addHelpText("after", `\nExit codes: ${exitCodes.ok} the report was written, ${exitCodes.failed} a stack's up, change or destroy failed, ${exitCodes.usage} bad usage or config (nothing deployed).`)

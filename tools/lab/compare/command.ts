@@ -20,6 +20,7 @@ export async function compareAction(opts: {
     config: Record<string, string>;
     keep?: boolean;
     dryRun?: boolean;
+    users?: number;
 }): Promise<number> {
     const stacks = opts.stacks ? opts.stacks.split(",").map((s) => stackArg(s.trim())) : comparisonStacks(opts.platform as LabConfig["platform"], knownStacks());
     const plans = stacks.map((stack) => {
@@ -67,6 +68,7 @@ export async function compareAction(opts: {
                 pricing: p.config.measure.pricing,
                 log: (l) => err(`  ${l}\n`),
                 keep: opts.keep,
+                ...(opts.users !== undefined ? { users: opts.users } : {}),
             }),
         );
     }

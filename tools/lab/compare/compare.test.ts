@@ -4,9 +4,10 @@ import addFormats from "ajv-formats";
 import * as fs from "fs";
 import * as path from "path";
 import { parseLabConfig } from "../../../components/labConfig";
-import { StrategyResult, baselineReplicas, comparisonStacks, figuresFor, settledAt } from "./compare";
+import { StrategyResult, baselineReplicas, comparisonStacks, figuresFor, settledAt, usersPerStep } from "./compare";
 import { Point } from "./cost";
 import { describePlots, plotSpecs, summaryRows, writeReport } from "./report";
+import { userRows, usersPlotSpec } from "./usersReport";
 import { knownStacks } from "../../lib/stackFile";
 import { ProbeRecord } from "../../probe/summary";
 import { tempDir } from "../../../test/support/localProcesses";
@@ -147,6 +148,10 @@ describe("lab compare: the report", function () {
         assert.equal(timeline[12], "recreate,11,1,0,,10,0,0.0000,0.0", "during recreate's gap: nothing answered, 10 failed, no task");
         assert.equal(timeline[31 + 15], "bluegreen,15,5,10,1.000,0,6,0.0600,240.0");
         assert.deepEqual((JSON.parse(fs.readFileSync(files.results, "utf8")) as StrategyResult[]).map((r) => r.strategy), ["recreate", "bluegreen"]);
+        // No simulated users: no users section, table or plot.
+        assert.equal(files.usersCsv, undefined);
+        assert.ok(!md.includes("## Users"));
+        assert.ok(!fs.existsSync(path.join(dir, "plots", "users.svg")));
         fs.rmSync(dir, { recursive: true, force: true });
     });
 
@@ -168,12 +173,62 @@ describe("lab compare: the report", function () {
         const vegaLiteMajor = (JSON.parse(fs.readFileSync(path.join(path.dirname(require.resolve("vega-lite")), "..", "package.json"), "utf8")).version as string).split(".")[0];
         const specs = plotSpecs([recreate, bluegreen]);
         assert.deepEqual(Object.keys(specs).sort(), ["failures", "resources", "versionShare"]);
-        for (const [name, spec] of Object.entries(specs)) {
+        const withUsers = { ...bluegreen, users: { count: 2, steps: [{ label: "before", users: 2, shares: { v1: 1 }, flipped: 0, flipRate: 0 }] } };
+        for (const [name, spec] of [...Object.entries(specs), ["users", usersPlotSpec([withUsers])!] as const]) {
             const ok = validate(spec);
             assert.ok(ok, `${name}: ${JSON.stringify(validate.errors?.slice(0, 3))}`);
             assert.equal(spec.$schema, `https://vega.github.io/schema/vega-lite/v${vegaLiteMajor}.json`, `${name}: $schema`);
         }
         // The check can fail: a mark Vega-Lite does not know is refused.
         assert.equal(validate({ ...specs.failures, mark: { type: "bars" } }), false);
+    });
+
+    describe("simulated users (--users)", () => {
+        // 4 users, request i is user i % 4's, 10 requests/s for 30 s. Before the change (0-10 s) all on v1;
+        // "weight 50" (10-20 s): users 0 and 1 on v2, user 2 on v1 until 15 s and v2 after, user 3 on v1;
+        // "weight 100" (20-30 s): all on v2.
+        const answer = (t: number, user: number) => (t < 10 ? "v1" : t < 20 ? (user < 2 || (user === 2 && t >= 15) ? "v2" : "v1") : "v2");
+        const recs: ProbeRecord[] = Array.from({ length: 300 }, (_, i) => ({ sentAtMs: i * 100, latencyMs: 3, version: answer(i / 10, i % 4), user: i % 4 }));
+        const steps = [
+            { label: "before", fromS: 0, toS: 10 },
+            { label: "weight 50", fromS: 10, toS: 20 },
+            { label: "weight 100", fromS: 20, toS: 30 },
+        ];
+
+        it("per step: the users answered, the share on each version alone, and the users who saw both", () => {
+            assert.deepEqual(usersPerStep(recs, steps), {
+                count: 4,
+                steps: [
+                    { label: "before", users: 4, shares: { v1: 1 }, flipped: 0, flipRate: 0 },
+                    { label: "weight 50", users: 4, shares: { v1: 0.25, v2: 0.5 }, flipped: 1, flipRate: 0.25 },
+                    { label: "weight 100", users: 4, shares: { v2: 1 }, flipped: 0, flipRate: 0 },
+                ],
+            });
+            assert.equal(usersPerStep(records(30, () => "v1"), steps), undefined, "no user's request: no users figures");
+        });
+
+        it("the report: a users table, users.csv and a plot of each step's flip rate", async () => {
+            const canary = { ...bluegreen, strategy: "canary", stack: "swarm-canary", users: usersPerStep(recs, steps) };
+            assert.deepEqual(userRows([recreate, canary])!.rows, [
+                ["canary", "before", "4", "1.000", "0.000", "0", "0.000"],
+                ["canary", "weight 50", "4", "0.250", "0.500", "1", "0.250"],
+                ["canary", "weight 100", "4", "0.000", "1.000", "0", "0.000"],
+            ]);
+            assert.equal(userRows([recreate]), undefined);
+            const dir = tempDir("lab-report-users-");
+            const files = await writeReport([recreate, canary], dir, { title: "users (test)" });
+            const md = fs.readFileSync(files.markdown, "utf8");
+            assert.ok(md.includes("## Users"));
+            assert.ok(md.includes("| canary | weight 50 | 4 | 0.250 | 0.500 | 1 | 0.250 |"), md);
+            assert.ok(md.includes("Highest per strategy: canary 0.250 of 4 users"));
+            assert.ok(md.includes("(plots/users.svg)") && md.includes("[users.csv](users.csv)"));
+            assert.equal(fs.readFileSync(files.usersCsv!, "utf8").trim().split("\n")[2], "canary,weight 50,4,0.250,0.500,1,0.250");
+            const svg = fs.readFileSync(files.plots.users!, "utf8");
+            assert.match(svg, /^<svg /);
+            assert.match(svg, /flip rate/);
+            assert.match(svg, /1: weight 50/);
+            assert.equal(fs.readFileSync(files.plots.users!.replace(/\.svg$/, ".png")).subarray(0, 8).toString("hex"), "89504e470d0a1a0a");
+            fs.rmSync(dir, { recursive: true, force: true });
+        });
     });
 });

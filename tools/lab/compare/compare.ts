@@ -9,7 +9,19 @@ import { PrometheusClient, Series, windowOf } from "../../lib/prometheus";
 import { ComparisonPlan, ConfigChange } from "../../../components/plan";
 import { balancesPerConnection, routerOf } from "../../lib/stackFile";
 import { Probe } from "../../probe/probe";
-import { ProbeRecord, ProbeSummary, TimelineBucket, summarize, timeline } from "../../probe/summary";
+import { ProbeRecord, ProbeSummary, TimelineBucket, UserFigures, summarize, timeline, userFigures } from "../../probe/summary";
+
+/** A stretch of the run between two changes: before the first, then from each change's `up` returning to the next change. */
+export interface StepWindow {
+    label: string;
+    fromS: number;
+    toS: number;
+}
+
+/** With simulated users (`--users`): per step, the share of users on each version and the users who saw both. */
+export interface StepUsers extends UserFigures {
+    label: string;
+}
 
 /** Per-version series over the run, seconds since the probe started. */
 export interface VersionSeries {
@@ -39,6 +51,18 @@ export interface StrategyResult {
     peakMemoryBytes: number | null;
     cost: ResourceCost;
     series: VersionSeries;
+    steps?: StepWindow[];
+    /** Simulated users' figures per step; absent when the probe sent no user's requests. */
+    users?: { count: number; steps: StepUsers[] };
+}
+
+/** Each step's users, over the requests sent within it; undefined when no request was a user's. */
+export function usersPerStep(records: readonly ProbeRecord[], steps: StepWindow[]): { count: number; steps: StepUsers[] } | undefined {
+    const users = new Set(records.filter((r) => r.user !== undefined).map((r) => r.user));
+    if (users.size === 0) {
+        return undefined;
+    }
+    return { count: users.size, steps: steps.map((w) => ({ label: w.label, ...userFigures(records, w.fromS * 1000, w.toS * 1000) })) };
 }
 
 /** Copies the stable release runs on its own: the service's need, not the strategy's. */
@@ -48,7 +72,7 @@ export function baselineReplicas(config: LabConfig): number {
 
 /** Figures of one strategy's run, from the probe's records and the per-version series. */
 export function figuresFor(
-    run: Omit<StrategyResult, "probe" | "timeline" | "peakReplicas" | "extraReplicaSeconds" | "peakCpuCores" | "peakMemoryBytes" | "cost">,
+    run: Omit<StrategyResult, "probe" | "timeline" | "peakReplicas" | "extraReplicaSeconds" | "peakCpuCores" | "peakMemoryBytes" | "cost" | "users">,
     records: readonly ProbeRecord[],
     pricing: Pricing,
 ): StrategyResult {
@@ -63,6 +87,7 @@ export function figuresFor(
     const cpu = sumSeries(Object.values(run.series.cpuCores));
     const memory = sumSeries(Object.values(run.series.memoryBytes));
     const replicas = replicaFigures(totalReplicas, run.baselineReplicas);
+    const users = usersPerStep(records, run.steps ?? []);
     return {
         ...run,
         probe,
@@ -72,6 +97,7 @@ export function figuresFor(
         peakCpuCores: peak(cpu),
         peakMemoryBytes: peak(memory),
         cost: resourceCost(cpu, memory, pricing),
+        ...(users !== undefined ? { users } : {}),
     };
 }
 
@@ -117,6 +143,8 @@ export interface CompareRunOptions {
     prometheusUrl?: string;
     log: (line: string) => void;
     keep?: boolean;
+    /** Simulate this many users (each its own cookies and connection) and report them per step. */
+    users?: number;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -151,18 +179,25 @@ export async function compareOne(o: CompareRunOptions): Promise<StrategyResult> 
         headers: plan.probeHeaders?.headers,
         headerShare: plan.probeHeaders?.share,
         newConnections: balancesPerConnection(config),
+        ...(o.users !== undefined ? { users: o.users } : {}),
     });
     const startedAt = Date.now() / 1000;
     const running = probe.run();
     let settled: number | null = null;
     let changeAtS = 0;
+    const steps: StepWindow[] = [];
     try {
         await sleep(o.preChangeS * 1000);
         changeAtS = probe.elapsedMs() / 1000;
+        steps.push({ label: "before", fromS: 0, toS: changeAtS });
         probe.mark();
         for (const [i, c] of plan.changes.entries()) {
             log(`${o.stack}: change ${i + 1}/${plan.changes.length}: ${c.label}`);
+            if (i > 0) {
+                steps[steps.length - 1].toS = probe.elapsedMs() / 1000;
+            }
             await driver.up(c.change, c.label);
+            steps.push({ label: c.label, fromS: probe.elapsedMs() / 1000, toS: Infinity });
         }
         const lastChangeS = probe.elapsedMs() / 1000;
         while (probe.elapsedMs() / 1000 < lastChangeS + o.maxSettleS) {
@@ -182,6 +217,10 @@ export async function compareOne(o: CompareRunOptions): Promise<StrategyResult> 
     } finally {
         probe.stop();
         await running;
+    }
+    const last = steps[steps.length - 1];
+    if (last !== undefined && last.toS === Infinity) {
+        last.toS = probe.elapsedMs() / 1000;
     }
     const endedAt = Date.now() / 1000;
     // Prometheus needs a scrape or two to have the last seconds.
@@ -211,6 +250,7 @@ export async function compareOne(o: CompareRunOptions): Promise<StrategyResult> 
             settledAtS: settled,
             baselineReplicas: baselineReplicas(config),
             series: { replicas: byVersion(replicas), cpuCores: byVersion(cpu), memoryBytes: byVersion(memory) },
+            steps,
         },
         probe.snapshot(),
         o.pricing,

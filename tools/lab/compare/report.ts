@@ -6,13 +6,16 @@ import * as path from "path";
 import { stringify } from "csv-stringify/sync";
 import { StrategyResult } from "./compare";
 import { Point, sumSeries } from "./cost";
+import { describeUsers, userRows, usersPlotSpec } from "./usersReport";
 
 export interface ReportFiles {
     markdown: string;
     summaryCsv: string;
     timelineCsv: string;
     results: string;
-    plots: { versionShare: string; failures: string; resources: string };
+    plots: { versionShare: string; failures: string; resources: string; users?: string };
+    /** Per strategy and step, the simulated users' figures (`--users`); absent when no user was simulated. */
+    usersCsv?: string;
 }
 
 const fixed = (x: number | null | undefined, digits: number) => (x === null || x === undefined ? "" : x.toFixed(digits));
@@ -186,6 +189,7 @@ export function describePlots(results: StrategyResult[]): Record<keyof ReportFil
         resources: `Copies running, CPU and memory of the app's containers (cAdvisor) over the change. Peak copies: ${results
             .map((r) => `${r.strategy} ${r.peakReplicas ?? "n/a"} (baseline ${r.baselineReplicas})`)
             .join(", ")}.`,
+        users: describeUsers(results),
     };
 }
 
@@ -211,11 +215,18 @@ export async function writeReport(results: StrategyResult[], outDir: string, met
     fs.writeFileSync(files.summaryCsv, stringify([summary.header, ...summary.rows]));
     fs.writeFileSync(files.timelineCsv, stringify([tl.header, ...tl.rows]));
     fs.writeFileSync(files.results, `${JSON.stringify(results, null, 2)}\n`);
-    const specs = plotSpecs(results);
-    for (const key of Object.keys(specs) as (keyof typeof specs)[]) {
-        const svg = await renderSvg(specs[key]);
-        fs.writeFileSync(files.plots[key], svg);
-        fs.writeFileSync(files.plots[key].replace(/\.svg$/, ".png"), await svgToPng(svg));
+    const users = userRows(results);
+    const usersSpec = usersPlotSpec(results);
+    if (users !== undefined && usersSpec !== undefined) {
+        files.usersCsv = path.join(outDir, "users.csv");
+        files.plots.users = path.join(outDir, "plots", "users.svg");
+        fs.writeFileSync(files.usersCsv, stringify([users.header, ...users.rows]));
+    }
+    const specs: Partial<Record<keyof ReportFiles["plots"], VegaLiteSpec>> = { ...plotSpecs(results), ...(usersSpec !== undefined ? { users: usersSpec } : {}) };
+    for (const key of Object.keys(specs) as (keyof ReportFiles["plots"])[]) {
+        const svg = await renderSvg(specs[key]!);
+        fs.writeFileSync(files.plots[key]!, svg);
+        fs.writeFileSync(files.plots[key]!.replace(/\.svg$/, ".png"), await svgToPng(svg));
     }
     const words = describePlots(results);
     const r0 = results[0];
@@ -250,8 +261,20 @@ export async function writeReport(results: StrategyResult[], outDir: string, met
         "",
         words.resources,
         "",
+        ...(users !== undefined
+            ? [
+                  "## Users",
+                  "",
+                  markdownTable(users.header, users.rows),
+                  "",
+                  "![users](plots/users.svg)",
+                  "",
+                  words.users,
+                  "",
+              ]
+            : []),
         ...(meta.notes && meta.notes.length > 0 ? ["## Notes", "", ...meta.notes.map((n) => `- ${n}`), ""] : []),
-        "Data: [summary.csv](summary.csv), [timeline.csv](timeline.csv), [results.json](results.json).",
+        `Data: [summary.csv](summary.csv), [timeline.csv](timeline.csv)${users !== undefined ? ", [users.csv](users.csv)" : ""}, [results.json](results.json).`,
         "",
     ].join("\n");
     fs.writeFileSync(files.markdown, md);
