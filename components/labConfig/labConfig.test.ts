@@ -155,8 +155,18 @@ describe("stack config", () => {
             { ...base, "rollout-lab:strategy": "canary", "rollout-lab:canary": { weight: 20, sticky: true } },
             "Invalid rollout-lab stack config (1 problem):\n  - rollout-lab:canary.sticky: got true; allowed: false with traffic native on kind " +
                 "(kube-proxy picks a pod per connection: a Service can pin only a client address (sessionAffinity: ClientIP), not a user, and never moves a pinned one when the weight changes); " +
-                "sticky needs traffic traefik on kind",
+                "sticky needs traffic traefik or istio on kind",
         ));
+
+    it("refuses canary.sticky with Istio's Gateway API routes, naming the HTTPRoute's limit; takes it with its VirtualService", async () => {
+        await assertRefused(
+            { ...base, "rollout-lab:strategy": "canary", "rollout-lab:traffic": "istio", "rollout-lab:istio": { routes: "httpRoute" }, "rollout-lab:canary": { weight: 20, sticky: true } },
+            "Invalid rollout-lab stack config (1 problem):\n  - rollout-lab:canary.sticky: got true; allowed: false with traffic istio and istio.routes httpRoute " +
+                "(a new user's bucket is set by one of 100 weighted destinations, and an HTTPRoute rule takes at most 16 backends); sticky needs another istio.routes",
+        );
+        const ok = parseLabConfig({ candidate: { version: "v2" }, strategy: "canary", traffic: "istio", canary: { weight: 20, sticky: true } });
+        assert.equal(ok.canary.sticky, true);
+    });
 
     it("refuses a negative replica count", () =>
         assertRefused(

@@ -30,6 +30,23 @@ export function abRules(matches: readonly AbMatch[]): { header?: { name: string;
 /** The cookie that holds a user's bucket (0..99) under a sticky canary. */
 export const stickyCookie = "rollout_bucket";
 
+/** The buckets a sticky canary draws from: a user's bucket below the weight is the candidate's. */
+export const stickyBuckets = 100;
+
+/** How a new user's bucket is set: the Set-Cookie header value of the first answer (a month, as on every router). */
+export function stickyCookieValue(bucket: number): string {
+    return `${stickyCookie}=${bucket}; Path=/; Max-Age=2592000; SameSite=Lax`;
+}
+
+/**
+ * A regular expression for a Cookie header that carries a bucket from `from` to `to - 1` (written without
+ * leading zeros, as set) among any other cookies; the whole value must match (RE2 and JavaScript alike).
+ */
+export function bucketCookieRegex(from: number, to: number): string {
+    const buckets = Array.from({ length: to - from }, (_, i) => String(from + i));
+    return `^(.*;\\s*)?${stickyCookie}=(${buckets.join("|")})(;.*)?$`;
+}
+
 /** The cookie value that sends a request to the candidate, as ingress-nginx's canary-by-cookie defines it. */
 export const abCookieValue = "always";
 

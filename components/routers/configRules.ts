@@ -50,6 +50,10 @@ export function routerProblems(raw: Record<string, unknown>): CrossProblem[] {
         const others = sticky.length > 0 ? `sticky needs traffic ${sticky.join(" or ")} on ${platform}` : `no router on ${platform} keeps a user on one version yet (HAProxy on Swarm does)`;
         problems.push({ key: "canary.sticky", given: "true", allowed: `false with traffic ${traffic} on ${platform} (${noSticky}); ${others}` });
     }
+    const stickyWhen = router?.limits?.noStickyWhen;
+    if (strategy === "canary" && canary?.sticky === true && stickyWhen !== undefined && setting(raw, stickyWhen.key) === stickyWhen.equals) {
+        problems.push({ key: "canary.sticky", given: "true", allowed: `false with traffic ${traffic} and ${stickyWhen.key} ${stickyWhen.equals} (${stickyWhen.why}); sticky needs another ${stickyWhen.key}` });
+    }
     problems.push(...replicaSplitProblems(raw, strategy, router?.splitsBy, `traffic ${traffic} on ${platform}`));
     const needs = router?.needsMonitoring;
     const monitoring = fieldOf(raw, "monitoring");
@@ -65,15 +69,16 @@ export function routerProblems(raw: Record<string, unknown>): CrossProblem[] {
 
 type SectionKey = keyof LabConfigInput & string;
 
+/** `<section>.<key>` as the schema reads it (defaults filled; a value it coerces, "false" from a flag, as what it means). */
+function setting(raw: Record<string, unknown>, path: string): unknown {
+    const [section, key] = path.split(".") as [SectionKey, string];
+    const value = fieldOf(raw, section) as Record<string, unknown> | undefined;
+    return value?.[key];
+}
+
 /** Whether the stack sets `<section>.<key>` to the value that lifts a router's need. */
 function waived(raw: Record<string, unknown>, unless: { key: string; equals: boolean } | undefined): boolean {
-    if (unless === undefined) {
-        return false;
-    }
-    const [section, key] = unless.key.split(".") as [SectionKey, string];
-    // Parsed, so a value the schema coerces ("false" from a flag) counts as what it means.
-    const value = fieldOf(raw, section) as Record<string, unknown> | undefined;
-    return value?.[key] === unless.equals;
+    return unless !== undefined && setting(raw, unless.key) === unless.equals;
 }
 
 /**

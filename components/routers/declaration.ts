@@ -23,6 +23,8 @@ export interface RouterDeclaration {
         mirrorsEverything?: string;
         /** It cannot keep a user on one version (canary.sticky), and why. */
         noSticky?: string;
+        /** It cannot keep a user on one version under one of its own settings, and why. */
+        noStickyWhen?: { key: string; equals: string; why: string };
     };
     /** It needs the lab's monitoring on (a mesh's addons read its Prometheus), and why; `unless` a setting of its own says so. */
     needsMonitoring?: { why: string; unless?: { key: string; equals: boolean } };

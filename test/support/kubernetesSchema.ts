@@ -47,6 +47,7 @@ function unknownFields(obj: unknown, typeName: string, models: ModelModule, path
 const customResourceModels: Record<string, string> = {
     "gateway.networking.k8s.io": "@kubernetes-models/gateway-api",
     "networking.istio.io": "@kubernetes-models/istio",
+    "traefik.io": "@kubernetes-models/traefik",
 };
 
 async function validateCustomResource(modelsPath: string, kind: string, obj: Record<string, unknown>): Promise<string[]> {

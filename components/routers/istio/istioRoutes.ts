@@ -1,5 +1,5 @@
 import { appName, serviceHost } from "../../kubernetes/appWorkloads";
-import { AbMatch, LabPlan, Release, cookieRegex, pairOf, weightedSplit } from "../../plan";
+import { AbMatch, LabPlan, Release, bucketCookieRegex, cookieRegex, pairOf, stickyBuckets, stickyCookieValue, weightedSplit } from "../../plan";
 
 // Istio's routing for a plan: a DestinationRule that names each release a subset (by its pod labels) and
 // a VirtualService on the lab's ingress gateway that weights, matches or mirrors between the subsets.
@@ -39,8 +39,29 @@ export function virtualServiceHttp(plan: LabPlan, namespace: string): Record<str
     if (routing.kind === "mirror") {
         return [{ name: "shadow", route: [to(pair.stable)], mirror: destination(pair.candidate, namespace), mirrorPercentage: { value: routing.percent } }];
     }
+    if (routing.kind === "split" && routing.sticky === true) {
+        return stickyHttp(routing.candidateWeight, (r) => destination(r === "candidate" ? pair.candidate : pair.stable, namespace));
+    }
     const weight = weightedSplit(routing) ?? 0;
     return [{ name: "split", route: [to(pair.stable, 100 - weight), to(pair.candidate, weight)] }];
+}
+
+/**
+ * canary.sticky: a user's bucket cookie (0..99) below the weight goes to the candidate, any other bucket to
+ * stable; a user without one (or with a value that is no bucket) gets one of 100 destinations of weight 1,
+ * each setting its own bucket in the answer (a response header per destination) and sending where that
+ * bucket belongs, so the first answer and every later one agree. A raised weight moves only the buckets it
+ * adds; weight 0 sends every bucket to stable.
+ */
+function stickyHttp(weight: number, to: (role: "candidate" | "stable") => Record<string, unknown>): Record<string, unknown>[] {
+    const byCookie = (name: string, from: number, until: number, role: "candidate" | "stable") =>
+        from < until ? [{ name, match: [{ headers: { cookie: { regex: bucketCookieRegex(from, until) } } }], route: [{ destination: to(role) }] }] : [];
+    const newUser = Array.from({ length: stickyBuckets }, (_, b) => ({
+        destination: to(b < weight ? "candidate" : "stable"),
+        weight: 1,
+        headers: { response: { add: { "Set-Cookie": stickyCookieValue(b) } } },
+    }));
+    return [...byCookie("sticky-candidate", 0, weight, "candidate"), ...byCookie("sticky-stable", weight, stickyBuckets, "stable"), { name: "sticky-new-user", route: newUser }];
 }
 
 export function gatewayObject(namespace: string): Record<string, any> {

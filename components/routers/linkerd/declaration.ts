@@ -7,7 +7,7 @@ import { RouterDeclaration } from "../declaration";
 export const linkerdDeclaration: RouterDeclaration = {
     name: "linkerd",
     engine: "kubernetes",
-    limits: { noSticky: "not built for Linkerd yet (an HTTPRoute matching the bucket cookie; a new user's bucket needs a setter the lab does not have yet)" },
+    limits: { noSticky: "a new user's bucket would be set by one of 100 weighted backends, each adding its own cookie, and a Gateway API HTTPRoute rule takes at most 16 backends" },
     reads: ["linkerd", "ingressNginx"],
     balancesPerConnection: false,
     releaseServices: true,

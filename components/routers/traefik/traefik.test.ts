@@ -5,6 +5,7 @@ import * as YAML from "yaml";
 import { plans } from "../../../test/support/routerPlans";
 import { parseLabConfig } from "../../labConfig";
 import { labPlan } from "../../plan";
+import { validateKubernetesObject } from "../../../test/support/kubernetesSchema";
 
 const cookie = "^(.*;\\s*)?beta=always(;.*)?$";
 
@@ -60,5 +61,15 @@ describe("Traefik: the plan rendered", () => {
         assert.deepEqual(traefikArgs("lab").filter((a) => a.includes("kubernetesCRD")), ["--providers.kubernetesCRD=true", "--providers.kubernetesCRD.namespaces=lab"]);
         assert.ok(traefikClusterRoleRules(true).some((r) => JSON.stringify(r.apiGroups) === JSON.stringify(["traefik.io"])));
         assert.ok(!traefikClusterRoleRules(false).some((r) => JSON.stringify(r.apiGroups) === JSON.stringify(["traefik.io"])));
+    });
+
+    it("Traefik, canary.sticky: every TraefikService passes the schema of Traefik's CRD (@kubernetes-models/traefik); a wrong one does not", async () => {
+        const token = "kubernetes:traefik.io/v1alpha1:TraefikService";
+        for (const o of stickyObjects(stickyPlan(37), "lab")) {
+            assert.deepEqual(await validateKubernetesObject(token, o), [], o.metadata.name);
+        }
+        const wrong = stickyObjects(stickyPlan(37), "lab")[100];
+        wrong.spec.weighted.sticky.cookie.maxAge = "a month";
+        assert.notDeepEqual(await validateKubernetesObject(token, wrong), [], "a maxAge that is no number is refused");
     });
 });

@@ -1,6 +1,6 @@
 import * as YAML from "yaml";
 import { appName, serviceHost } from "../../kubernetes/appWorkloads";
-import { LabPlan, pairOf, stickyCookie } from "../../plan";
+import { LabPlan, pairOf, stickyBuckets, stickyCookie } from "../../plan";
 import { BackendRef, gatewayApiVersion, httpRouteRules } from "../gatewayApi";
 
 // What Traefik routes by, for a plan: the GatewayClass its controller claims, a Gateway in the lab's
@@ -70,7 +70,6 @@ export function httpRouteObject(plan: LabPlan, namespace: string): Record<string
 // reads these objects, so a step reaches Traefik as fast as an HTTPRoute change (the file provider's
 // ConfigMap would take until the kubelet's next sync, up to a minute or more).
 
-export const stickyBuckets = 100;
 export const stickyServiceName = "lab-sticky";
 export const traefikServiceApiVersion = "traefik.io/v1alpha1";
 
