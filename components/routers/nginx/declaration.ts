@@ -9,5 +9,5 @@ export const nginxDeclaration: RouterDeclaration = {
     releaseServices: true,
     splitsBy: "weight",
     supports: ["single", "switch", "split", "match", "mirror"],
-    limits: { mirrorsEverything: "ingress-nginx mirrors every request", noSticky: "ingress-nginx falls back to the weight for every request its canary rules do not match, so a stable user would be re-drawn on every request" },
+    limits: { mirrorsEverything: "ingress-nginx mirrors every request", noSticky: "ingress-nginx's session affinity keeps a user on the upstream they first reached ahead of the weight, so a raised weight moves none of stable's users and weight 0 sends none of the candidate's back; without it every request is drawn anew" },
 };
