@@ -3,7 +3,6 @@ import * as pulumi from "@pulumi/pulumi";
 import { LabConfig, parseLabConfig, rawConfigFromPulumi, withEnvironmentDefaults } from "../components/labConfig";
 import { KubernetesMonitoring, grafanaPort, prometheusPort } from "../monitoring/kubernetes";
 import { SwarmMonitoring } from "../monitoring/swarmMonitoring";
-import { entryNodePort } from "../components/kubernetes/appWorkloads";
 import { RoutingSummary, labPlan, summarizePlan } from "../components/plan";
 import { KubernetesPlatform, SwarmPlatform } from "../components/platform";
 import { kubernetesRouterFor, routerSettings, swarmRouterFor } from "../components/routers";
@@ -97,7 +96,7 @@ export function createKubernetesLab(config: LabConfig): LabOutputs {
         namespace: namespace.metadata.name,
         extraImagesReady: platform.cluster?.extraImages ?? [],
         entryServiceType: platform.serviceType,
-        entryNodePort: platform.serviceType === "ClusterIP" ? undefined : entryNodePort,
+        entryNodePort: platform.serviceType === "ClusterIP" ? undefined : platform.entryNodePort,
         uiNodePorts: isKind,
         monitoring: {
             prometheusUrl: `http://prometheus.${monitoringNs}:${prometheusPort}`,

@@ -107,4 +107,44 @@ describe("platforms", () => {
         assert.equal(svc.type, "ClusterIP");
         assert.equal(svc.ports[0].nodePort, undefined);
     });
+
+    it("kubernetes: labs side by side take a namespace and a NodePort each; Prometheus's cluster-wide role is named after its lab", async () => {
+        const lab = (namespace: string, nodePort: number) =>
+            runProgram(
+                toPulumiConfig({
+                    "rollout-lab:platform": "kubernetes",
+                    "rollout-lab:strategy": "canary",
+                    "rollout-lab:namespace": namespace,
+                    "rollout-lab:candidate": { version: "v2" },
+                    "rollout-lab:kubernetes": { kubeconfig: "/tmp/class/kubeconfig", nodePort },
+                    "rollout-lab:monitoring": { enabled: true, grafana: false },
+                }),
+            );
+        const b = await lab("lab-b", 30082);
+        const services = findResources(b, "kubernetes:core/v1:Service").filter((r) => r.inputs.metadata.namespace === "lab-b");
+        assert.equal(services.length, 1, "one Service in lab-b fronts the app");
+        const svc = services[0].inputs;
+        assert.deepEqual([svc.spec.type, svc.spec.ports[0].nodePort], ["NodePort", 30082]);
+        assert.equal(b.outputs.entryUrl, "http://<any node address>:30082");
+        const role = (r: typeof b, kind: string) => findResources(r, `kubernetes:rbac.authorization.k8s.io/v1:${kind}`).map((x) => x.inputs.metadata.name);
+        assert.deepEqual(role(b, "ClusterRole"), ["lab-b-prometheus"]);
+        assert.deepEqual(role(b, "ClusterRoleBinding"), ["lab-b-prometheus"]);
+        // The default lab keeps the names it always had: a running lab's objects are not renamed.
+        const a = await lab("rollout-lab", 30080);
+        assert.deepEqual(role(a, "ClusterRole"), ["rollout-lab-prometheus"]);
+        assert.equal(theService(a).inputs.spec.ports[0].nodePort, 30080);
+    });
+
+    it("kubernetes: a NodePort outside the cluster's range is refused, naming the key and the range", async () => {
+        await assert.rejects(
+            runProgram(toPulumiConfig({ "rollout-lab:platform": "kubernetes", "rollout-lab:candidate": { version: "v2" }, "rollout-lab:kubernetes": { nodePort: 8080 } })),
+            /rollout-lab:kubernetes\.nodePort: got 8080; allowed: at least 30000/,
+        );
+    });
+
+    it("kubernetes: kubernetes.entryUrl is where the lab says it answers; a value that is no http URL is refused", async () => {
+        const config = (entryUrl: string) => toPulumiConfig({ "rollout-lab:platform": "kubernetes", "rollout-lab:candidate": { version: "v2" }, "rollout-lab:kubernetes": { nodePort: 30083, entryUrl } });
+        assert.equal((await runProgram(config("http://127.0.0.1:18083"))).outputs.entryUrl, "http://127.0.0.1:18083");
+        await assert.rejects(runProgram(config("node1:30083")), /rollout-lab:kubernetes\.entryUrl: got "node1:30083"; allowed: an http:\/\/ or https:\/\/ URL/);
+    });
 });

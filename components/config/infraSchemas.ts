@@ -178,6 +178,13 @@ export const kubernetesSchema = z
         kubeconfig: z.string().min(1).optional(),
         /** How the lab's Service is exposed on an existing cluster. */
         serviceType: z.enum(["NodePort", "ClusterIP", "LoadBalancer"]).default("NodePort"),
+        /** The entry's NodePort on an existing cluster (NodePort, LoadBalancer): one per lab where several share a cluster. */
+        nodePort: num(z.number().int().min(30000).max(32767)).default(30080),
+        /**
+         * Where students and the probe reach the entry (a node's address and the NodePort, a load balancer's
+         * address, a host port): the stack's entryUrl, which lab check and lab rollout send requests to.
+         */
+        entryUrl: z.string().regex(/^https?:\/\/[^\s/]+(\/\S*)?$/, { message: "an http:// or https:// URL" }).optional(),
     })
     .strict()
     .prefault({});

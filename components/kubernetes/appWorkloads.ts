@@ -126,6 +126,8 @@ export interface ServiceOptions {
     type: "NodePort" | "ClusterIP" | "LoadBalancer";
     /** The Service's name; the app's name unless it fronts one release only. */
     name?: string;
+    /** Its NodePort unless ClusterIP (entryNodePort when unset; kubernetes.nodePort on an existing cluster). */
+    nodePort?: number;
 }
 
 /** The one Service students and the probe reach; its selector decides which pods get traffic. */
@@ -142,7 +144,7 @@ export function appService(name: string, options: ServiceOptions, opts: pulumi.C
                         name: "http",
                         port: 80,
                         targetPort: "http",
-                        nodePort: options.type === "ClusterIP" ? undefined : entryNodePort,
+                        nodePort: options.type === "ClusterIP" ? undefined : options.nodePort ?? entryNodePort,
                     },
                 ],
             },

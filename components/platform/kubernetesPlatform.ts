@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { releaseImages } from "../app";
 import { LabConfig } from "../config";
 import { Role } from "../plan";
-import { ServiceOptions, entryNodePort } from "../kubernetes/appWorkloads";
+import { ServiceOptions, entryNodePort as kindEntryNodePort } from "../kubernetes/appWorkloads";
 import { KindCluster } from "./kindCluster";
 
 export interface KubernetesPlatformArgs {
@@ -28,6 +28,8 @@ export class KubernetesPlatform extends pulumi.ComponentResource {
     /** What the app's pods must wait for: images built and loaded into the cluster. */
     public readonly imagesReady: pulumi.Resource[];
     public readonly serviceType: ServiceOptions["type"];
+    /** The entry Service's NodePort: the one kind maps to the host, or kubernetes.nodePort on an existing cluster. */
+    public readonly entryNodePort: number;
     /** Where students and the probe reach the lab. */
     public readonly entryUrl: string;
     /** The cluster's kubeconfig where the program made the cluster (secret). */
@@ -40,7 +42,7 @@ export class KubernetesPlatform extends pulumi.ComponentResource {
         const isKind = config.platform === "kind";
 
         if (isKind && render === undefined) {
-            this.cluster = new KindCluster(`${name}-kind`, { ...config.kind, entryNodePort, extraPorts: args.hostPorts }, { parent: this });
+            this.cluster = new KindCluster(`${name}-kind`, { ...config.kind, entryNodePort: kindEntryNodePort, extraPorts: args.hostPorts }, { parent: this });
             this.kubeconfig = this.cluster.kubeconfig;
         }
         this.provider = new k8s.Provider(`${name}-k8s`, providerArgs(config, this.kubeconfig), { parent: this });
@@ -53,6 +55,7 @@ export class KubernetesPlatform extends pulumi.ComponentResource {
         this.images = images.refs;
 
         this.serviceType = isKind ? "NodePort" : config.kubernetes.serviceType;
+        this.entryNodePort = isKind ? kindEntryNodePort : config.kubernetes.nodePort;
         this.entryUrl = entryUrlFor(config, args.entryService);
         this.registerOutputs({ entryUrl: this.entryUrl });
     }
@@ -77,9 +80,12 @@ export function entryUrlFor(config: LabConfig, entry: { namespace: string; name:
     if (config.platform === "kind") {
         return `http://127.0.0.1:${config.kind.hostPort}`;
     }
+    if (config.kubernetes.entryUrl !== undefined) {
+        return config.kubernetes.entryUrl;
+    }
     switch (config.kubernetes.serviceType) {
         case "NodePort":
-            return `http://<any node address>:${entryNodePort}`;
+            return `http://<any node address>:${config.kubernetes.nodePort}`;
         case "LoadBalancer":
             return `the external address of Service ${entry.namespace}/${entry.name}`;
         default:

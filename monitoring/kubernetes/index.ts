@@ -45,6 +45,8 @@ export class KubernetesMonitoring extends pulumi.ComponentResource {
             `${name}-prometheus`,
             {
                 namespace: ns.metadata.name,
+                // rollout-lab-prometheus for the default namespace, as before.
+                clusterRoleName: `${config.namespace}-prometheus`,
                 image: images.prometheus,
                 config: renderPrometheusConfig({
                     platform: "kubernetes",

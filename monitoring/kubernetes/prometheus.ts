@@ -11,6 +11,8 @@ export const prometheusPort = 9090;
 
 export interface PrometheusArgs {
     namespace: pulumi.Input<string>;
+    /** Its cluster-wide role and binding's name: one per lab, so labs side by side on one cluster do not collide. */
+    clusterRoleName: string;
     image: string;
     /** prometheus.yml */
     config: string;
@@ -30,7 +32,7 @@ export function prometheus(name: string, args: PrometheusArgs, opts: pulumi.Cust
     const role = new k8s.rbac.v1.ClusterRole(
         `${name}-role`,
         {
-            metadata: { name: "rollout-lab-prometheus", labels },
+            metadata: { name: args.clusterRoleName, labels },
             rules: [{ apiGroups: [""], resources: ["pods", "nodes", "services", "endpoints"], verbs: ["get", "list", "watch"] }],
         },
         opts,
@@ -38,7 +40,7 @@ export function prometheus(name: string, args: PrometheusArgs, opts: pulumi.Cust
     new k8s.rbac.v1.ClusterRoleBinding(
         `${name}-binding`,
         {
-            metadata: { name: "rollout-lab-prometheus", labels },
+            metadata: { name: args.clusterRoleName, labels },
             roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: role.metadata.name },
             subjects: [{ kind: "ServiceAccount", name: account.metadata.name, namespace: args.namespace }],
         },

@@ -55,7 +55,7 @@ export const nativeRouter: KubernetesRouter<never> = {
             appAfter: [],
             route(app) {
                 const selector = nativeSelector(plan);
-                appService(`lab-${plan.strategy}-svc`, { namespace: ctx.namespace, selector, type: ctx.entryServiceType }, { parent: scope, dependsOn: app.resources });
+                appService(`lab-${plan.strategy}-svc`, { namespace: ctx.namespace, selector, type: ctx.entryServiceType, nodePort: ctx.entryNodePort }, { parent: scope, dependsOn: app.resources });
                 return { routing: { ...summarizePlan(plan, "native"), serviceSelector: selector }, urls: {} };
             },
         };

@@ -125,14 +125,29 @@ const deploymentList = z.object({
     ),
 });
 
+/**
+ * How kubectl reaches the cluster: the kubeconfig a kind stack outputs (its content), or, on an existing
+ * cluster, the stack's kubernetes.kubeconfig file and kubernetes.context (kubectl's defaults when unset).
+ */
+export interface ClusterAccess {
+    kubeconfig?: string;
+    kubeconfigFile?: string;
+    context?: string;
+}
+
 /** Deployments and pods through kubectl with the stack's kubeconfig (the API server on 127.0.0.1). */
-export function kubernetesReader(kubeconfig: string | undefined, namespace: string): PlatformReader {
+export function kubernetesReader(access: ClusterAccess, namespace: string): PlatformReader {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rollout-lab-check-"));
     const args: string[] = [];
-    if (kubeconfig !== undefined) {
+    if (access.kubeconfig !== undefined) {
         const file = path.join(dir, "kubeconfig");
-        fs.writeFileSync(file, kubeconfig, { mode: 0o600 });
+        fs.writeFileSync(file, access.kubeconfig, { mode: 0o600 });
         args.push("--kubeconfig", file);
+    } else if (access.kubeconfigFile !== undefined) {
+        args.push("--kubeconfig", access.kubeconfigFile);
+    }
+    if (access.context !== undefined) {
+        args.push("--context", access.context);
     }
     const kubectl = async (...rest: string[]) => {
         try {

@@ -84,7 +84,12 @@ export async function runChecks(stackName: string, stack: automation.Stack | und
     }
     const entryUrl = `${String(outputs.entryUrl).replace(/\/$/, "")}/`;
     const reader: PlatformReader =
-        config.platform === "swarm" ? swarmReader() : kubernetesReader(outputs.kubeconfig as string | undefined, String(outputs.namespace ?? config.namespace));
+        config.platform === "swarm"
+            ? swarmReader()
+            : kubernetesReader(
+                  config.platform === "kind" ? { kubeconfig: outputs.kubeconfig as string | undefined } : { kubeconfigFile: config.kubernetes.kubeconfig, context: config.kubernetes.context },
+                  String(outputs.namespace ?? config.namespace),
+              );
     try {
         await liveChecks(expected, routing, entryUrl, reader, outputs, options, add);
     } finally {
