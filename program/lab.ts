@@ -8,6 +8,7 @@ import { KubernetesPlatform, SwarmPlatform } from "../components/platform";
 import { kubernetesRouterFor, routerSettings, swarmRouterFor } from "../components/routers";
 import { releaseWorkloads } from "../components/kubernetes/releaseWorkloads";
 import { SwarmServices, serviceName } from "../components/swarm/appServices";
+import { studentAccess } from "../components/kubernetes/studentAccess";
 
 // The composition root: config -> plan -> platform (a provider or engine, entry points) -> the app's
 // workloads (a Deployment or a Swarm service per release) and the router's routing over them ->
@@ -33,6 +34,8 @@ export interface LabOutputs {
     jaegerUrl?: string;
     /** Grafana's generated admin password (secret; user `admin`). */
     grafanaAdminPassword?: pulumi.Output<string>;
+    /** kubernetes.studentAccess: the student's kubeconfig, reaching only the lab's namespaces (secret). */
+    studentKubeconfig?: pulumi.Output<string>;
 }
 
 /** Where Prometheus (and Grafana, unless `monitoring.grafana` is false) answer. */
@@ -125,6 +128,7 @@ export function createKubernetesLab(config: LabConfig): LabOutputs {
         kubeconfig: platform.kubeconfig,
         ...routed.urls,
     };
+    let monitoringNamespace: pulumi.Output<string> | undefined;
     if (monitoring.enabled) {
         const lab = new KubernetesMonitoring(
             "lab-monitoring",
@@ -132,7 +136,15 @@ export function createKubernetesLab(config: LabConfig): LabOutputs {
             // Images kind.loadImages names (monitoring images no registry serves) are in the nodes first.
             { providers: { kubernetes: platform.provider }, dependsOn: platform.cluster?.extraImages ?? [] },
         );
+        monitoringNamespace = lab.namespace;
         Object.assign(outputs, urls, lab.grafanaAdminPassword && { grafanaAdminPassword: lab.grafanaAdminPassword });
+    }
+    if (config.kubernetes.studentAccess && config.renderYamlTo === undefined) {
+        outputs.studentKubeconfig = studentAccess(
+            "lab-student",
+            { namespace: namespace.metadata.name, monitoringNamespace, kubeconfigFile: config.kubernetes.kubeconfig, context: config.kubernetes.context },
+            { provider: platform.provider },
+        );
     }
     return outputs;
 }

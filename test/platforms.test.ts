@@ -1,5 +1,7 @@
 import { strict as assert } from "assert";
+import * as path from "path";
 import * as YAML from "yaml";
+import { clusterOf, studentKubeconfig } from "../components/kubernetes/studentAccess";
 import { parseLabConfig } from "../components/labConfig";
 import { KindImageLoad } from "../components/local";
 import { KubernetesPlatform, kindClusterConfig } from "../components/platform";
@@ -146,5 +148,51 @@ describe("platforms", () => {
         const config = (entryUrl: string) => toPulumiConfig({ "rollout-lab:platform": "kubernetes", "rollout-lab:candidate": { version: "v2" }, "rollout-lab:kubernetes": { nodePort: 30083, entryUrl } });
         assert.equal((await runProgram(config("http://127.0.0.1:18083"))).outputs.entryUrl, "http://127.0.0.1:18083");
         await assert.rejects(runProgram(config("node1:30083")), /rollout-lab:kubernetes\.entryUrl: got "node1:30083"; allowed: an http:\/\/ or https:\/\/ URL/);
+    });
+
+    describe("kubernetes.studentAccess", () => {
+        const teacher = path.join(__dirname, "fixtures", "teacher-kubeconfig.yaml");
+
+        it("a service account with edit in the lab's namespace and view in its monitoring namespace, nothing cluster-wide; its kubeconfig a secret output", async () => {
+            const run = await runProgram(
+                toPulumiConfig({
+                    "rollout-lab:platform": "kubernetes",
+                    "rollout-lab:strategy": "canary",
+                    "rollout-lab:namespace": "lab-b",
+                    "rollout-lab:candidate": { version: "v2" },
+                    "rollout-lab:kubernetes": { kubeconfig: teacher, nodePort: 30082, studentAccess: true },
+                    "rollout-lab:monitoring": { enabled: true, grafana: false },
+                }),
+            );
+            const account = findResource(run, "kubernetes:core/v1:ServiceAccount", "lab-student-sa");
+            assert.equal(account.inputs.metadata.namespace, "lab-b");
+            const token = findResource(run, "kubernetes:core/v1:Secret", "lab-student-token");
+            assert.deepEqual([token.inputs.type, token.inputs.metadata.annotations], ["kubernetes.io/service-account-token", { "kubernetes.io/service-account.name": "student" }]);
+            const bindings = findResources(run, "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding").map((b) => [b.inputs.metadata.namespace, b.inputs.roleRef.kind, b.inputs.roleRef.name, b.inputs.subjects]);
+            const subject = [{ kind: "ServiceAccount", name: "student", namespace: "lab-b" }];
+            assert.deepEqual(bindings, [
+                ["lab-b", "ClusterRole", "edit", subject],
+                ["lab-b-monitoring", "ClusterRole", "view", subject],
+            ]);
+            const roles = findResources(run, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding").filter((b) => JSON.stringify(b.inputs.subjects).includes("student"));
+            assert.deepEqual(roles, [], "no cluster-wide binding for the student");
+            assert.ok("studentKubeconfig" in run.outputs);
+        });
+
+        it("the student's kubeconfig names the teacher's cluster (its CA inline or read from its file) and the lab's namespace", () => {
+            const kc = YAML.parse(studentKubeconfig(clusterOf(teacher, undefined), "lab-b", "tok-123"));
+            assert.deepEqual(kc.clusters, [{ name: "lab", cluster: { server: "https://class.example:6443", "certificate-authority-data": "Q0xBU1MtQ0E=" } }]);
+            assert.deepEqual(kc.users, [{ name: "student", user: { token: "tok-123" } }]);
+            assert.deepEqual(kc.contexts, [{ name: "lab", context: { cluster: "lab", user: "student", namespace: "lab-b" } }]);
+            assert.deepEqual(clusterOf(teacher, "other"), { server: "https://other.example:6443", caData: Buffer.from("OTHER-CA\n").toString("base64") });
+            assert.throws(() => clusterOf(teacher, "nope"), /kubernetes\.context: got "nope"; allowed: a context of .*teacher-kubeconfig\.yaml with a cluster \(class, other\)/);
+        });
+
+        it("is refused on kind, naming the platform it is for", async () => {
+            await assert.rejects(
+                runProgram(toPulumiConfig({ "rollout-lab:candidate": { version: "v2" }, "rollout-lab:kubernetes": { studentAccess: true } })),
+                /rollout-lab:kubernetes\.studentAccess: got true; allowed: false on kind \(a student's own credentials are for a lab on a shared cluster: platform kubernetes\)/,
+            );
+        });
     });
 });

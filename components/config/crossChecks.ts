@@ -52,6 +52,10 @@ export function crossFieldProblems(raw: Record<string, unknown>): CrossProblem[]
         // Stock kindest/node has kindnetd and not the lab's pod-network service: its nodes would never be Ready.
         problems.push({ key: "kind.podNetwork", given: '"bridge"', allowed: '"kindnetd" with kind\'s own node image, or "bridge" with kind.nodeImage set to one scripts/kind-node.sh built' });
     }
+    const kubernetes = fieldOf(raw, "kubernetes");
+    if (kubernetes?.studentAccess === true && platform !== undefined && platform !== "kubernetes") {
+        problems.push({ key: "kubernetes.studentAccess", given: "true", allowed: `false on ${platform} (a student's own credentials are for a lab on a shared cluster: platform kubernetes)` });
+    }
     if (raw.renderYamlTo !== undefined && platform === "swarm") {
         problems.push({
             key: "renderYamlTo",

@@ -184,6 +184,11 @@ export const kubernetesSchema = z
          * Where students and the probe reach the entry (a node's address and the NodePort, a load balancer's
          * address, a host port): the stack's entryUrl, which lab check and lab rollout send requests to.
          */
+        /**
+         * A service account for the lab's student: `edit` in the lab's namespace, `view` in its monitoring
+         * namespace, nothing cluster-wide; its kubeconfig is the stack's studentKubeconfig output (secret).
+         */
+        studentAccess: bool(z.boolean()).default(false),
         entryUrl: z.string().regex(/^https?:\/\/[^\s/]+(\/\S*)?$/, { message: "an http:// or https:// URL" }).optional(),
     })
     .strict()

@@ -16,7 +16,8 @@ import { docker, labCheck, log, seconds, statuses, up } from "./support";
 // kind stacks would use) and loads the app's images into it, then brings up one lab, checks that nothing
 // outside its namespace was created, brings up two more beside it (other namespaces, other NodePorts,
 // other strategies at other steps), checks each with `lab check`, destroys the first while the other two
-// answer 100 requests/s each, and destroys the rest. Measured: up and destroy times with one and three
+// answer 100 requests/s each, and destroys the rest; lab-b's student credentials (kubernetes.studentAccess)
+// must reach lab-b and be refused elsewhere. Measured: up and destroy times with one and three
 // labs, the nodes' memory per extra lab, failed requests while a neighbour is destroyed.
 //
 // Needs what test/e2e/kind.test.ts needs (E2E_KIND_NODE_IMAGE, E2E_KIND_POD_NETWORK, E2E_KIND_PRIVILEGED on
@@ -43,7 +44,13 @@ const labs: Lab[] = [
         namespace: "lab-b",
         nodePort: 30082,
         hostPort: 18082,
-        config: { "rollout-lab:bluegreen.activeColor": "green", "rollout-lab:stable.replicas": "2", "rollout-lab:candidate.replicas": "2" },
+        config: {
+            "rollout-lab:bluegreen.activeColor": "green",
+            "rollout-lab:stable.replicas": "2",
+            "rollout-lab:candidate.replicas": "2",
+            // The student of lab-b gets credentials of their own (the stack's studentKubeconfig).
+            "rollout-lab:kubernetes.studentAccess": "true",
+        },
     },
     {
         stack: "kind-rolling",
@@ -177,6 +184,26 @@ describe("labs on an existing cluster (platform kubernetes, a kind cluster the t
             const report = await labCheck(stack, lab.stack);
             assert.equal(report.ok, true, `${lab.namespace}: ${JSON.stringify(statuses(report))}`);
         }
+        // lab-b's student reaches lab-b and nothing else.
+        const student = path.join(dir, "student-kubeconfig");
+        const outputs = await open.find((o) => o.lab.namespace === "lab-b")!.stack.stack.outputs();
+        fs.writeFileSync(student, String(outputs.studentKubeconfig.value), { mode: 0o600 });
+        assert.equal(outputs.studentKubeconfig.secret, true, "the student's kubeconfig is a secret output");
+        const asStudent = (...args: string[]) => {
+            try {
+                return { ok: true, out: kubectl(student, ...args) };
+            } catch (e) {
+                return { ok: false, out: String((e as { stderr?: string }).stderr ?? e) };
+            }
+        };
+        const own = asStudent("get", "deployments", "-o", "name");
+        assert.ok(own.ok && own.out.includes("deployment.apps/demo-green"), `the student lists lab-b's Deployments: ${own.out}`);
+        assert.ok(asStudent("scale", "deployment/demo-blue", "--replicas", "2").ok, "the student may change lab-b (edit)");
+        for (const args of [["get", "pods", "-n", "lab-c"], ["get", "pods", "-n", "lab-a"], ["get", "nodes"], ["get", "namespaces"], ["delete", "namespace", "lab-c"]]) {
+            const r = asStudent(...args);
+            assert.ok(!r.ok && /forbidden/i.test(r.out), `the student is refused: kubectl ${args.join(" ")}: ${r.out}`);
+        }
+        results.studentAccess = { ownNamespace: "allowed", refused: ["pods in lab-c", "pods in lab-a", "nodes", "namespaces", "delete namespace lab-c"] };
         const memory = results.clusterMemoryMiB as Record<string, number>;
         memory.threeLabs = clusterMemoryMiB();
         memory.perExtraLab = Math.round((memory.threeLabs - memory.oneLab) / 2);
