@@ -15,6 +15,7 @@ import { configPair, err, exitCodes, number, parseSteps, stackArg } from "./cliA
 import { rolloutAction } from "./rollout/command";
 import { projectStateDir } from "../lib/workspace";
 import { compareAction } from "./compare/command";
+import { classCommand } from "./class/command";
 import { checkCommand } from "./check/command";
 
 
@@ -96,6 +97,10 @@ export function labProgram(): Command {
         });
 
     program.addCommand(checkCommand().copyInheritedSettings(program));
+    const classes = classCommand().copyInheritedSettings(program);
+    // Its subcommands were made before it had the program's settings (exitOverride, output): give them too.
+    classes.commands.forEach((sub) => sub.copyInheritedSettings(program));
+    program.addCommand(classes);
 
     program
         .command("compare")
