@@ -8,6 +8,8 @@ import { kindClusterConfig, kindEnvironment } from "../../components/platform";
 import { appSourceDir } from "../../components/app/appImages";
 import { classCheck, classCheckLines, classDown, classUp } from "../../tools/lab/class/command";
 import { Probe } from "../../tools/probe/probe";
+import { kubectlFor, preflightProblems } from "../../tools/lib/preflight";
+import { loadStackConfig } from "../../tools/lib/stackFile";
 import { baseImage, clusterName } from "./kindCluster";
 import { docker, log, seconds } from "./support";
 
@@ -130,7 +132,7 @@ describe("a class on an existing cluster (lab class, platform kubernetes, a kind
 
     const labeled = (kinds: string, extra: string[] = []) => kubectl(kubeconfig, "get", kinds, "-l", "app.kubernetes.io/part-of=rollout-lab", ...extra, "-o", "name").split("\n").filter(Boolean);
 
-    it("one lab: lab class up --only alice, its check passes, and nothing is created outside its namespace", async () => {
+    it("one lab: lab class up --only alice, its check passes, nothing is created outside its namespace; a lab in alice's way is refused up front", async () => {
         const [up] = await classUp(classFile, { ...quiet, only: ["alice"] });
         results.oneLab = { upS: up.seconds };
         const [check] = await classCheck(classFile, { ...quiet, only: ["alice"] });
@@ -141,6 +143,21 @@ describe("a class on an existing cluster (lab class, platform kubernetes, a kind
         const elsewhere = kubectl(kubeconfig, "get", "deployments,services,serviceaccounts,rolebindings", "-A", "-l", "app.kubernetes.io/part-of=rollout-lab", "-o", "jsonpath={range .items[*]}{.metadata.namespace}{\"\\n\"}{end}");
         assert.deepEqual([...new Set(elsewhere.split("\n").filter(Boolean))], ["lab-alice"]);
         (results.clusterMemoryMiB as Record<string, number>).oneLab = clusterMemoryMiB();
+
+        // Before anything is made, the cluster is asked what stands in a new lab's way: alice's NodePort,
+        // a namespace someone else made.
+        kubectl(kubeconfig, "create", "namespace", "lab-dave");
+        const dave = loadStackConfig("kind-canary", undefined, {
+            "rollout-lab:platform": "kubernetes",
+            "rollout-lab:namespace": "lab-dave",
+            "rollout-lab:kubernetes.kubeconfig": kubeconfig,
+            "rollout-lab:kubernetes.nodePort": String(labs[0].nodePort),
+        });
+        const problems = await preflightProblems(dave, kubectlFor(dave));
+        kubectl(kubeconfig, "delete", "namespace", "lab-dave", "--wait=false");
+        assert.deepEqual(problems.map((p) => p.key), ["namespace", "kubernetes.nodePort"]);
+        assert.match(problems[1].allowed, /Service lab-alice\/demo-app has 30081; 30082 is free/);
+        results.preflight = problems.map((p) => `rollout-lab:${p.key}: got ${p.given}; allowed: ${p.allowed}`);
     });
 
     it("three labs side by side at different steps, one line each from lab class check; a student's credentials reach only their lab; one lab destroyed while the others answer 100 requests/s each with none failed", async () => {

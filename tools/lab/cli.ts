@@ -16,6 +16,7 @@ import { rolloutAction } from "./rollout/command";
 import { projectStateDir } from "../lib/workspace";
 import { compareAction } from "./compare/command";
 import { classCommand } from "./class/command";
+import { PreflightError, assertPreflight } from "../lib/preflight";
 import { checkCommand } from "./check/command";
 
 
@@ -49,7 +50,11 @@ export function labProgram(): Command {
             .addHelpText("after", `\nExit codes: ${exitCodes.ok} done, ${exitCodes.failed} the Pulumi command failed (its output is on stderr), ${exitCodes.usage} bad usage or stack config.`)
             .action(async (stackName: string) => {
                 stackArg(stackName);
-                loadStackConfig(stackName); // a bad stack file is reported before the engine starts
+                const config = loadStackConfig(stackName); // a bad stack file is reported before the engine starts
+                if (name === "up") {
+                    // On a cluster the lab did not create: what stands in its way, before anything is made.
+                    await assertPreflight(stackName, config);
+                }
                 const s = await projectStack(stackName, name !== "down");
                 const onOutput = engineOutput("");
                 if (name === "up") {
@@ -191,7 +196,7 @@ export function exitCodeOfError(e: unknown): number {
         // Already printed by commander; help and --version are not errors.
         return e.exitCode === 0 ? exitCodes.ok : exitCodes.usage;
     }
-    return e instanceof LabUsageError || e instanceof LabConfigError || e instanceof StackFileError ? exitCodes.usage : exitCodes.failed;
+    return e instanceof LabUsageError || e instanceof LabConfigError || e instanceof StackFileError || e instanceof PreflightError ? exitCodes.usage : exitCodes.failed;
 }
 
 /**

@@ -9,6 +9,7 @@ import { LabStack, openLabStack, projectStateDir } from "../../lib/workspace";
 import { engineOutput } from "../../lib/engine";
 import { CheckReport, runChecks } from "../check/command";
 import { CheckLine } from "../check/check";
+import { assertPreflight } from "../../lib/preflight";
 import { err, exitCodes, number } from "../cliArgs";
 import { LabUsageError } from "../../../components/plan";
 import { ClassFile, StudentLab, classDir, readClassFile, studentLabs } from "./classFile";
@@ -54,9 +55,9 @@ export async function classUp(file: string, options: ClassOptions = {}): Promise
     const labs = selected(c, options.only);
     const log = options.log ?? ((l: string) => err(`${l}\n`));
     const stateRoot = options.stateRoot ?? projectStateDir;
-    // Every lab's config through the lab's own schema before anything is created.
+    // Every lab's config through the lab's own schema, and against the cluster, before anything is created.
     for (const lab of labs) {
-        loadStackConfig(lab.stack, undefined, lab.config);
+        await assertPreflight(`${lab.student}'s lab`, loadStackConfig(lab.stack, undefined, lab.config));
     }
     const done: StudentUp[] = [];
     for (const [i, lab] of labs.entries()) {

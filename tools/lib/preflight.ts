@@ -1,0 +1,111 @@
+// Before a lab goes up on a cluster it did not create (platform kubernetes): what the cluster must have or
+// must not have, asked through kubectl, each problem naming the key, the value and what is allowed. The
+// engine would otherwise fail half-way (a NodePort taken, a namespace another owner's) or leave a route
+// no controller reads.
+import { execFile } from "child_process";
+import { promisify } from "util";
+import { LabConfig } from "../../components/config";
+
+export interface PreflightProblem {
+    key: string;
+    given: string;
+    allowed: string;
+}
+
+/** Runs kubectl with these arguments against the stack's cluster; rejects with kubectl's message. */
+export type Kubectl = (...args: string[]) => Promise<string>;
+
+/** kubectl with the stack's kubernetes.kubeconfig and kubernetes.context. */
+export function kubectlFor(config: LabConfig): Kubectl {
+    const access = [
+        ...(config.kubernetes.kubeconfig !== undefined ? ["--kubeconfig", config.kubernetes.kubeconfig] : []),
+        ...(config.kubernetes.context !== undefined ? ["--context", config.kubernetes.context] : []),
+    ];
+    return async (...args) => {
+        try {
+            return (await promisify(execFile)("kubectl", [...access, ...args], { encoding: "utf8", timeout: 30_000 })).stdout;
+        } catch (e) {
+            const err = e as NodeJS.ErrnoException & { stderr?: string };
+            throw new Error(err.code === "ENOENT" ? "kubectl is not on PATH" : (err.stderr ?? err.message).trim().split("\n")[0]);
+        }
+    };
+}
+
+const partOf = "app.kubernetes.io/part-of";
+
+/** What stands in the way of this lab on this cluster; empty when it can go up. Only for platform kubernetes. */
+export async function preflightProblems(config: LabConfig, kubectl: Kubectl): Promise<PreflightProblem[]> {
+    if (config.platform !== "kubernetes" || config.renderYamlTo !== undefined) {
+        return [];
+    }
+    const where = config.kubernetes.context !== undefined ? `context ${config.kubernetes.context}` : "kubectl's current context";
+    try {
+        await kubectl("get", "--raw", "/version");
+    } catch (e) {
+        return [{ key: "kubernetes.kubeconfig", given: JSON.stringify(config.kubernetes.kubeconfig ?? "(kubectl's default)"), allowed: `a kubeconfig whose ${where} reaches a cluster (${(e as Error).message})` }];
+    }
+    const problems: PreflightProblem[] = [];
+    const namespaces = JSON.parse(await kubectl("get", "namespaces", "-o", "json")) as { items: { metadata: { name: string; labels?: Record<string, string> } }[] };
+    const ns = namespaces.items.find((n) => n.metadata.name === config.namespace);
+    if (ns !== undefined && ns.metadata.labels?.[partOf] !== "rollout-lab") {
+        problems.push({ key: "namespace", given: JSON.stringify(config.namespace), allowed: `a namespace the cluster does not have yet, or one a lab made (${config.namespace} exists without the label ${partOf}=rollout-lab)` });
+    }
+    if (config.kubernetes.serviceType !== "ClusterIP") {
+        const services = JSON.parse(await kubectl("get", "services", "--all-namespaces", "-o", "json")) as {
+            items: { metadata: { name: string; namespace: string }; spec: { ports?: { nodePort?: number }[] } }[];
+        };
+        const taken = services.items.find((s) => s.metadata.namespace !== config.namespace && (s.spec.ports ?? []).some((p) => p.nodePort === config.kubernetes.nodePort));
+        if (taken !== undefined) {
+            const used = new Set(services.items.flatMap((s) => (s.spec.ports ?? []).map((p) => p.nodePort)).filter((p): p is number => p !== undefined));
+            const free = Array.from({ length: 32767 - 30000 + 1 }, (_, i) => 30000 + i).find((p) => p > config.kubernetes.nodePort && !used.has(p));
+            problems.push({
+                key: "kubernetes.nodePort",
+                given: String(config.kubernetes.nodePort),
+                allowed: `a NodePort no other Service holds (Service ${taken.metadata.namespace}/${taken.metadata.name} has ${config.kubernetes.nodePort}${free !== undefined ? `; ${free} is free` : ""})`,
+            });
+        }
+    }
+    const needs = clusterNeeds(config);
+    for (const need of needs) {
+        const found = await kubectl("get", need.resource, need.name, "--ignore-not-found", "-o", "name");
+        if (found.trim() === "") {
+            problems.push({ key: need.key, given: need.given, allowed: need.allowed });
+        }
+    }
+    return problems;
+}
+
+/** What the stack leaves to the cluster (install: false) and so must find there. */
+function clusterNeeds(config: LabConfig): { resource: string; name: string; key: string; given: string; allowed: string }[] {
+    const needs: { resource: string; name: string; key: string; given: string; allowed: string }[] = [];
+    const routesByGateway = config.traffic === "traefik" || (config.traffic === "istio" && config.istio.routes === "httpRoute");
+    if (routesByGateway && !config.gatewayApi.install) {
+        needs.push({ resource: "customresourcedefinition", name: "httproutes.gateway.networking.k8s.io", key: "gatewayApi.install", given: "false", allowed: "true, or a cluster with the Gateway API's CRDs (httproutes.gateway.networking.k8s.io is not there)" });
+    }
+    if (config.traffic === "traefik" && !config.traefik.install) {
+        needs.push({ resource: "gatewayclass", name: "traefik", key: "traefik.install", given: "false", allowed: "true, or a cluster whose Traefik claims a GatewayClass traefik (none is there)" });
+    }
+    if (config.traffic === "istio" && !config.istio.install) {
+        needs.push({ resource: "customresourcedefinition", name: "virtualservices.networking.istio.io", key: "istio.install", given: "false", allowed: "true, or a cluster running Istio (virtualservices.networking.istio.io is not there)" });
+    }
+    return needs;
+}
+
+/** What the cluster refuses, before anything is created: the lab's exit code 2, as a bad config's. */
+export class PreflightError extends Error {
+    constructor(
+        stack: string,
+        public readonly problems: PreflightProblem[],
+    ) {
+        super(`${stack} cannot go up on this cluster (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n${problems.map((p) => `  - rollout-lab:${p.key}: got ${p.given}; allowed: ${p.allowed}`).join("\n")}`);
+        this.name = "PreflightError";
+    }
+}
+
+/** Throws a PreflightError when the stack cannot go up on its cluster. */
+export async function assertPreflight(stack: string, config: LabConfig, kubectl: Kubectl = kubectlFor(config)): Promise<void> {
+    const problems = await preflightProblems(config, kubectl);
+    if (problems.length > 0) {
+        throw new PreflightError(stack, problems);
+    }
+}
