@@ -38,10 +38,11 @@ describe("lab CLI", function () {
     it("--help lists every subcommand", async () => {
         const r = await lab("--help");
         assert.equal(r.status, 0);
-        for (const c of ["stacks", "up <stack>", "preview <stack>", "down <stack>", "probe", "rollout [options] <stack>", "compare", "report", "config [options] <stack>", "check [options] <stack>", "class"]) {
+        for (const c of ["stacks", "up [options] <stack>", "preview <stack>", "down <stack>", "probe", "rollout [options] <stack>", "compare", "report", "config [options] <stack>", "check [options] <stack>", "class"]) {
             assert.ok(r.stdout.includes(c), c);
         }
         assert.match((await lab("rollout", "--help")).stdout, /--steps <list>[\s\S]*--wait <seconds>[\s\S]*--dry-run/);
+        assert.match((await lab("up", "--help")).stdout, /--timings\s+print where the time went/);
         assert.match((await lab("class", "--help")).stdout, /up \[options\] <class\.yaml>[\s\S]*check \[options\] <class\.yaml>[\s\S]*down \[options\] <class\.yaml>/);
         assert.match((await lab("class", "check", "--help")).stdout, /Exit codes: 0 every lab passed, 1 a lab failed a check, 2 bad usage or class file\./);
     });

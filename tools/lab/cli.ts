@@ -17,6 +17,7 @@ import { projectStateDir } from "../lib/workspace";
 import { compareAction } from "./compare/command";
 import { classCommand } from "./class/command";
 import { PreflightError, assertPreflight } from "../lib/preflight";
+import { TimedEvent, dependenciesOf, timingLines, timingsOf } from "./up/timings";
 import { checkCommand } from "./check/command";
 
 
@@ -44,38 +45,48 @@ export function labProgram(): Command {
         ["preview", "show what `up` would change (pulumi preview)"],
         ["down", "destroy the stack's resources and remove the stack, so it can be brought up again from the top (its stack file stays)"],
     ] as const) {
-        program
+        const command = program
             .command(`${name} <stack>`)
             .description(what)
-            .addHelpText("after", `\nExit codes: ${exitCodes.ok} done, ${exitCodes.failed} the Pulumi command failed (its output is on stderr), ${exitCodes.usage} bad usage or stack config.`)
-            .action(async (stackName: string) => {
-                stackArg(stackName);
-                const config = loadStackConfig(stackName); // a bad stack file is reported before the engine starts
-                if (name === "up") {
-                    // On a cluster the lab did not create: what stands in its way, before anything is made.
-                    await assertPreflight(stackName, config);
+            .addHelpText("after", `\nExit codes: ${exitCodes.ok} done, ${exitCodes.failed} the Pulumi command failed (its output is on stderr), ${exitCodes.usage} bad usage or stack config.`);
+        if (name === "up") {
+            command.option("--timings", "print where the time went, from the engine's events: its start, the program, each provider, the slowest steps, the critical path");
+        }
+        command.action(async (stackName: string, opts: { timings?: boolean }) => {
+            stackArg(stackName);
+            const config = loadStackConfig(stackName); // a bad stack file is reported before the engine starts
+            if (name === "up") {
+                // On a cluster the lab did not create: what stands in its way, before anything is made.
+                await assertPreflight(stackName, config);
+            }
+            const s = await projectStack(stackName, name !== "down");
+            const onOutput = engineOutput("");
+            if (name === "up") {
+                const t0 = Date.now();
+                const events: TimedEvent[] = [];
+                const r = await s.up({ onOutput, color: "never", ...(opts.timings ? { onEvent: (event) => events.push({ atMs: Date.now() - t0, event }) } : {}) });
+                if (opts.timings) {
+                    const totalMs = Date.now() - t0;
+                    const deps = dependenciesOf(((await s.exportStack()).deployment ?? {}) as Parameters<typeof dependenciesOf>[0]);
+                    err(`${timingLines(timingsOf(events, totalMs, deps)).join("\n")}\n`);
                 }
-                const s = await projectStack(stackName, name !== "down");
-                const onOutput = engineOutput("");
-                if (name === "up") {
-                    const r = await s.up({ onOutput, color: "never" });
-                    for (const [k, v] of Object.entries(r.outputs)) {
-                        process.stdout.write(`${k}: ${v.secret ? "[secret]" : JSON.stringify(v.value)}\n`);
-                    }
-                    const secret = Object.entries(r.outputs).find(([, v]) => v.secret)?.[0];
-                    if (secret !== undefined) {
-                        err(`(a secret is shown with: pulumi stack output ${secret} --show-secrets -s ${stackName}, with the passphrase lab uses: ${passphraseHint()})\n`);
-                    }
-                } else if (name === "preview") {
-                    const r = await s.preview({ onOutput, color: "never" });
-                    process.stdout.write(`${JSON.stringify(r.changeSummary)}\n`);
-                } else {
-                    await s.destroy({ onOutput, color: "never" });
-                    // The stack file keeps the config (and any edits): `git checkout` of it starts a lesson anew.
-                    await s.workspace.removeStack(stackName, { preserveConfig: true });
-                    err(`removed stack ${stackName}; its stack file stays (git checkout -- stacks/Pulumi.${stackName}.yaml undoes your edits)\n`);
+                for (const [k, v] of Object.entries(r.outputs)) {
+                    process.stdout.write(`${k}: ${v.secret ? "[secret]" : JSON.stringify(v.value)}\n`);
                 }
-            });
+                const secret = Object.entries(r.outputs).find(([, v]) => v.secret)?.[0];
+                if (secret !== undefined) {
+                    err(`(a secret is shown with: pulumi stack output ${secret} --show-secrets -s ${stackName}, with the passphrase lab uses: ${passphraseHint()})\n`);
+                }
+            } else if (name === "preview") {
+                const r = await s.preview({ onOutput, color: "never" });
+                process.stdout.write(`${JSON.stringify(r.changeSummary)}\n`);
+            } else {
+                await s.destroy({ onOutput, color: "never" });
+                // The stack file keeps the config (and any edits): `git checkout` of it starts a lesson anew.
+                await s.workspace.removeStack(stackName, { preserveConfig: true });
+                err(`removed stack ${stackName}; its stack file stays (git checkout -- stacks/Pulumi.${stackName}.yaml undoes your edits)\n`);
+            }
+        });
     }
 
     program.addCommand(probeCommand("probe").copyInheritedSettings(program));
