@@ -269,6 +269,8 @@ export const measureSchema = z
         rollback: z.enum(["immediate", "gradual"]).default("immediate"),
         /** gradual: how long each step down holds before the next. */
         rollbackPauseSeconds: num(z.number().int().min(1).max(600)).default(10),
+        /** How long a step holds while the judge's data cannot be read (Prometheus gone) before it is rolled back; it is never promoted meanwhile. */
+        noDataTimeoutSeconds: num(z.number().int().min(5).max(3600)).default(60),
         /** Requests per second the lab's own probe sends during a rollout or comparison; 0: rely on real users. */
         loadRate: num(z.number().min(0).max(1000)).default(20),
         /** Prices for the cost figure: per CPU core-hour and per GB-hour of memory. Defaults: AWS Fargate on-demand, us-east-1 (Linux/x86). */

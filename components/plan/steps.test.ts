@@ -60,6 +60,7 @@ describe("lab: step plan", () => {
             judge: "threshold",
             rollback: "immediate",
             rollbackPauseSeconds: 10,
+            noDataTimeoutSeconds: 60,
             comparison: { alpha: 0.05, minSamples: 10, minEffect: 0.7, latencyTolerance: 0.2, errorRatioTolerance: 0.01 },
             loadRate: 20,
             pricing: { cpuHour: 0.04048, gbHour: 0.004445, currency: "USD" },

@@ -90,7 +90,7 @@ describe("lab rollout on real components (HAProxy, Prometheus, demo apps, probe)
         steps: number[],
         judge: "threshold" | "mann-whitney" | "fixed" = "fixed",
         stableVersion = "v1",
-        more: { gradualRollbackPauseS?: number; onApplied?: (label: string) => void } = {},
+        more: { gradualRollbackPauseS?: number; onApplied?: (label: string) => void; prom?: PrometheusClient; noDataTimeoutS?: number } = {},
     ): Promise<{ result: RolloutResult; applied: string[]; probe: ProbeSummary; events: RolloutEvent[] }> {
         const edge = await startHaproxyEdge("split", stables[stableVersion], [candidates[version]]);
         edges.push(edge);
@@ -117,7 +117,7 @@ describe("lab rollout on real components (HAProxy, Prometheus, demo apps, probe)
             const config = loadStackConfig("swarm-canary", undefined, candidateChange);
             const judgeOptions =
                 judge === "fixed"
-                    ? { thresholds, health: (windowS: number) => readVersionHealth(prom, version, windowS) }
+                    ? { thresholds, health: (windowS: number) => readVersionHealth(more.prom ?? prom, version, windowS) }
                     : { judge: judgeFor(config, plan, prom, { ...thresholdsFor(config), minRequests: thresholds.minRequests }) };
             const result = await runRollout({
                 plan,
@@ -134,6 +134,7 @@ describe("lab rollout on real components (HAProxy, Prometheus, demo apps, probe)
                 },
                 onEvent: (e) => events.push(e),
                 gradualRollbackPauseS: more.gradualRollbackPauseS,
+                noDataTimeoutS: more.noDataTimeoutS,
             });
             // A few seconds after the last change: what users got once it had settled.
             await new Promise((r) => setTimeout(r, 3000));
@@ -247,5 +248,33 @@ describe("lab rollout on real components (HAProxy, Prometheus, demo apps, probe)
         }
         v9!.errorRate = 0;
         console.log(`        ${figures.join("\n        ")}`);
+    });
+
+    it("Prometheus gone mid-step: the step holds, is never promoted, and is rolled back at measure.noDataTimeoutSeconds; no request lost", async () => {
+        // A Prometheus of this case's own, stopped 4 s after the first step (10%) went live.
+        const own = tempDir("rollout-noprom");
+        const server = await startPrometheus(own, {
+            app: [...stables.v1.map((address) => ({ address, version: "v1" })), { address: candidates.v2, version: "v2" }],
+            nodeExporter: [],
+            scrapeInterval: "1s",
+            ruleFiles: [],
+        });
+        await waitAllTargetsUp(server.api, 4);
+        let stoppedAt = 0;
+        const stopAfter = (label: string) => {
+            if (label === "weight 10%") {
+                setTimeout(() => void server.program.stop().then(() => (stoppedAt = Date.now())), 4000);
+            }
+        };
+        const started = Date.now();
+        const { result, applied, probe, events } = await rollout("v2", [10, 50, 100], "fixed", "v1", { prom: new PrometheusClient(server.api), noDataTimeoutS: 8, onApplied: stopAfter });
+        fs.rmSync(own, { recursive: true, force: true });
+        const holds = events.filter((e): e is Extract<RolloutEvent, { kind: "no-data" }> => e.kind === "no-data");
+        console.log(`        held ${holds.length} polls (${holds.map((h) => h.forS.toFixed(0)).join(", ")} s without data), then: ${result.reasons[0]}; rolled back ${((started + result.rolledBackAtMs! - stoppedAt) / 1000).toFixed(1)} s after Prometheus stopped; ${probe.failed} of ${probe.requests} requests failed`);
+        assert.equal(result.outcome, "rolled-back");
+        assert.deepEqual(applied, ["weight 10%", "weight 0% (all to stable)"], "never promoted past 10% without data");
+        assert.match(result.reasons[0], /^no data for \d+ s \(measure\.noDataTimeoutSeconds 8\): /);
+        assert.ok(holds.length >= 2, "the hold was reported at each poll");
+        assert.equal(probe.failed, 0);
     });
 });

@@ -106,6 +106,11 @@ function stepReporter(waitS: number): (e: RolloutEvent) => void {
                 }
                 break;
             }
+            case "no-data":
+                bar?.stop();
+                bar = undefined;
+                err(`  holding: no data for ${e.forS.toFixed(0)} s (rolled back at ${e.timeoutS} s, measure.noDataTimeoutSeconds): ${e.error}\n`);
+                break;
             case "rollback-step":
                 err(`  rolled back to ${e.step.label}; ${e.verdict.action === "rollback" ? `still failing there: ${e.verdict.reasons.join("; ")}` : "holding"}\n`);
                 break;
@@ -168,6 +173,7 @@ export async function rolloutAction(stack: string, opts: { steps?: number[]; wai
             plan,
             judge: judgeFor(config, plan, prom, thresholds),
             ...(config.measure.rollback === "gradual" ? { gradualRollbackPauseS: config.measure.rollbackPauseSeconds } : {}),
+            noDataTimeoutS: config.measure.noDataTimeoutSeconds,
             stepWaitS: waitS,
             pollS: opts.poll,
             target: { apply: async (change, label) => void (await applyChange(s, change, label)) },

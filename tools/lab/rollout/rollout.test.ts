@@ -164,4 +164,59 @@ describe("lab: rollout loop (fake engine, fake Prometheus)", () => {
         });
         assert.deepEqual(windows, [15, 30, 40]);
     });
+
+    describe("Prometheus gone mid-step (measure.noDataTimeoutSeconds)", () => {
+        /** A rollout whose figures cannot be read from `downFromS` to `upAtS` seconds of the fake clock. */
+        async function withOutage(downFromS: number, upAtS: number, noDataTimeoutS = 60) {
+            const clock = fakeClock();
+            const applied: string[] = [];
+            const events: RolloutEvent[] = [];
+            const result = await runRollout({
+                plan,
+                thresholds,
+                stepWaitS: 60,
+                pollS: 15,
+                clock,
+                noDataTimeoutS,
+                target: { apply: async (change) => void (applied.push(change["rollout-lab:canary.weight"]), (clock.t += 5000)) },
+                health: async () => {
+                    if (clock.t >= downFromS * 1000 && clock.t < upAtS * 1000) {
+                        throw new Error("Prometheus at http://127.0.0.1:9090: connect ECONNREFUSED 127.0.0.1:9090\nmore");
+                    }
+                    return healthy();
+                },
+                onEvent: (e) => events.push(e),
+            });
+            const holds = events.filter((e): e is Extract<RolloutEvent, { kind: "no-data" }> => e.kind === "no-data");
+            return { result, applied, holds, clock };
+        }
+
+        it("gone through a step's end: the step holds, is never promoted while there is no data, and rolls back at the timeout it names", async () => {
+            // The first step goes live at 5 s; Prometheus is gone from 30 s on, for good.
+            const { result, applied, holds } = await withOutage(30, Infinity);
+            assert.equal(result.outcome, "rolled-back");
+            assert.deepEqual(applied, ["10", "0"], "no step after the first; then all to stable");
+            assert.deepEqual(result.reasons, ["no data for 60 s (measure.noDataTimeoutSeconds 60): Prometheus at http://127.0.0.1:9090: connect ECONNREFUSED 127.0.0.1:9090"]);
+            // Polls at 35, 50, 65 (the step's end: held, not promoted), 80, 95 s: held 0, 15, 30, 45 and 60 s.
+            assert.deepEqual(holds.map((h) => h.forS), [0, 15, 30, 45, 60]);
+            assert.ok(holds.every((h) => h.step.share === 10 && h.timeoutS === 60));
+            assert.ok(!result.steps.some((s) => s.verdict.action === "promote"), "nothing promoted on missing data");
+        });
+
+        it("back before the timeout: the hold ends, the step is judged on its data and the rollout goes on", async () => {
+            // Gone from 30 s to 70 s: the first step's end (65 s) is held, judged at 80 s, promoted.
+            const { result, applied, holds } = await withOutage(30, 70);
+            assert.equal(result.outcome, "promoted");
+            assert.deepEqual(applied, plan.steps.map((s) => String(s.share)));
+            assert.deepEqual(holds.map((h) => h.forS), [0, 15, 30]);
+            assert.equal(result.steps[0].decidedAtMs, 80_000, "the first step is promoted at the first poll with data");
+        });
+
+        it("a shorter timeout rolls back sooner", async () => {
+            const { result, holds } = await withOutage(30, Infinity, 20);
+            assert.equal(result.outcome, "rolled-back");
+            assert.deepEqual(holds.map((h) => h.forS), [0, 15, 30]);
+            assert.match(result.reasons[0], /^no data for 30 s \(measure\.noDataTimeoutSeconds 20\)/);
+        });
+    });
 });

@@ -27,6 +27,8 @@ export type RolloutEvent =
     /** A gradual rollback's step down to a share already passed, and what the judge saw there. */
     | { kind: "rollback-step"; step: RolloutStep; verdict: Verdict }
     | { kind: "rolled-back" }
+    /** The judge's data could not be read (Prometheus gone): the step holds, neither promoted nor judged, until the timeout. */
+    | { kind: "no-data"; step: RolloutStep; error: string; forS: number; timeoutS: number }
     | { kind: "promoted" };
 
 export interface StepRecord {
@@ -63,7 +65,12 @@ interface RolloutBase {
     onEvent?: (e: RolloutEvent) => void;
     /** measure.rollback "gradual": back down through the steps passed, holding each this long (measure.rollbackPauseSeconds). */
     gradualRollbackPauseS?: number;
+    /** measure.noDataTimeoutSeconds: how long a step holds while its data cannot be read, before it is rolled back. */
+    noDataTimeoutS?: number;
 }
+
+/** The default of measure.noDataTimeoutSeconds. */
+export const defaultNoDataTimeoutS = 60;
 
 /** A judge (measure.judge), or the thresholds' judge over a health source. */
 export type RolloutOptions = RolloutBase & ({ judge: Judge } | { thresholds: Thresholds; health: HealthSource });
@@ -86,7 +93,11 @@ export async function runRollout(o: RolloutOptions): Promise<RolloutResult> {
                 rollbackSteps.push(down.share);
                 const heldAt = clock.now();
                 await clock.sleep(o.gradualRollbackPauseS * 1000);
-                const { verdict } = await judge((clock.now() - heldAt) / 1000, false);
+                // Data that cannot be read stops the way down: all to stable at once.
+                const verdict = await judge((clock.now() - heldAt) / 1000, false).then(
+                    (r) => r.verdict,
+                    (e: Error): Verdict => ({ action: "rollback", reasons: [`no data (${e.message.split("\n")[0]})`] }),
+                );
                 o.onEvent?.({ kind: "rollback-step", step: down, verdict });
                 if (verdict.action === "rollback") {
                     reasons = [...reasons, `cut to stable at ${down.label}: ${verdict.reasons.join("; ")}`];
@@ -110,12 +121,32 @@ export async function runRollout(o: RolloutOptions): Promise<RolloutResult> {
             return rollBack(step, reasons);
         }
         const liveAt = clock.now();
+        const noDataTimeoutS = o.noDataTimeoutS ?? defaultNoDataTimeoutS;
+        let noDataSince: number | undefined;
         for (;;) {
             const left = o.stepWaitS * 1000 - (clock.now() - liveAt);
-            await clock.sleep(Math.max(0, Math.min(o.pollS * 1000, left)));
+            // Past the step's time only while holding for data: poll at the usual pace.
+            await clock.sleep(left > 0 ? Math.min(o.pollS * 1000, left) : o.pollS * 1000);
             const elapsedS = (clock.now() - liveAt) / 1000;
             const final = elapsedS >= o.stepWaitS;
-            const { health, verdict } = await judge(Math.min(elapsedS, o.stepWaitS), final);
+            let judged: Awaited<ReturnType<Judge>>;
+            try {
+                judged = await judge(Math.min(elapsedS, o.stepWaitS), final);
+            } catch (e) {
+                // Missing data never promotes: the step holds, says so, and is rolled back after the timeout.
+                noDataSince ??= clock.now();
+                const forS = (clock.now() - noDataSince) / 1000;
+                const error = (e as Error).message.split("\n")[0];
+                o.onEvent?.({ kind: "no-data", step, error, forS, timeoutS: noDataTimeoutS });
+                if (forS >= noDataTimeoutS) {
+                    const reasons = [`no data for ${Math.round(forS)} s (measure.noDataTimeoutSeconds ${noDataTimeoutS}): ${error}`];
+                    steps.push({ step, appliedAtMs, decidedAtMs: since(), health: null, verdict: { action: "rollback", reasons } });
+                    return rollBack(step, reasons);
+                }
+                continue;
+            }
+            noDataSince = undefined;
+            const { health, verdict } = judged;
             o.onEvent?.({ kind: "check", step, elapsedS, health, verdict });
             if (verdict.action === "wait") {
                 continue;
