@@ -7,7 +7,7 @@ import * as path from "path";
 import { LabConfigError, platforms, problemText } from "../../components/labConfig";
 import { probeCommand } from "../probe/cli";
 import { StrategyResult } from "./compare/compare";
-import { engineOutput, projectStack } from "../lib/engine";
+import { engineOutput, lockedStackMessage, projectStack } from "../lib/engine";
 import { writeReport } from "./compare/report";
 import { StackFileError, knownStacks, loadStackConfig, platformView, repoRoot, stacksDir } from "../lib/stackFile";
 import { LabUsageError } from "../../components/plan";
@@ -215,6 +215,10 @@ export function exitCodeOfError(e: unknown): number {
  * API's error repeats all of it (its stdout and stderr): keep only the distinct `error:` lines.
  */
 export function errorText(e: unknown): string {
+    const locked = lockedStackMessage(e);
+    if (locked !== undefined) {
+        return locked;
+    }
     const message = e instanceof Error ? e.message : String(e);
     if (!(e instanceof automation.CommandError)) {
         return message;

@@ -52,6 +52,38 @@ export async function projectStack(stack: string, create = false): Promise<autom
     }
 }
 
+/**
+ * Another update holds the stack's lock (two `lab up` at once, or one that was killed): which process holds
+ * it and since when, whether it still runs (on this machine), and what to do; undefined for another error.
+ * Nothing was changed: the engine refuses before it starts.
+ */
+export function lockedStackMessage(e: unknown, isRunning: (pid: number) => boolean = processRuns): string | undefined {
+    const message = e instanceof Error ? e.message : String(e);
+    if (!/the stack is currently locked/.test(message)) {
+        return undefined;
+    }
+    const lock = /(file:\/\/\S+?\.json)\S*: created by (\S+?)@(\S+) \(pid (\d+)\) at (\S+)/.exec(message);
+    if (lock === null) {
+        return "another update of this stack is running (the stack is locked); nothing was changed: wait for it to end";
+    }
+    const [, url, user, host, pidText, at] = lock;
+    const file = decodeURIComponent(new URL(url).pathname);
+    const pid = Number(pidText);
+    const here = host === os.hostname();
+    const state = here ? (isRunning(pid) ? "still running" : "no longer running: the lock is stale (an update that was killed)") : `on ${host}: cannot tell whether it runs`;
+    const what = here && !isRunning(pid) ? `remove the lock file and run the command again: rm ${file}` : `wait for it to end${here ? "" : `, or, if it does not run, remove ${file}`}`;
+    return `another update of this stack holds its lock: pid ${pid} (${user}@${host}), since ${at}, ${state}; nothing was changed: ${what}`;
+}
+
+function processRuns(pid: number): boolean {
+    try {
+        process.kill(pid, 0);
+        return true;
+    } catch (e) {
+        return (e as NodeJS.ErrnoException).code === "EPERM";
+    }
+}
+
 /** Engine output to stderr, line by line with a prefix: the progress of a long `pulumi up`. */
 export function engineOutput(prefix: string, write: (s: string) => void = (s) => process.stderr.write(s)): (out: string) => void {
     let partial = "";
