@@ -101,12 +101,14 @@ export function labProgram(): Command {
         .option("--min-requests <n>", "candidate requests a step needs to be judged (default: measure.minRequests)", number("min-requests", 1, 1e6))
         .option("--prometheus <url>", "Prometheus to read (default: the stack's prometheusUrl output)")
         .option("--url <url>", "where the probe sends requests (default: the stack's entryUrl output)")
+        .option("--resume", "continue an interrupted rollout from the step the stack is at (that step judged again)")
         .option("--dry-run", "print the checked plan and stop")
         .option("--json", "print the result as JSON on stdout")
         .addHelpText(
             "after",
             `\nExit codes: ${exitCodes.ok} promoted (every step passed), ${exitCodes.rolledBack} rolled back (a step breached a threshold or had too few requests), ` +
-                `${exitCodes.usage} bad usage or config (nothing changed), ${exitCodes.failed} another failure (a pulumi up or Prometheus read failed).`,
+                `${exitCodes.usage} bad usage or config (nothing changed), ${exitCodes.failed} another failure (a pulumi up or Prometheus read failed), ` +
+                `${exitCodes.interrupted} interrupted by SIGINT or SIGTERM (the stack left at its step: --resume continues).`,
         )
         .action(async (stackName: string, opts) => {
             process.exitCode = await rolloutAction(stackArg(stackName), opts);

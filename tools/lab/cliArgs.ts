@@ -5,7 +5,7 @@ import { LabUsageError } from "../../components/plan";
 import { knownStacks } from "../lib/stackFile";
 
 /** Exit codes: 0 done (promoted), 1 failed, 2 bad usage or config, 3 rolled back. */
-export const exitCodes = { ok: 0, failed: 1, usage: 2, rolledBack: 3 } as const;
+export const exitCodes = { ok: 0, failed: 1, usage: 2, rolledBack: 3, interrupted: 130 } as const;
 
 export const err = (s: string) => process.stderr.write(s);
 

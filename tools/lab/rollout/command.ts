@@ -15,9 +15,23 @@ import { ConfigChange, LabUsageError, RolloutPlan, rolloutPlan } from "../../../
 import { err, exitCodes } from "../cliArgs";
 
 /** Every step's config checked by the stack schema before anything runs: nothing is half-applied by a typo. */
-function checkedPlan(stack: string, steps?: number[]): { config: LabConfig; plan: RolloutPlan; pods: (string | undefined)[] } {
+/**
+ * `--resume`: the plan from where the stack is (an interrupted rollout leaves it at a step, and its stack
+ * file says the same): a canary's steps from its current weight on (that step again, to judge it), a
+ * blue/green switch only if blue is still live. The steps keep their order and are numbered again.
+ */
+export function resumedPlan(plan: RolloutPlan, config: LabConfig): RolloutPlan {
+    const left = plan.strategy === "canary" ? plan.steps.filter((s) => s.share >= config.canary.weight) : config.bluegreen.activeColor === "green" ? [] : plan.steps;
+    return { ...plan, steps: left.map((s, i) => ({ ...s, index: i + 1 })) };
+}
+
+function checkedPlan(stack: string, steps?: number[], resume = false): { config: LabConfig; plan: RolloutPlan; pods: (string | undefined)[] } {
     const config = loadStackConfig(stack);
-    const plan = rolloutPlan(config, steps);
+    const whole = rolloutPlan(config, steps);
+    const plan = resume ? resumedPlan(whole, config) : whole;
+    if (plan.steps.length === 0) {
+        throw new LabUsageError("--resume", "given", `a stack not already past the plan's last step (${stack} is at ${plan.strategy === "canary" ? `canary.weight=${config.canary.weight}` : "green"}: nothing is left to roll out)`);
+    }
     let cumulative: ConfigChange = {};
     const pods: (string | undefined)[] = [];
     for (const c of [...plan.steps.map((s) => s.change), plan.rollback.change]) {
@@ -111,6 +125,10 @@ function stepReporter(waitS: number): (e: RolloutEvent) => void {
                 bar = undefined;
                 err(`  holding: no data for ${e.forS.toFixed(0)} s (rolled back at ${e.timeoutS} s, measure.noDataTimeoutSeconds): ${e.error}\n`);
                 break;
+            case "interrupted":
+                bar?.stop();
+                bar = undefined;
+                break;
             case "rollback-step":
                 err(`  rolled back to ${e.step.label}; ${e.verdict.action === "rollback" ? `still failing there: ${e.verdict.reasons.join("; ")}` : "holding"}\n`);
                 break;
@@ -128,8 +146,8 @@ function stepReporter(waitS: number): (e: RolloutEvent) => void {
     };
 }
 
-export async function rolloutAction(stack: string, opts: { steps?: number[]; wait?: number; poll: number; load?: number; minRequests?: number; prometheus?: string; url?: string; dryRun?: boolean; json?: boolean }): Promise<number> {
-    const { config, plan, pods } = checkedPlan(stack, opts.steps);
+export async function rolloutAction(stack: string, opts: { steps?: number[]; wait?: number; poll: number; load?: number; minRequests?: number; prometheus?: string; url?: string; dryRun?: boolean; json?: boolean; resume?: boolean }): Promise<number> {
+    const { config, plan, pods } = checkedPlan(stack, opts.steps, opts.resume);
     const thresholds = thresholdsFor(config, opts.minRequests);
     const waitS = opts.wait ?? config.measure.stepWaitSeconds;
     if (!config.monitoring.enabled && opts.prometheus === undefined) {
@@ -168,8 +186,22 @@ export async function rolloutAction(stack: string, opts: { steps?: number[]; wai
     }
     let result: RolloutResult;
     let summary: ProbeSummary | undefined;
+    // The first SIGINT or SIGTERM stops the rollout once the update under way returns, leaving the stack at
+    // its step; a second stops at once.
+    let stop: string | undefined;
+    const onSignal = (signal: NodeJS.Signals) => {
+        if (stop !== undefined) {
+            err(`${signal} again: stopping now\n`);
+            process.exit(exitCodes.interrupted);
+        }
+        stop = signal;
+        err(`${signal}: stopping once the update under way returns; the stack stays at its step (${signal} again stops at once)\n`);
+    };
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
     try {
         result = await runRollout({
+            stopRequested: () => stop,
             plan,
             judge: judgeFor(config, plan, prom, thresholds),
             ...(config.measure.rollback === "gradual" ? { gradualRollbackPauseS: config.measure.rollbackPauseSeconds } : {}),
@@ -180,6 +212,8 @@ export async function rolloutAction(stack: string, opts: { steps?: number[]; wai
             onEvent: stepReporter(waitS),
         });
     } finally {
+        process.off("SIGINT", onSignal);
+        process.off("SIGTERM", onSignal);
         probe?.stop();
         summary = await probing;
     }
@@ -191,6 +225,28 @@ export async function rolloutAction(stack: string, opts: { steps?: number[]; wai
     } else {
         process.stdout.write(`${result.outcome}${result.failedStep ? ` at step ${result.failedStep.index} (${result.failedStep.label})` : ""}: ${result.reasons.join("; ")}\n`);
     }
+    if (result.outcome === "interrupted") {
+        err(`${interruptedAdvice(stack, plan, result)}\n`);
+        return exitCodes.interrupted;
+    }
     return result.outcome === "promoted" ? exitCodes.ok : exitCodes.rolledBack;
 }
 
+/** Where an interrupted rollout left the stack, and the commands that continue it or roll it back. */
+export function interruptedAdvice(stack: string, plan: RolloutPlan, result: RolloutResult): string {
+    const key = Object.keys(plan.rollback.change).join(", ");
+    const at = result.cancelledStep ?? result.interruptedAt;
+    const where =
+        result.cancelledStep !== undefined
+            ? `its update to ${result.cancelledStep.label} was cancelled mid-way: the stack file says ${fmt(result.cancelledStep.change)}, the lab may be between that and ${result.interruptedAt?.label ?? "where it started"}`
+            : at !== undefined
+              ? `the stack and stacks/Pulumi.${stack}.yaml are at ${at.label} (${fmt(at.change)}), not yet judged`
+              : "no step was applied: the stack is as it was";
+    return [
+        `interrupted: ${where}.`,
+        `  continue: npx lab rollout ${stack} --resume   (from ${at?.label ?? "the first step"}, judged again)`,
+        `  roll back: pulumi config set --path ${Object.entries(plan.rollback.change).map(([k, v]) => `${k} ${v}`).join(" ")} -s ${stack} && npx lab up ${stack}   (${plan.rollback.label}; ${key})`,
+    ].join("\n");
+}
+
+const fmt = (change: ConfigChange) => Object.entries(change).map(([k, v]) => `${k}=${v}`).join(", ");

@@ -1,6 +1,7 @@
 import { strict as assert } from "assert";
 import { Thresholds, VersionHealth, decide } from "./decision";
 import { Clock, RolloutEvent, runRollout } from "./rollout";
+import { interruptedAdvice, resumedPlan } from "./command";
 import { loadStackConfig } from "../../lib/stackFile";
 import { rolloutPlan } from "../../../components/plan";
 
@@ -217,6 +218,79 @@ describe("lab: rollout loop (fake engine, fake Prometheus)", () => {
             assert.equal(result.outcome, "rolled-back");
             assert.deepEqual(holds.map((h) => h.forS), [0, 15, 30]);
             assert.match(result.reasons[0], /^no data for 30 s \(measure\.noDataTimeoutSeconds 20\)/);
+        });
+    });
+
+    describe("interrupted (SIGINT, SIGTERM) and resumed", () => {
+        /** A rollout asked to stop when `stopWhen` first holds; `failApply` makes that step's update fail (the signal reached it). */
+        async function interruptedRun(stopWhen: (applied: string[], t: number) => boolean, failApply?: string) {
+            const clock = fakeClock();
+            const applied: string[] = [];
+            const result = await runRollout({
+                plan,
+                thresholds,
+                stepWaitS: 60,
+                pollS: 15,
+                clock,
+                target: {
+                    apply: async (change) => {
+                        const w = change["rollout-lab:canary.weight"];
+                        applied.push(w);
+                        clock.t += 5000;
+                        if (w === failApply) {
+                            throw new Error("update cancelled");
+                        }
+                    },
+                },
+                health: async () => healthy(),
+                stopRequested: () => (stopWhen(applied, clock.t) ? "SIGINT" : undefined),
+            });
+            return { result, applied };
+        }
+
+        it("during a step's checks: stops there, the stack left at that step, nothing rolled back", async () => {
+            // Steps go live at 5 s (10%) and 70 s (25%); asked to stop at 80 s, during 25%'s checks.
+            const { result, applied } = await interruptedRun((_a, t) => t >= 80_000);
+            assert.equal(result.outcome, "interrupted");
+            assert.deepEqual(applied, ["10", "25"], "no further step, no rollback");
+            assert.equal(result.interruptedAt?.share, 25);
+            assert.equal(result.cancelledStep, undefined);
+            assert.deepEqual(result.reasons, ["SIGINT: stopped at weight 25%"]);
+            assert.deepEqual(result.steps.map((s) => s.step.share), [10], "only 10% was judged");
+        });
+
+        it("during an update that the signal cancelled: names the cancelled step, no rollback; before the first step: nothing applied", async () => {
+            const cancelled = await interruptedRun((a) => a.includes("25"), "25");
+            assert.equal(cancelled.result.outcome, "interrupted");
+            assert.deepEqual(cancelled.applied, ["10", "25"]);
+            assert.equal(cancelled.result.interruptedAt?.share, 10);
+            assert.equal(cancelled.result.cancelledStep?.share, 25);
+            assert.deepEqual(cancelled.result.reasons, ["SIGINT: stopped at weight 10%; the update of weight 25% was cancelled"]);
+            const early = await interruptedRun(() => true);
+            assert.deepEqual([early.result.outcome, early.applied, early.result.interruptedAt], ["interrupted", [], undefined]);
+        });
+
+        it("--resume continues from the stack's step (that step judged again); what the user is told", async () => {
+            const at25 = loadStackConfig("swarm-canary", undefined, { "rollout-lab:canary.weight": "25" });
+            assert.deepEqual(
+                resumedPlan(rolloutPlan(at25, [10, 25, 50, 100]), at25).steps.map((s) => [s.index, s.share]),
+                [
+                    [1, 25],
+                    [2, 50],
+                    [3, 100],
+                ],
+            );
+            const green = loadStackConfig("swarm-bluegreen", undefined, { "rollout-lab:bluegreen.activeColor": "green" });
+            assert.deepEqual(resumedPlan(rolloutPlan(green), green).steps, [], "already switched: nothing left");
+            const { result } = await interruptedRun((_a, t) => t >= 80_000);
+            assert.equal(
+                interruptedAdvice("swarm-canary", plan, result),
+                [
+                    "interrupted: the stack and stacks/Pulumi.swarm-canary.yaml are at weight 25% (rollout-lab:canary.weight=25), not yet judged.",
+                    "  continue: npx lab rollout swarm-canary --resume   (from weight 25%, judged again)",
+                    "  roll back: pulumi config set --path rollout-lab:canary.weight 0 -s swarm-canary && npx lab up swarm-canary   (weight 0% (all to stable); rollout-lab:canary.weight)",
+                ].join("\n"),
+            );
         });
     });
 });

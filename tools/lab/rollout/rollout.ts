@@ -29,6 +29,8 @@ export type RolloutEvent =
     | { kind: "rolled-back" }
     /** The judge's data could not be read (Prometheus gone): the step holds, neither promoted nor judged, until the timeout. */
     | { kind: "no-data"; step: RolloutStep; error: string; forS: number; timeoutS: number }
+    /** Stopped by a signal: the last step whose update completed, and the one whose update it cancelled. */
+    | { kind: "interrupted"; signal: string; at?: RolloutStep; cancelled?: RolloutStep }
     | { kind: "promoted" };
 
 export interface StepRecord {
@@ -41,7 +43,8 @@ export interface StepRecord {
 }
 
 export interface RolloutResult {
-    outcome: "promoted" | "rolled-back";
+    /** interrupted: a signal stopped it; the stack is left at `interruptedAt` (the last step whose update completed). */
+    outcome: "promoted" | "rolled-back" | "interrupted";
     /** The step that failed, for a rollback. */
     failedStep?: RolloutStep;
     reasons: string[];
@@ -52,6 +55,10 @@ export interface RolloutResult {
     rollbackStartedAtMs?: number;
     /** A gradual rollback's steps down, by share, before all went to stable. */
     rollbackSteps?: number[];
+    /** interrupted: the last step whose update completed (none: stopped before the first). */
+    interruptedAt?: RolloutStep;
+    /** interrupted during a step's update, which the signal cancelled: that step's update did not complete. */
+    cancelledStep?: RolloutStep;
 }
 
 interface RolloutBase {
@@ -67,6 +74,11 @@ interface RolloutBase {
     gradualRollbackPauseS?: number;
     /** measure.noDataTimeoutSeconds: how long a step holds while its data cannot be read, before it is rolled back. */
     noDataTimeoutS?: number;
+    /**
+     * A stop asked for (SIGINT, SIGTERM): its name, else undefined. Looked at before each step, at each poll
+     * and when an update fails; a rollback under way always completes.
+     */
+    stopRequested?: () => string | undefined;
 }
 
 /** The default of measure.noDataTimeoutSeconds. */
@@ -110,12 +122,30 @@ export async function runRollout(o: RolloutOptions): Promise<RolloutResult> {
         return { outcome: "rolled-back", failedStep: step, reasons, steps, rolledBackAtMs: since(), rollbackStartedAtMs, rollbackSteps };
     };
 
+    let lastApplied: RolloutStep | undefined;
+    const interrupted = (signal: string, cancelled?: RolloutStep): RolloutResult => {
+        const at = lastApplied === undefined ? "before the first step" : `at ${lastApplied.label}`;
+        const reasons = [`${signal}: stopped ${at}${cancelled !== undefined ? `; the update of ${cancelled.label} was cancelled` : ""}`];
+        o.onEvent?.({ kind: "interrupted", signal, at: lastApplied, cancelled });
+        return { outcome: "interrupted", reasons, steps, ...(lastApplied !== undefined ? { interruptedAt: lastApplied } : {}), ...(cancelled !== undefined ? { cancelledStep: cancelled } : {}) };
+    };
+
     for (const step of o.plan.steps) {
+        const stopBefore = o.stopRequested?.();
+        if (stopBefore !== undefined) {
+            return interrupted(stopBefore);
+        }
         o.onEvent?.({ kind: "apply", step, of: o.plan.steps.length });
         const appliedAtMs = since();
         try {
             await o.target.apply(step.change, step.label);
+            lastApplied = step;
         } catch (e) {
+            const stopDuring = o.stopRequested?.();
+            if (stopDuring !== undefined) {
+                // The signal reached the update too (a terminal's Ctrl-C goes to the whole process group).
+                return interrupted(stopDuring, step);
+            }
             const reasons = [`the update for step ${step.index} (${step.label}) failed: ${(e as Error).message.split("\n")[0]}`];
             steps.push({ step, appliedAtMs, decidedAtMs: since(), health: null, verdict: { action: "rollback", reasons } });
             return rollBack(step, reasons);
@@ -127,6 +157,10 @@ export async function runRollout(o: RolloutOptions): Promise<RolloutResult> {
             const left = o.stepWaitS * 1000 - (clock.now() - liveAt);
             // Past the step's time only while holding for data: poll at the usual pace.
             await clock.sleep(left > 0 ? Math.min(o.pollS * 1000, left) : o.pollS * 1000);
+            const stopInStep = o.stopRequested?.();
+            if (stopInStep !== undefined) {
+                return interrupted(stopInStep);
+            }
             const elapsedS = (clock.now() - liveAt) / 1000;
             const final = elapsedS >= o.stepWaitS;
             let judged: Awaited<ReturnType<Judge>>;
