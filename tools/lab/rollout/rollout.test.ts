@@ -56,7 +56,7 @@ describe("lab: decision rule", () => {
 describe("lab: rollout loop (fake engine, fake Prometheus)", () => {
     const plan = rolloutPlan(loadStackConfig("swarm-canary"));
 
-    function run(health: (share: number, windowS: number) => VersionHealth, failApplyAt?: string, gradualRollbackPauseS?: number) {
+    function run(health: (share: number, windowS: number) => VersionHealth, failApplyAt?: string, gradualRollbackPauseS?: number, stopWhen?: (applied: string[], t: number) => boolean) {
         const applied: string[] = [];
         const events: RolloutEvent[] = [];
         let share = 0;
@@ -81,6 +81,7 @@ describe("lab: rollout loop (fake engine, fake Prometheus)", () => {
             health: async (windowS) => health(share, windowS),
             onEvent: (e) => events.push(e),
             gradualRollbackPauseS,
+            ...(stopWhen !== undefined ? { stopRequested: () => (stopWhen(applied, clock.t) ? "SIGINT" : undefined) } : {}),
         });
         return { result, applied, events, clock };
     }
@@ -224,28 +225,8 @@ describe("lab: rollout loop (fake engine, fake Prometheus)", () => {
     describe("interrupted (SIGINT, SIGTERM) and resumed", () => {
         /** A rollout asked to stop when `stopWhen` first holds; `failApply` makes that step's update fail (the signal reached it). */
         async function interruptedRun(stopWhen: (applied: string[], t: number) => boolean, failApply?: string) {
-            const clock = fakeClock();
-            const applied: string[] = [];
-            const result = await runRollout({
-                plan,
-                thresholds,
-                stepWaitS: 60,
-                pollS: 15,
-                clock,
-                target: {
-                    apply: async (change) => {
-                        const w = change["rollout-lab:canary.weight"];
-                        applied.push(w);
-                        clock.t += 5000;
-                        if (w === failApply) {
-                            throw new Error("update cancelled");
-                        }
-                    },
-                },
-                health: async () => healthy(),
-                stopRequested: () => (stopWhen(applied, clock.t) ? "SIGINT" : undefined),
-            });
-            return { result, applied };
+            const { result, applied } = run(() => healthy(), failApply, undefined, stopWhen);
+            return { result: await result, applied };
         }
 
         it("during a step's checks: stops there, the stack left at that step, nothing rolled back", async () => {
