@@ -19,6 +19,7 @@ describe("routed strategies beyond the stack files", () => {
         const crds = path.join(repoRoot, "test", "fixtures", "traefik-crds.yaml");
         const base = { ...stackConfig("kind-canary-traefik"), "rollout-lab:traefik": JSON.stringify({ crds }) };
         const sticky = await runProgram({ ...base, "rollout-lab:canary": JSON.stringify({ weight: 10, sticky: true }) });
+        const plain = await runProgram(base);
         const services = findResources(sticky, "kubernetes:traefik.io/v1alpha1:TraefikService");
         assert.equal(services.length, 101);
         assert.deepEqual(
@@ -29,10 +30,12 @@ describe("routed strategies beyond the stack files", () => {
         const traefik = findResources(sticky, DEPLOYMENT).find((d) => d.inputs.metadata.name === "traefik")!;
         const args: string[] = traefik.inputs.spec.template.spec.containers[0].args;
         assert.ok(args.includes("--providers.kubernetesCRD=true") && args.includes("--providers.kubernetesCRD.namespaces=rollout-lab"), args.join(" "));
+        // A pause after the TraefikServices, before the route names them: longer than Traefik's 2 s provider throttle.
+        assert.deepEqual(findResources(sticky, "pulumi-nodejs:dynamic/rollout-lab:Pause").map((p) => p.inputs.seconds), [3]);
+        assert.equal(findResources(plain, "pulumi-nodejs:dynamic/rollout-lab:Pause").length, 0);
         const route = findResources(sticky, HTTP_ROUTE)[0].inputs.spec.rules;
         assert.deepEqual(route, [{ backendRefs: [{ group: "traefik.io", kind: "TraefikService", name: "rollout-lab-lab-sticky@kubernetescrd" }] }]);
 
-        const plain = await runProgram(base);
         assert.equal(findResources(plain, "kubernetes:traefik.io/v1alpha1:TraefikService").length, 0);
         assert.ok(!findResources(plain, CRD).some((c) => c.inputs.metadata.name.endsWith("traefik.io")));
         assert.ok(!findResources(plain, DEPLOYMENT).find((d) => d.inputs.metadata.name === "traefik")!.inputs.spec.template.spec.containers[0].args.some((a: string) => a.includes("kubernetesCRD")));

@@ -3,3 +3,4 @@ export * from "./localImage";
 export * from "./localProcess";
 export * from "./swarmResources";
 export * from "./swarmRolloutScript";
+export * from "./pause";

@@ -160,7 +160,15 @@ async function stickySteps(lab: LabStack, record: Record<string, unknown>): Prom
         requests: summary.requests,
         failed: summary.failed,
     };
-    log(`sticky probe: ${summary.requests} requests, ${summary.failed} failed ${JSON.stringify(summary.failures)}`);
+    // Where any failure fell: in a step's window, or between windows (an update under way).
+    const failedAt = records.filter((r) => r.error !== undefined).map((r) => {
+        const w = windows.find((x) => r.sentAtMs >= x.from && r.sentAtMs < x.to);
+        const before = windows.find((x) => r.sentAtMs < x.from);
+        return w !== undefined ? `in the window at ${w.weight}` : before !== undefined ? `before the window at ${before.weight}` : "after the last window";
+    });
+    const byPlace = failedAt.reduce<Record<string, number>>((a, p) => ((a[p] = (a[p] ?? 0) + 1), a), {});
+    log(`sticky probe: ${summary.requests} requests, ${summary.failed} failed ${JSON.stringify(summary.failures)}${summary.failed > 0 ? ` ${JSON.stringify(byPlace)}` : ""}`);
+    (record.sticky as Record<string, unknown>).failedAt = byPlace;
     for (const { weight, figures } of steps) {
         assert.equal(figures.users, 240, `every user answered at weight ${weight}`);
         assert.equal(figures.flipped, 0, `no user saw both versions at weight ${weight}: ${JSON.stringify(figures)}`);
