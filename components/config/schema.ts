@@ -31,7 +31,8 @@ export const labConfigSchema = z
         /** Defaults per platform: native on Kubernetes, haproxy on Swarm. */
         traffic: z.enum(trafficProviders).optional(),
         namespace: z.string().regex(dnsLabel, { message: "a DNS label" }).default("rollout-lab"),
-        stable: appVersionSchema.default({ version: "v1", replicas: 3, errorRate: 0, latencyMs: 0, readyDelayMs: 0 }),
+        /** The release users have now: v1 unless said (a stack file may set only its replicas). */
+        stable: appVersionSchema.extend({ version: appVersionSchema.shape.version.default("v1") }).prefault({}),
         candidate: appVersionSchema,
         /** recreate and rolling run one Deployment: which release it runs. */
         release: z.enum(["stable", "candidate"]).default("stable"),

@@ -20,6 +20,10 @@ async function assertRefused(config: Record<string, unknown>, message: string): 
 }
 
 describe("stack config", () => {
+    it("a stack file may set only the stable release's replicas: it stays v1", () => {
+        assert.deepEqual(parseLabConfig({ candidate: { version: "v2" }, stable: { replicas: 2 } }).stable, { version: "v1", replicas: 2, imageTag: "v1", errorRate: 0, latencyMs: 0, readyDelayMs: 0 });
+    });
+
     it("fills defaults so a stack file only says what differs", () => {
         const cfg = parseLabConfig({ candidate: { version: "v2" } });
         assert.equal(cfg.platform, "kind");
