@@ -81,7 +81,7 @@ describe("lab class", function () {
         const results = await classCheck(file, { stateRoot: dir, only: ["alice", "bob"] });
         assert.deepEqual(classCheckLines(results), [
             "FAIL  alice  kind-canary     lab-alice  failed: deployed (never brought up (npx lab class up); expected the lab up)",
-            "FAIL  bob    kind-bluegreen  lab-bob  failed: deployed (never brought up (npx lab class up); expected the lab up)",
+            "FAIL  bob    kind-bluegreen  lab-bob    failed: deployed (never brought up (npx lab class up); expected the lab up)",
         ]);
         const pass = classCheckLines([{ student: "carol", namespace: "lab-carol", stack: "kind-canary", ok: true, checks: [{ check: "entry", status: "pass", measured: "", expected: "" }, { check: "monitoring", status: "skip", measured: "", expected: "" }] }]);
         assert.deepEqual(pass, ["PASS  carol  kind-canary  lab-carol  1/2 checks passed"]);

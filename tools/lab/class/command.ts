@@ -108,11 +108,12 @@ export async function classCheck(file: string, options: ClassOptions & { step?: 
 export function classCheckLines(results: StudentCheck[]): string[] {
     const width = Math.max(...results.map((r) => r.student.length)) + 2;
     const stackWidth = Math.max(...results.map((r) => r.stack.length)) + 2;
+    const nsWidth = Math.max(...results.map((r) => r.namespace.length)) + 2;
     return results.map((r) => {
         const failed = r.checks.filter((l) => l.status === "fail");
         const passed = r.checks.filter((l) => l.status === "pass").length;
         const what = failed.length === 0 ? `${passed}/${r.checks.length} checks passed` : `failed: ${failed.map((l) => `${l.check} (${l.measured}; expected ${l.expected})`).join("; ")}`;
-        return `${r.ok ? "PASS" : "FAIL"}  ${r.student.padEnd(width)}${r.stack.padEnd(stackWidth)}${r.namespace}  ${what}`;
+        return `${r.ok ? "PASS" : "FAIL"}  ${r.student.padEnd(width)}${r.stack.padEnd(stackWidth)}${r.namespace.padEnd(nsWidth)}${what}`;
     });
 }
 
