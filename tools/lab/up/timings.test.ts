@@ -17,7 +17,17 @@ const urn = {
 const type = (u: string) => u.slice(u.lastIndexOf("$") + 1 || p.length).split("::")[0].replace(/^.*\$/, "");
 
 function step(u: string, op: string, startMs: number, endMs: number): TimedEvent[] {
-    const metadata = { op, urn: u, type: u.includes("providers") ? "pulumi:providers:kubernetes" : type(u), provider: "" } as unknown as automation.StepEventMetadata;
+    const metadata = { op, urn: u, type: u.includes("providers") ? "pulumi:providers:kubernetes" : type(u), provider: "", new: { custom: true } } as unknown as automation.StepEventMetadata;
+    return [
+        { atMs: startMs, event: { sequence: 0, timestamp: 0, resourcePreEvent: { metadata } } },
+        { atMs: endMs, event: { sequence: 0, timestamp: 0, resOutputsEvent: { metadata } } },
+    ];
+}
+
+/** A component's pre and outputs events: they span its children's steps and are no step of their own. */
+function component(u: string, startMs: number, endMs: number): TimedEvent[] {
+    // The engine leaves `custom` out of a component's state (false is omitted).
+    const metadata = { op: "same", urn: u, type: "pulumi:pulumi:Stack", provider: "", new: { urn: u } } as unknown as automation.StepEventMetadata;
     return [
         { atMs: startMs, event: { sequence: 0, timestamp: 0, resourcePreEvent: { metadata } } },
         { atMs: endMs, event: { sequence: 0, timestamp: 0, resOutputsEvent: { metadata } } },
@@ -26,6 +36,7 @@ function step(u: string, op: string, startMs: number, endMs: number): TimedEvent
 
 const events: TimedEvent[] = [
     { atMs: 900, event: { sequence: 0, timestamp: 0, preludeEvent: { config: {} } } },
+    ...component(`${p}pulumi:pulumi:Stack::rollout-lab-kind-canary`, 950, 5100),
     ...step(urn.provider, "same", 1000, 1400),
     ...step(urn.ns, "same", 1500, 1800),
     ...step(urn.stable, "update", 1800, 4800),

@@ -34,20 +34,27 @@ export interface Timings {
 
 const nameOf = (urn: string) => urn.slice(urn.lastIndexOf("::") + 2);
 
-/** The steps the events show: a pre event and the outputs (or a failure) of the same URN. */
+/** The steps the events show, of custom resources: a pre event and the outputs (or a failure) of the same URN. */
 export function stepsOf(events: TimedEvent[]): Step[] {
-    const open = new Map<string, { type: string; op: string; startMs: number }>();
+    const open = new Map<string, { type: string; op: string; startMs: number; custom: boolean }>();
     const steps: Step[] = [];
     for (const { atMs, event } of events) {
         const pre = event.resourcePreEvent;
         if (pre !== undefined && !pre.planning) {
-            open.set(pre.metadata.urn, { type: pre.metadata.type, op: pre.metadata.op, startMs: atMs });
+            // A component's "step" spans its children's: only custom resources (and providers) do work of their own.
+            // The engine leaves `custom` out when false (a component).
+            const state = pre.metadata.new ?? pre.metadata.old;
+            const custom = state === undefined || state.custom === true;
+            open.set(pre.metadata.urn, { type: pre.metadata.type, op: pre.metadata.op, startMs: atMs, custom });
         }
         const done = event.resOutputsEvent?.metadata ?? event.resOpFailedEvent?.metadata;
         if (done !== undefined && !event.resOutputsEvent?.planning) {
             const started = open.get(done.urn);
             if (started !== undefined) {
                 open.delete(done.urn);
+                if (!started.custom) {
+                    continue;
+                }
                 steps.push({ urn: done.urn, type: started.type, name: nameOf(done.urn), op: started.op, startMs: started.startMs, endMs: atMs });
             }
         }
