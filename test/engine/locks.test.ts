@@ -5,10 +5,11 @@ import * as path from "path";
 import { ensurePulumiCli, lockedStackMessage } from "../../tools/lib/engine";
 import { LabStack, openLabStack } from "../../tools/lib/workspace";
 
-// Two updates of one stack at once, and an update killed mid-way, under the real engine (kind-canary in
-// render mode: manifests written to a folder, no cluster): the second update is refused by the stack's
-// lock with nothing changed, and the lab says who holds the lock and what to do; a killed update's lock is
-// named stale, and once its file is removed the next update runs.
+// Two updates of one stack at once, and an update killed mid-way, under the real engine (kind-canary-traefik
+// with canary.sticky in render mode: manifests written to a folder, no cluster; its first update waits 3 s
+// in the sticky split's Pause, which holds it long enough for a second to meet the lock): the second update
+// is refused by the stack's lock with nothing changed, and the lab says who holds the lock and what to do;
+// a killed update's lock is named stale, and once its file is removed the next update runs.
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -20,7 +21,17 @@ describe("engine: one update of a stack at a time (real engine, render mode)", f
     before(async () => {
         ensurePulumiCli();
         dir = fs.mkdtempSync(path.join(os.tmpdir(), "rollout-lab-locks-"));
-        lab = await openLabStack({ stack: "kind-canary", config: { "rollout-lab:renderYamlTo": path.join(dir, "rendered"), "rollout-lab:monitoring.enabled": "false" } });
+        const fixtures = path.join(__dirname, "..", "fixtures");
+        lab = await openLabStack({
+            stack: "kind-canary-traefik",
+            config: {
+                "rollout-lab:renderYamlTo": path.join(dir, "rendered"),
+                "rollout-lab:monitoring.enabled": "false",
+                "rollout-lab:canary.sticky": "true",
+                "rollout-lab:gatewayApi.crds": path.join(fixtures, "gateway-api-crds.yaml"),
+                "rollout-lab:traefik.crds": path.join(fixtures, "traefik-crds.yaml"),
+            },
+        });
     });
 
     after(() => {
@@ -34,11 +45,12 @@ describe("engine: one update of a stack at a time (real engine, render mode)", f
     };
 
     it("a second update while one runs is refused, naming the running process; the first completes", async () => {
-        const first = lab.stack.up({ color: "never" });
-        // The first holds the lock once its CLI has started.
-        for (let i = 0; i < 100 && locks().length === 0; i++) {
-            await sleep(50);
-        }
+        // The second starts when the first begins its 3 s Pause: the first holds the lock all that time.
+        let pausing: () => void = () => undefined;
+        const inPause = new Promise<void>((resolve) => (pausing = resolve));
+        const first = lab.stack.up({ color: "never", onEvent: (e) => e.resourcePreEvent?.metadata.type.endsWith(":Pause") && pausing() });
+        await inPause;
+        assert.equal(locks().length, 1, "the first update holds the lock");
         const second = await lab.stack.up({ color: "never" }).then(
             () => undefined,
             (e: unknown) => e,
