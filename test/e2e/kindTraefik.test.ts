@@ -8,7 +8,7 @@ import { ProbeRecord, ProbeSummary, userFigures } from "../../tools/probe/summar
 import { stackOutputs } from "../../tools/lib/engine";
 import { LabStack } from "../../tools/lib/workspace";
 import { clusterName, entry, leftovers, share, withKindStack } from "./kindCluster";
-import { log, recordProbe, sample, stackConfigFromEnv, up } from "./support";
+import { labCheck, log, recordProbe, sample, stackConfigFromEnv, up } from "./support";
 
 // Traefik's Gateway API routing on a real kind cluster: the program installs the CRDs, Traefik, a Gateway
 // and the HTTPRoute; a probe sends 100 requests/s to 127.0.0.1 through every change, which goes through
@@ -126,6 +126,7 @@ function candidateRequests(kubeconfig: string, service: string): number {
  * weight's window starts 3 s after `up` returned (Traefik's 2 s provider throttle) and lasts 8 s. Expected,
  * as on the HAProxy edge: no user sees both versions within a window; v2's share of users is the weight
  * within 4 binomial deviations; a user on v2 at 10 is on v2 at 30 and at 60; at 0 every user is on v1.
+ * At 30, `lab check` must pass its users line (200 users of its own, none on two versions).
  */
 async function stickySteps(lab: LabStack, record: Record<string, unknown>): Promise<void> {
     await lab.stack.setConfig("rollout-lab:canary.sticky", { value: "true" }, true);
@@ -144,6 +145,13 @@ async function stickySteps(lab: LabStack, record: Record<string, unknown>): Prom
         const from = probe.elapsedMs();
         await new Promise((r) => setTimeout(r, 8000));
         windows.push({ weight, from, to: probe.elapsedMs(), ...(upS !== undefined ? { upS } : {}) });
+        if (weight === 30) {
+            // lab check under sticky adds its users line: 200 users of its own, none on two versions.
+            const report = await labCheck(lab, "kind-canary-traefik");
+            const users = report.checks.find((c) => c.check === "users");
+            record.stickyCheck = users;
+            assert.equal(users?.status, "pass", `lab check's users line: ${JSON.stringify(users)}`);
+        }
     }
     probe.stop();
     const summary = await running;
