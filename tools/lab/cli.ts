@@ -148,6 +148,7 @@ export function labProgram(): Command {
             }
             return n;
         })
+        .option("--hold <seconds>", "hold each change this long before the next (default: 10 with --users, else 0: back to back)", number("hold", 0, 600))
         .option("--keep", "leave each stack up afterwards")
         .option("--dry-run", "print each stack's checked plan and stop")
         .addHelpText("after", `\nExit codes: ${exitCodes.ok} the report was written, ${exitCodes.failed} a stack's up, change or destroy failed, ${exitCodes.usage} bad usage or config (nothing deployed).`)

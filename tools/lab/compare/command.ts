@@ -21,6 +21,7 @@ export async function compareAction(opts: {
     keep?: boolean;
     dryRun?: boolean;
     users?: number;
+    hold?: number;
 }): Promise<number> {
     const stacks = opts.stacks ? opts.stacks.split(",").map((s) => stackArg(s.trim())) : comparisonStacks(opts.platform as LabConfig["platform"], knownStacks());
     const plans = stacks.map((stack) => {
@@ -69,6 +70,8 @@ export async function compareAction(opts: {
                 log: (l) => err(`  ${l}\n`),
                 keep: opts.keep,
                 ...(opts.users !== undefined ? { users: opts.users } : {}),
+                // With users, each step is held (10 s unless --hold says) so that it has users to count.
+                holdS: opts.hold ?? (opts.users !== undefined ? 10 : 0),
             }),
         );
     }

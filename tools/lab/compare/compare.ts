@@ -145,6 +145,8 @@ export interface CompareRunOptions {
     keep?: boolean;
     /** Simulate this many users (each its own cookies and connection) and report them per step. */
     users?: number;
+    /** Seconds each change is held before the next (0: back to back), so each step has users to count. */
+    holdS?: number;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -198,6 +200,9 @@ export async function compareOne(o: CompareRunOptions): Promise<StrategyResult> 
             }
             await driver.up(c.change, c.label);
             steps.push({ label: c.label, fromS: probe.elapsedMs() / 1000, toS: Infinity });
+            if (i < plan.changes.length - 1 && (o.holdS ?? 0) > 0) {
+                await sleep(o.holdS! * 1000);
+            }
         }
         const lastChangeS = probe.elapsedMs() / 1000;
         while (probe.elapsedMs() / 1000 < lastChangeS + o.maxSettleS) {
