@@ -8,7 +8,7 @@ import { kindClusterConfig, kindEnvironment } from "../../components/platform";
 import { appSourceDir } from "../../components/app/appImages";
 import { classCheck, classCheckLines, classDown, classUp } from "../../tools/lab/class/command";
 import { Probe } from "../../tools/probe/probe";
-import { kubectlFor, preflightProblems } from "../../tools/lib/preflight";
+import { clusterKubectl, preflightProblems } from "../../tools/lib/preflight";
 import { loadStackConfig } from "../../tools/lib/stackFile";
 import { baseImage, clusterName } from "./kindCluster";
 import { docker, log, seconds } from "./support";
@@ -153,7 +153,7 @@ describe("a class on an existing cluster (lab class, platform kubernetes, a kind
             "rollout-lab:kubernetes.kubeconfig": kubeconfig,
             "rollout-lab:kubernetes.nodePort": String(labs[0].nodePort),
         });
-        const problems = await preflightProblems(dave, kubectlFor(dave));
+        const problems = await preflightProblems(dave, clusterKubectl(dave));
         kubectl(kubeconfig, "delete", "namespace", "lab-dave", "--wait=false");
         assert.deepEqual(problems.map((p) => p.key), ["namespace", "kubernetes.nodePort"]);
         assert.match(problems[1].allowed, /Service lab-alice\/demo-app has 30081; 30082 is free/);

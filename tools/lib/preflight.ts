@@ -2,9 +2,10 @@
 // must not have, asked through kubectl, each problem naming the key, the value and what is allowed. The
 // engine would otherwise fail half-way (a NodePort taken, a namespace another owner's) or leave a route
 // no controller reads.
-import { execFile } from "child_process";
-import { promisify } from "util";
 import { LabConfig } from "../../components/config";
+import { Kubectl, kubectlFor } from "./kubectl";
+
+export type { Kubectl };
 
 export interface PreflightProblem {
     key: string;
@@ -12,23 +13,9 @@ export interface PreflightProblem {
     allowed: string;
 }
 
-/** Runs kubectl with these arguments against the stack's cluster; rejects with kubectl's message. */
-export type Kubectl = (...args: string[]) => Promise<string>;
-
 /** kubectl with the stack's kubernetes.kubeconfig and kubernetes.context. */
-export function kubectlFor(config: LabConfig): Kubectl {
-    const access = [
-        ...(config.kubernetes.kubeconfig !== undefined ? ["--kubeconfig", config.kubernetes.kubeconfig] : []),
-        ...(config.kubernetes.context !== undefined ? ["--context", config.kubernetes.context] : []),
-    ];
-    return async (...args) => {
-        try {
-            return (await promisify(execFile)("kubectl", [...access, ...args], { encoding: "utf8", timeout: 30_000 })).stdout;
-        } catch (e) {
-            const err = e as NodeJS.ErrnoException & { stderr?: string };
-            throw new Error(err.code === "ENOENT" ? "kubectl is not on PATH" : (err.stderr ?? err.message).trim().split("\n")[0]);
-        }
-    };
+export function clusterKubectl(config: LabConfig): Kubectl {
+    return kubectlFor({ kubeconfigFile: config.kubernetes.kubeconfig, context: config.kubernetes.context });
 }
 
 const partOf = "app.kubernetes.io/part-of";
@@ -42,7 +29,8 @@ export async function preflightProblems(config: LabConfig, kubectl: Kubectl): Pr
     try {
         await kubectl("get", "--raw", "/version");
     } catch (e) {
-        return [{ key: "kubernetes.kubeconfig", given: JSON.stringify(config.kubernetes.kubeconfig ?? "(kubectl's default)"), allowed: `a kubeconfig whose ${where} reaches a cluster (${(e as Error).message})` }];
+        const reason = (e as Error).message.replace(/^kubectl get --raw \/version: /, "").split("\n")[0];
+        return [{ key: "kubernetes.kubeconfig", given: JSON.stringify(config.kubernetes.kubeconfig ?? "(kubectl's default)"), allowed: `a kubeconfig whose ${where} reaches a cluster (${reason})` }];
     }
     const problems: PreflightProblem[] = [];
     const namespaces = JSON.parse(await kubectl("get", "namespaces", "-o", "json")) as { items: { metadata: { name: string; labels?: Record<string, string> } }[] };
@@ -103,7 +91,7 @@ export class PreflightError extends Error {
 }
 
 /** Throws a PreflightError when the stack cannot go up on its cluster. */
-export async function assertPreflight(stack: string, config: LabConfig, kubectl: Kubectl = kubectlFor(config)): Promise<void> {
+export async function assertPreflight(stack: string, config: LabConfig, kubectl: Kubectl = clusterKubectl(config)): Promise<void> {
     const problems = await preflightProblems(config, kubectl);
     if (problems.length > 0) {
         throw new PreflightError(stack, problems);

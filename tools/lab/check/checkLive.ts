@@ -9,6 +9,7 @@ import * as path from "path";
 import { promisify } from "util";
 import { z } from "zod";
 import { EntrySample, LiveWorkload, ScrapeTarget } from "./check";
+import { kubectlFor } from "../../lib/kubectl";
 
 const run = promisify(execFile);
 
@@ -138,25 +139,12 @@ export interface ClusterAccess {
 /** Deployments and pods through kubectl with the stack's kubeconfig (the API server on 127.0.0.1). */
 export function kubernetesReader(access: ClusterAccess, namespace: string): PlatformReader {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rollout-lab-check-"));
-    const args: string[] = [];
+    let kubeconfigFile = access.kubeconfigFile;
     if (access.kubeconfig !== undefined) {
-        const file = path.join(dir, "kubeconfig");
-        fs.writeFileSync(file, access.kubeconfig, { mode: 0o600 });
-        args.push("--kubeconfig", file);
-    } else if (access.kubeconfigFile !== undefined) {
-        args.push("--kubeconfig", access.kubeconfigFile);
+        kubeconfigFile = path.join(dir, "kubeconfig");
+        fs.writeFileSync(kubeconfigFile, access.kubeconfig, { mode: 0o600 });
     }
-    if (access.context !== undefined) {
-        args.push("--context", access.context);
-    }
-    const kubectl = async (...rest: string[]) => {
-        try {
-            return (await run("kubectl", [...args, ...rest], { encoding: "utf8", maxBuffer: 64 << 20 })).stdout;
-        } catch (e) {
-            const err = e as NodeJS.ErrnoException & { stderr?: string };
-            throw new Error(err.code === "ENOENT" ? "kubectl is not on PATH (scripts/kind-node.sh --print-path has one)" : `kubectl ${rest.join(" ")}: ${(err.stderr ?? err.message).trim()}`);
-        }
-    };
+    const kubectl = kubectlFor({ kubeconfigFile, context: access.context }, 120_000);
     let deployments: z.infer<typeof deploymentList> | undefined;
     const list = async () => (deployments ??= deploymentList.parse(JSON.parse(await kubectl("-n", namespace, "get", "deployments", "-o", "json"))));
     return {
