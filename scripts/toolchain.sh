@@ -11,7 +11,7 @@
 # Options:
 #   --print-path   print the bin directory instead of an `export PATH=` line
 #   --only a,b     only these binaries (pulumi, pulumi-resource-kubernetes,
-#                  pulumi-resource-pulumi-nodejs)
+#                  pulumi-resource-pulumi-nodejs, pulumi-language-nodejs)
 #   --force        rebuild even when the cache is current
 #   --strict       exit 1 if any binary is missing (default: only if pulumi is)
 #   --check        build nothing: exit 0 if every binary is in the cache, else 1
@@ -25,6 +25,8 @@
 #                                  commit of github.com/pulumi/pulumi-kubernetes/provider/v4
 #   pulumi-resource-pulumi-nodejs  a few lines of sh written here: runs Pulumi dynamic
 #                                  providers with the project's node_modules/@pulumi/pulumi
+#   pulumi-language-nodejs         a few lines of sh written here: starts rollout-lab's own
+#                                  Node.js language host, tools/languageHost/host.ts
 # They land in
 #   ${ROLLOUT_LAB_TOOLCHAIN_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/rollout-lab/toolchain}/bin
 # and are reused on the next run (a stamp per binary records what it was built from).
@@ -59,7 +61,7 @@ export GONOSUMDB="${GONOSUMDB:+$GONOSUMDB,}github.com/pulumi"
 export GOFLAGS="${GOFLAGS:+$GOFLAGS }-buildvcs=false"
 export CGO_ENABLED=0
 
-ALL="pulumi pulumi-resource-kubernetes pulumi-resource-pulumi-nodejs"
+ALL="pulumi pulumi-resource-kubernetes pulumi-resource-pulumi-nodejs pulumi-language-nodejs"
 PRINT_PATH=0 FORCE=0 STRICT=0 CHECK=0 ONLY=""
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -250,16 +252,61 @@ do_launcher() {
   summary "$name" "$want" written "runs node_modules/@pulumi/pulumi/cmd/dynamic-provider"
 }
 
+# The CLI starts `pulumi-language-nodejs` to run a Node.js program itself (`pulumi up`,
+# `pulumi preview`): Pulumi's own is a Go module the proxy refuses, so this launcher
+# starts rollout-lab's own (tools/languageHost/host.ts, under ts-node) from the
+# project the CLI runs: $ROLLOUT_LAB_ROOT, else the folder that the first
+# node_modules upwards from the working directory really lives in (a scratch
+# project's is a link to the repo's), else this repository.
+language_host() {
+  local root_q
+  root_q="'$(printf '%s' "$REPO_ROOT" | sed "s/'/'\\\\''/g")'"
+  cat <<EOF
+#!/bin/sh
+# pulumi-language-nodejs, written by rollout-lab's scripts/toolchain.sh: starts
+# rollout-lab's own Node.js language host (tools/languageHost/host.ts).
+host=tools/languageHost/host.ts
+if [ -n "\${ROLLOUT_LAB_ROOT:-}" ]; then
+  root=\$ROLLOUT_LAB_ROOT
+else
+  root= dir=\$PWD
+  while :; do
+    if [ -d "\$dir/node_modules/@pulumi/pulumi" ]; then root=\$(cd -P "\$dir/node_modules/.." && pwd); break; fi
+    [ -n "\$dir" ] || break
+    dir=\${dir%/*}
+  done
+  [ -n "\$root" ] || root=$root_q
+fi
+if [ ! -f "\$root/\$host" ] || [ ! -d "\$root/node_modules/ts-node" ]; then
+  echo "pulumi-language-nodejs: \$root/\$host or \$root/node_modules/ts-node not found (run npm ci there, or set ROLLOUT_LAB_ROOT to rollout-lab's folder)" >&2
+  exit 1
+fi
+exec node -r "\$root/node_modules/ts-node/register/transpile-only" "\$root/\$host" "\$@"
+EOF
+}
+do_language_host() {
+  local name=pulumi-language-nodejs want="sh launcher" text
+  text="$(language_host)"
+  if [[ $FORCE == 0 && -x "$BIN/$name" && "$(cat "$BIN/$name")" == "$text" ]]; then
+    summary "$name" "$want" cached "runs tools/languageHost/host.ts"; return; fi
+  # Like the dynamic-provider launcher: written in no time, not counted missing by --check.
+  if [[ $CHECK == 1 ]]; then summary "$name" "$want" "to write" "(--check: written by the next run, in no time)"; return; fi
+  printf '%s\n' "$text" >"$BIN/$name.tmp" && chmod 755 "$BIN/$name.tmp" && mv -f "$BIN/$name.tmp" "$BIN/$name"
+  [[ -d "$REPO_ROOT/node_modules/ts-node" ]] || warn "$name: $REPO_ROOT/node_modules is not there (yet): run npm ci"
+  summary "$name" "$want" written "runs tools/languageHost/host.ts"
+}
+
 T_ALL=$(now)
 log "cache: $CACHE (go build cache: $GOCACHE)"
 log "building from Go modules: pulumi $CLI_V (@pulumi/pulumi ${SDK_V:-?}), kubernetes stand-in $K8S_V (@pulumi/kubernetes ${K8S_SDK_V:-?})"
 wanted pulumi && do_pulumi
 wanted pulumi-resource-kubernetes && do_kubernetes
 wanted pulumi-resource-pulumi-nodejs && do_launcher
+wanted pulumi-language-nodejs && do_language_host
 log "done in $(elapsed "$T_ALL"); bin: $BIN"
 for line in "${SUMMARY[@]}"; do log "  $line"; done
-log "not here (the module proxy refuses their modules): pulumi-language-nodejs and the command, docker," \
-  "random, tls, kubernetes-ingress-nginx plugins; see toolchain/README.md"
+log "not here (the module proxy refuses their modules): Pulumi's own pulumi-language-nodejs (rollout-lab's" \
+  "stands in) and the command, docker, random, tls, kubernetes-ingress-nginx plugins; see toolchain/README.md"
 
 if [[ $CHECK == 1 ]]; then
   [[ ${#MISSING[@]} -eq 0 ]] && exit 0
