@@ -8,7 +8,7 @@ import { formerType } from "../components/formerType";
 // count: a cycle of types still ties the files together), and each layer importing only what is under it.
 
 /** The program, the lab CLI, the probe and the benchmark: everything a user runs. */
-const entryPoints = ["index.ts", "tools/lab/cli.ts", "tools/probe/cli.ts", "tools/ci/preview/cli.ts", "tools/bench/switchBenchmark.ts", "tools/bench/previewBenchmark.ts", "tools/ci/stateCheck.ts", "policy/index.ts", "app/src/main.ts", "tools/languageHost/host.ts"];
+const entryPoints = ["index.ts", "tools/lab/cli.ts", "tools/probe/cli.ts", "tools/ci/preview/cli.ts", "tools/bench/switchBenchmark.ts", "tools/bench/previewBenchmark.ts", "tools/bench/stepBenchmark.ts", "tools/ci/stateCheck.ts", "policy/index.ts", "app/src/main.ts", "tools/languageHost/host.ts"];
 
 function productFiles(): string[] {
     const out: string[] = [];

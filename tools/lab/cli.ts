@@ -8,6 +8,7 @@ import { LabConfigError, platforms, problemText } from "../../components/labConf
 import { probeCommand } from "../probe/cli";
 import { StrategyResult } from "./compare/compare";
 import { engineOutput, lockedStackMessage, projectStack } from "../lib/engine";
+import { quickUp } from "../lib/quickUp";
 import { writeReport } from "./compare/report";
 import { StackFileError, knownStacks, loadStackConfig, platformView, repoRoot, stacksDir } from "../lib/stackFile";
 import { LabUsageError } from "../../components/plan";
@@ -64,7 +65,7 @@ export function labProgram(): Command {
             if (name === "up") {
                 const t0 = Date.now();
                 const events: TimedEvent[] = [];
-                const r = await s.up({ onOutput, color: "never", ...(opts.timings ? { onEvent: (event) => events.push({ atMs: Date.now() - t0, event }) } : {}) });
+                const r = await quickUp(s, { onOutput, color: "never", ...(opts.timings ? { onEvent: (event) => events.push({ atMs: Date.now() - t0, event }) } : {}) });
                 if (opts.timings) {
                     const totalMs = Date.now() - t0;
                     const deps = dependenciesOf(((await s.exportStack()).deployment ?? {}) as Parameters<typeof dependenciesOf>[0]);

@@ -11,6 +11,7 @@ import * as path from "path";
 import { labEnv, labInlineProgram, setPathConfig } from "./workspace";
 import { repoRoot } from "./stackFile";
 import { ConfigChange } from "../../components/plan";
+import { quickUp } from "./quickUp";
 
 /** The Pulumi CLI: on PATH, or the one scripts/toolchain.sh built (its cache is put on PATH). */
 export function ensurePulumiCli(): string {
@@ -101,7 +102,8 @@ export function engineOutput(prefix: string, write: (s: string) => void = (s) =>
 /** Sets path-style config values (canary.weight) and runs `pulumi up`; returns the outputs as plain values. */
 export async function applyChange(stack: automation.Stack, change: ConfigChange, label: string, quiet = false): Promise<Record<string, unknown>> {
     await setPathConfig(stack, change);
-    const result = await stack.up({ onOutput: quiet ? undefined : engineOutput(`  [${label}] `), color: "never" });
+    // The outputs from the update's events (secrets left out): none of its callers reads a secret.
+    const result = await quickUp(stack, { onOutput: quiet ? undefined : engineOutput(`  [${label}] `), color: "never" });
     return plainOutputs(result.outputs);
 }
 

@@ -1,0 +1,80 @@
+// The engine's floor: a no-change `up` of kind-canary (render mode: the manifests written to a folder, no
+// cluster; monitoring on, Grafana off) against an empty inline program's, on the same CLI, each through
+// the Automation API's Stack.up (as Pulumi ships it) and through the lab's own up (quickUp: the outputs and
+// the summary from the engine's events, not three more CLI runs).
+import * as automation from "@pulumi/pulumi/automation";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { quickUp } from "../../lib/quickUp";
+import { openLabStack } from "../../lib/workspace";
+import { median } from "./changeFigures";
+
+export interface FloorFigures {
+    runs: number;
+    /** Median seconds of a no-change up. */
+    emptyStackUp: number;
+    emptyQuickUp: number;
+    labStackUp: number;
+    labQuickUp: number;
+}
+
+async function timed(run: () => Promise<unknown>): Promise<number> {
+    const t0 = process.hrtime.bigint();
+    await run();
+    return Number(process.hrtime.bigint() - t0) / 1e9;
+}
+
+/** A stack whose program registers nothing: the engine's own cost of an `up`. */
+async function emptyStack(dir: string): Promise<automation.Stack> {
+    const state = path.join(dir, "state");
+    fs.mkdirSync(state, { recursive: true });
+    return automation.LocalWorkspace.createOrSelectStack(
+        { stackName: "floor", projectName: "empty", program: async () => ({}) },
+        {
+            workDir: dir,
+            projectSettings: { name: "empty", runtime: "nodejs", backend: { url: `file://${state}` } },
+            envVars: { PULUMI_CONFIG_PASSPHRASE: "an empty program has no secrets", PULUMI_SKIP_UPDATE_CHECK: "true", PULUMI_BACKEND_URL: `file://${state}` },
+        },
+    );
+}
+
+export async function engineFloor(runs: number, config: Record<string, string>, log: (line: string) => void): Promise<FloorFigures> {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rollout-lab-bench-floor-"));
+    const lab = await openLabStack({
+        stack: "kind-canary",
+        config: { ...config, "rollout-lab:renderYamlTo": path.join(dir, "rendered"), "rollout-lab:monitoring.enabled": "true", "rollout-lab:monitoring.grafana": "false" },
+    });
+    try {
+        const empty = await emptyStack(path.join(dir, "empty"));
+        log("engine floor: first up of each (not timed)");
+        await empty.up({ color: "never" });
+        await quickUp(lab.stack, { color: "never" });
+        const t = { emptyStackUp: [] as number[], emptyQuickUp: [] as number[], labStackUp: [] as number[], labQuickUp: [] as number[] };
+        for (let i = 0; i < runs; i++) {
+            t.emptyStackUp.push(await timed(() => empty.up({ color: "never" })));
+            t.emptyQuickUp.push(await timed(() => quickUp(empty, { color: "never" })));
+            t.labStackUp.push(await timed(() => lab.stack.up({ color: "never" })));
+            t.labQuickUp.push(await timed(() => quickUp(lab.stack, { color: "never" })));
+            log(`engine floor run ${i + 1}/${runs}: empty ${t.emptyStackUp[i].toFixed(2)} / ${t.emptyQuickUp[i].toFixed(2)} s, kind-canary ${t.labStackUp[i].toFixed(2)} / ${t.labQuickUp[i].toFixed(2)} s (Stack.up / lab's up)`);
+        }
+        const m = (xs: number[]) => median(xs) ?? NaN;
+        return { runs, emptyStackUp: m(t.emptyStackUp), emptyQuickUp: m(t.emptyQuickUp), labStackUp: m(t.labStackUp), labQuickUp: m(t.labQuickUp) };
+    } finally {
+        lab.remove();
+        fs.rmSync(dir, { recursive: true, force: true });
+    }
+}
+
+export function floorLines(f: FloorFigures): string[] {
+    const s = (x: number) => `${x.toFixed(2)} s`;
+    return [
+        `no-change up, median of ${f.runs} (render mode; kind-canary with monitoring on, Grafana off)`,
+        `  | program | Stack.up (Automation API) | lab's up (outputs from events) |`,
+        `  |---|---|---|`,
+        `  | empty inline program | ${s(f.emptyStackUp)} | ${s(f.emptyQuickUp)} |`,
+        `  | kind-canary | ${s(f.labStackUp)} | ${s(f.labQuickUp)} |`,
+        `  kind-canary by lab's up / the empty program by Stack.up: ${(f.labQuickUp / f.emptyStackUp).toFixed(2)}x (target: at most 1.5x); ` +
+            `/ the empty program by lab's up: ${(f.labQuickUp / f.emptyQuickUp).toFixed(2)}x; what the lab adds over the engine: ${s(f.labQuickUp - f.emptyQuickUp)}`,
+    ];
+}
