@@ -238,3 +238,34 @@ function passphraseEnvDir(): string {
     passphraseEnv(dir, {});
     return dir;
 }
+
+describe("lab: a read-only state folder", function () {
+    this.timeout(120_000);
+
+    it("up, preview, down and rollout say which folder and what to do, exit 2 and change nothing", function () {
+        // The repo's state folder mounted read-only in a mount namespace of this test's own (as root in it,
+        // so permissions alone would not stop a write: a read-only file system does).
+        const state = path.join(repoRoot, ".pulumi");
+        fs.mkdirSync(state, { recursive: true });
+        if (spawnSync("unshare", ["--mount", "--map-root-user", "true"]).status !== 0) {
+            this.skip(); // no user namespaces here (the skip is printed as pending)
+        }
+        const before = fs.readdirSync(state, { recursive: true, encoding: "utf8" }).sort();
+        for (const args of [["up", "kind-canary"], ["preview", "kind-canary"], ["down", "kind-canary"], ["rollout", "kind-canary"]]) {
+            const script = 'mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" && shift && exec "$@"';
+            const r = spawnSync("unshare", ["--mount", "--map-root-user", "sh", "-c", script, "sh", state, process.execPath, path.join(repoRoot, "tools", "lab", "lab.js"), ...args], {
+                encoding: "utf8",
+                cwd: repoRoot,
+                timeout: 60_000,
+            });
+            assert.equal(r.status, 2, `lab ${args.join(" ")}: ${r.stderr}`);
+            // (rollout prints its plan first)
+            assert.equal(
+                r.stderr.trim().split("\n").pop(),
+                `lab: the state folder ${state} is not writable (EROFS): nothing was changed. Make it writable (chmod -R u+w ${state}, or remount it read-write), ` +
+                    `or point the lab at another state folder (PULUMI_BACKEND_URL=file://<folder>)`,
+            );
+        }
+        assert.deepEqual(fs.readdirSync(state, { recursive: true, encoding: "utf8" }).sort(), before, "nothing written to the state folder");
+    });
+});

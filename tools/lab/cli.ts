@@ -9,6 +9,7 @@ import { probeCommand } from "../probe/cli";
 import { StrategyResult } from "./compare/compare";
 import { engineOutput, lockedStackMessage, projectStack } from "../lib/engine";
 import { quickUp } from "../lib/quickUp";
+import { StateFolderError } from "../lib/stateFolder";
 import { writeReport } from "./compare/report";
 import { StackFileError, knownStacks, loadStackConfig, platformView, repoRoot, stacksDir } from "../lib/stackFile";
 import { LabUsageError } from "../../components/plan";
@@ -211,7 +212,9 @@ export function exitCodeOfError(e: unknown): number {
         // Already printed by commander; help and --version are not errors.
         return e.exitCode === 0 ? exitCodes.ok : exitCodes.usage;
     }
-    return e instanceof LabUsageError || e instanceof LabConfigError || e instanceof StackFileError || e instanceof PreflightError ? exitCodes.usage : exitCodes.failed;
+    return e instanceof LabUsageError || e instanceof LabConfigError || e instanceof StackFileError || e instanceof PreflightError || e instanceof StateFolderError
+        ? exitCodes.usage
+        : exitCodes.failed;
 }
 
 /**

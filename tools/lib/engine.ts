@@ -8,10 +8,11 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { labEnv, labInlineProgram, setPathConfig } from "./workspace";
+import { labEnv, labInlineProgram, projectStateDir, setPathConfig } from "./workspace";
 import { repoRoot } from "./stackFile";
 import { ConfigChange } from "../../components/plan";
 import { quickUp } from "./quickUp";
+import { assertStateWritable } from "./stateFolder";
 
 /** The Pulumi CLI: on PATH, or the one scripts/toolchain.sh built (its cache is put on PATH). */
 export function ensurePulumiCli(): string {
@@ -39,9 +40,13 @@ export class NoStackError extends Error {
  * A stack of the repo's project with the lab's local-backend settings: created on first use by `up` and
  * `preview` (`create`), only selected by the others, so a check or a teardown never leaves a stack behind.
  */
-export async function projectStack(stack: string, create = false): Promise<automation.Stack> {
+export async function projectStack(stack: string, create = false, writes = true): Promise<automation.Stack> {
+    if (writes) {
+        // Before the CLI is looked for: a read-only state folder is said first and alike with or without it.
+        assertStateWritable(projectStateDir);
+    }
     ensurePulumiCli();
-    fs.mkdirSync(path.join(repoRoot, ".pulumi"), { recursive: true });
+    fs.mkdirSync(projectStateDir, { recursive: true });
     const workspace = await automation.LocalWorkspace.create({ workDir: repoRoot, envVars: labEnv(undefined), program: labInlineProgram });
     if (create) {
         return automation.Stack.createOrSelect(stack, workspace);

@@ -201,7 +201,7 @@ export function checkCommand(): Command {
                 stepChange(lessonFor(config.strategy), opts.step); // so is a step the lesson does not have: before the CLI is looked for
             }
             // No stack is a failed check ("no deployment"), not an error: after a teardown, say what is missing.
-            const stack = await projectStack(stackName).catch((e: unknown) => {
+            const stack = await projectStack(stackName, false, false).catch((e: unknown) => {
                 if (e instanceof NoStackError) {
                     return undefined;
                 }
