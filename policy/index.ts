@@ -37,8 +37,9 @@ const perStack: StackValidationPolicy[] = rules
         name: rule.name,
         description: rule.description,
         enforcementLevel: rule.advisory ? "advisory" : "mandatory",
-        validateStack: (_args, reportViolation) => {
-            for (const f of evaluate({ type: STACK, name: "stack", props: {} }, context)) {
+        validateStack: (args, reportViolation) => {
+            const resources = args.resources.map((r) => ({ type: r.type, name: r.name, props: r.props }));
+            for (const f of evaluate({ type: STACK, name: "stack", props: {} }, { ...context, resources })) {
                 if (f.rule === rule.name) reportViolation(f.message);
             }
         },

@@ -3,6 +3,8 @@
 // violations it finds, each naming the container or field; a waiver on the resource (a reason given in
 // a label or annotation) turns a rule's findings into advisory notes.
 
+import { disruptionBudgets, gracefulShutdown } from "./workloads";
+
 /** One resource as the engine hands it to a policy: its type token, name and input properties. */
 export interface ResourceInput {
     type: string;
@@ -24,9 +26,12 @@ export interface StackContext {
      * pack each secure value as "[secret]", so anything else was set without --secret.
      */
     plaintextConfigKeys: string[];
+    /** Every resource of the stack, for the rules judged once over all of them (the engine's stack analysis). */
+    resources?: ResourceInput[];
 }
 
-export type RuleName = "container-probes" | "container-resources" | "pinned-image" | "non-root" | "no-plaintext-secrets" | "no-plaintext-secret-config" | "ui-localhost" | "canary-steps";
+export type RuleName = "container-probes" | "container-resources" | "pinned-image" | "non-root" | "no-plaintext-secrets" | "no-plaintext-secret-config"
+    | "ui-localhost" | "canary-steps" | "graceful-shutdown" | "disruption-budget";
 
 export interface Rule {
     name: RuleName;
@@ -248,6 +253,14 @@ export const rules: Rule[] = [
     { name: "no-plaintext-secret-config", advisory: false, perStack: true, description: "No config key named like a secret is in plain text.", check: plaintextConfig },
     { name: "ui-localhost", advisory: false, description: "UIs and the entry listen on 127.0.0.1 unless the stack's config sets a listenAddress.", check: uiLocalhost },
     { name: "canary-steps", advisory: true, perStack: true, description: "A canary weight is one of measure.steps (or 0).", check: canarySteps },
+    { name: "graceful-shutdown", advisory: false, description: "The app's containers pause before they stop (preStop) within a longer grace period.", check: gracefulShutdown },
+    {
+        name: "disruption-budget",
+        advisory: false,
+        perStack: true,
+        description: "A PodDisruptionBudget covers every release of the app.",
+        check: (r, ctx) => (r.type === STACK ? disruptionBudgets(ctx.resources ?? []) : []),
+    },
 ];
 
 /** The reason a resource gives for not meeting a rule, if it gives one. */

@@ -153,4 +153,49 @@ describe("policy rules", () => {
         const parsed = labConfigSchema.parse({ candidate: { version: "v2" } });
         assert.deepEqual(DEFAULT_STEPS, parsed.measure.steps);
     });
+
+    describe("the app's pods come and go without failed requests", () => {
+        const appDeployment = (name: string, spec: Record<string, unknown>, role = "stable"): ResourceInput => ({
+            type: "kubernetes:apps/v1:Deployment",
+            name,
+            props: {
+                metadata: { name, namespace: "lab" },
+                spec: { template: { metadata: { labels: { "app.kubernetes.io/name": "demo-app", "rollout-lab/role": role, "rollout-lab/color": "blue" } }, spec } },
+            },
+        });
+        const budget = (name: string, matchLabels: Record<string, string>, namespace = "lab"): ResourceInput => ({
+            type: "kubernetes:policy/v1:PodDisruptionBudget",
+            name,
+            props: { metadata: { name, namespace }, spec: { maxUnavailable: 1, selector: { matchLabels } } },
+        });
+        const withPreStop = (seconds: number) => ({ ...goodContainer, lifecycle: { preStop: { sleep: { seconds } } } });
+        const graceful = (r: ResourceInput) => evaluate(r, ctx).filter((f) => f.rule === "graceful-shutdown").map((f) => f.message);
+
+        it("graceful-shutdown: an app container without preStop, or a grace period not longer than its sleep; others are not asked", () => {
+            assert.deepEqual(graceful(appDeployment("demo-stable", { terminationGracePeriodSeconds: 30, containers: [withPreStop(5)] })), []);
+            assert.deepEqual(graceful(appDeployment("demo-stable", { containers: [goodContainer] })), [
+                "demo-stable/app: no preStop hook: the pod stops answering while proxies still send to it (lifecycle.preStop.sleep)",
+            ]);
+            assert.deepEqual(graceful(appDeployment("demo-canary", { terminationGracePeriodSeconds: 5, containers: [withPreStop(5)] }, "candidate")), [
+                "demo-canary/app: terminationGracePeriodSeconds 5 is not longer than the preStop sleep of 5 s: the pod is killed before it has finished answering",
+            ]);
+            // No grace period set: Kubernetes' 30 s, longer than a 5 s pause.
+            assert.deepEqual(graceful(appDeployment("demo-stable", { containers: [withPreStop(5)] })), []);
+            // Prometheus and the other Deployments without the app's role label are not judged by it.
+            assert.deepEqual(rulesOf(evaluate(deployment(goodContainer), ctx)), []);
+        });
+
+        it("disruption-budget: every app Deployment's pods selected by a budget of its namespace", () => {
+            const stable = appDeployment("demo-stable", { containers: [withPreStop(5)] });
+            const canary = appDeployment("demo-canary", { containers: [withPreStop(5)] }, "candidate");
+            const stack = (resources: ResourceInput[]) => evaluate({ type: "pulumi:pulumi:Stack", name: "stack", props: {} }, { ...ctx, resources }).filter((f) => f.rule === "disruption-budget");
+            const forStable = budget("demo-stable", { "app.kubernetes.io/name": "demo-app", "rollout-lab/role": "stable" });
+            const forCanary = budget("demo-canary", { "app.kubernetes.io/name": "demo-app", "rollout-lab/role": "candidate" });
+            assert.deepEqual(stack([stable, canary, forStable, forCanary]), []);
+            assert.deepEqual(stack([stable, canary, forStable]).map((f) => f.message), ["demo-canary: no PodDisruptionBudget selects its pods: a drained node may take them all at once"]);
+            // A budget of another namespace, or one whose selector asks for another label value, does not count.
+            assert.equal(stack([stable, budget("demo-stable", { "rollout-lab/role": "stable" }, "other")]).length, 1);
+            assert.equal(stack([stable, budget("demo-stable", { "rollout-lab/role": "candidate" })]).length, 1);
+        });
+    });
 });

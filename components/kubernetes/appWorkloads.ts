@@ -180,6 +180,22 @@ export function appAutoscaler(
     );
 }
 
+/**
+ * A disruption budget per release: a voluntary eviction (a node drained, a cluster upgrade) takes at most
+ * one of its pods at a time, each leaving through its preStop pause while the others serve.
+ */
+export function appDisruptionBudget(release: Release, namespace: pulumi.Input<string>, opts: pulumi.CustomResourceOptions): k8s.policy.v1.PodDisruptionBudget {
+    return new k8s.policy.v1.PodDisruptionBudget(
+        `${release.name}-pdb`,
+        {
+            // Only the labels that select the release: a new version in the same Deployment changes nothing here.
+            metadata: { name: release.name, namespace, labels: { ...selectorLabels, ...release.selector, "app.kubernetes.io/part-of": "rollout-lab" } },
+            spec: { maxUnavailable: 1, selector: { matchLabels: { ...selectorLabels, ...release.selector } } },
+        },
+        opts,
+    );
+}
+
 /** In-cluster host name of a Service (its port 80 is the app's). */
 export function serviceHost(service: string, namespace: string): string {
     return `${service}.${namespace}.svc.cluster.local`;

@@ -1,8 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { LabPlan, Role } from "../plan";
-import { appAutoscaler, appDeployment } from "./appWorkloads";
-import { WorkloadSettings, deploymentReplacement } from "./replacement";
+import { releaseDeployments } from "./releaseDeployments";
+import { WorkloadSettings } from "./replacement";
 import { RoutedApp } from "./routedApp";
 
 // The app's workloads on Kubernetes, from the plan alone: the composition root creates them for every
@@ -36,8 +36,6 @@ export function releaseWorkloads(name: string, args: ReleaseWorkloadsArgs, opts:
     }
     const { plan, namespace, settings } = args;
     const child = { parent: opts.parent, dependsOn: args.dependsOn };
-    const replacement = deploymentReplacement(plan, settings);
-    const deployments = plan.releases.map((release) => appDeployment({ release, image: args.images[release.role] }, { namespace, ...replacement }, child));
-    plan.releases.forEach((release) => appAutoscaler(release, namespace, settings.hpa, child));
+    const deployments = releaseDeployments(plan, args.images, namespace, settings, child);
     return { deployments, resources: deployments };
 }

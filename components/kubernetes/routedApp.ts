@@ -1,8 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { LabPlan, Role } from "../plan";
-import { appAutoscaler, appDeployment, appService, selectorLabels } from "./appWorkloads";
-import { deploymentReplacement } from "./replacement";
+import { appService, selectorLabels } from "./appWorkloads";
+import { releaseDeployments } from "./releaseDeployments";
 import { formerType } from "../formerType";
 import type { WorkloadSettings } from "./replacement";
 
@@ -28,9 +28,7 @@ export class RoutedApp extends pulumi.ComponentResource {
         super("rollout-lab:kubernetes:RoutedApp", name, {}, formerType("rollout-lab:traffic:RoutedApp", opts));
         const { settings, plan, namespace } = args;
         const child = { parent: this, dependsOn: args.dependsOn };
-        const replacement = deploymentReplacement(plan, settings);
-        this.deployments = plan.releases.map((release) => appDeployment({ release, image: args.images[release.role] }, { namespace, ...replacement }, child));
-        plan.releases.forEach((release) => appAutoscaler(release, namespace, settings.hpa, child));
+        this.deployments = releaseDeployments(plan, args.images, namespace, settings, child);
         this.parentService = appService(`${name}-svc`, { namespace, selector: selectorLabels, type: "ClusterIP" }, child);
         if (plan.releases.length > 1) {
             for (const release of plan.releases) {

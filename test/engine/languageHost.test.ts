@@ -63,7 +63,7 @@ describe("engine: pulumi up (language host) and lab (inline) agree on one stack"
     it("pulumi up runs index.ts through the language host and creates the stack", () => {
         const up = pulumi("up", "--yes", "--skip-preview");
         assert.equal(up.status, 0, up.out);
-        assert.match(up.out, /\+ 8 created/, up.out);
+        assert.match(up.out, /\+ 10 created/, up.out);
         // The stack file's weight, 10 of 10 pods (kind-canary: weight 10, totalReplicas 10).
         assert.deepEqual(renderedReplicas(), { "demo-stable": 9, "demo-canary": 1 });
     });
@@ -76,17 +76,17 @@ describe("engine: pulumi up (language host) and lab (inline) agree on one stack"
 
     it("lab sees no change in what pulumi up made", async () => {
         const preview = await lab.stack.preview({ color: "never" });
-        assert.deepEqual(preview.changeSummary, { same: 8 });
+        assert.deepEqual(preview.changeSummary, { same: 10 });
     });
 
     it("lab steps the weight (45: 11 + 9 pods); pulumi preview then sees no change", async () => {
         await setPathConfig(lab.stack, { "rollout-lab:canary.weight": "45" });
         const up = await lab.stack.up({ color: "never" });
-        assert.deepEqual(up.summary.resourceChanges, { same: 6, update: 2 });
+        assert.deepEqual(up.summary.resourceChanges, { same: 8, update: 2 });
         assert.deepEqual(renderedReplicas(), { "demo-stable": 11, "demo-canary": 9 });
         const preview = pulumi("preview", "--expect-no-changes");
         assert.equal(preview.status, 0, preview.out);
-        assert.match(preview.out, /8 unchanged/);
+        assert.match(preview.out, /10 unchanged/);
     });
 
     it("and the other way: a config change is a change to pulumi preview (the check can fail)", () => {
