@@ -1,4 +1,6 @@
 import { strict as assert } from "assert";
+import * as pulumi from "@pulumi/pulumi";
+import * as automation from "@pulumi/pulumi/automation";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -57,5 +59,23 @@ describe("engine: lab's up answers from the engine's events what Stack.up asks t
         assert.equal(Object.prototype.hasOwnProperty.call(lab.stack.workspace, "stackOutputs"), false);
         const up = await lab.stack.up({ color: "never" });
         assert.equal(up.summary.result, "succeeded");
+    });
+
+    it("a secret output is secret, with no value, as `pulumi stack output` masks it (a kubeconfig's envelope)", async () => {
+        const state = path.join(dir, "secret-state");
+        fs.mkdirSync(state, { recursive: true });
+        const stack = await automation.LocalWorkspace.createOrSelectStack(
+            { stackName: "secrets", projectName: "secrets", program: async () => ({ kubeconfig: pulumi.secret("apiVersion: v1"), plain: "x" }) },
+            {
+                workDir: path.join(dir),
+                projectSettings: { name: "secrets", runtime: "nodejs", backend: { url: `file://${state}` } },
+                envVars: { PULUMI_CONFIG_PASSPHRASE: "test only", PULUMI_BACKEND_URL: `file://${state}`, PULUMI_SKIP_UPDATE_CHECK: "true" },
+            },
+        );
+        const up = await quickUp(stack, { color: "never" });
+        assert.equal(up.fromEvents, true);
+        assert.deepEqual(up.outputs, { kubeconfig: { value: undefined, secret: true }, plain: { value: "x", secret: false } });
+        const cli = await stack.outputs();
+        assert.deepEqual([cli.kubeconfig.secret, cli.plain.secret], [true, false]);
     });
 });

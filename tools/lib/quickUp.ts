@@ -20,10 +20,17 @@ export interface QuickUpResult {
 
 const STACK_TYPE = "pulumi:pulumi:Stack";
 const MASKED = "[secret]";
+/** The key and value Pulumi's property values mark a secret with (its "special signature"). */
+const SECRET_SIG = ["4dabf18193072939515e22adb298388d", "1b47061264138c4ac30d75fd1eb44270"] as const;
+
+/** A secret as an engine event shows it: "[secret]", or the secret's envelope with its ciphertext masked. */
+function isMaskedSecret(v: unknown): boolean {
+    return v === MASKED || (typeof v === "object" && v !== null && (v as Record<string, unknown>)[SECRET_SIG[0]] === SECRET_SIG[1]);
+}
 
 /** The Stack resource's outputs as an event shows them: a secret's value is masked. */
 export function outputsFromEvent(outputs: Record<string, unknown>): automation.OutputMap {
-    return Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, v === MASKED ? { value: undefined, secret: true } : { value: v, secret: false }]));
+    return Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, isMaskedSecret(v) ? { value: undefined, secret: true } : { value: v, secret: false }]));
 }
 
 export async function quickUp(stack: automation.Stack, opts: automation.UpOptions = {}): Promise<QuickUpResult> {
