@@ -5,7 +5,7 @@ import * as path from "path";
 import { DemoApp } from "../../app/src/server";
 import { EdgeRouting } from "../../components/local";
 import { RoutingState, edgeApplyInput } from "../../components/routers/haproxy/haproxyConfig";
-import { labEnv } from "../../tools/lib/workspace";
+import { scratchProgramStack } from "../../tools/lib/workspace";
 import { probeAround } from "../e2e/support";
 import { HaproxyEdge, edgeApplyScript, startHaproxyEdge } from "../support/haproxyEdge";
 import { startApp, tally, tempDir } from "../support/localProcesses";
@@ -45,20 +45,11 @@ function dockerShim(edge: HaproxyEdge): string {
 
 async function edgeStack(edge: HaproxyEdge, routing: () => RoutingState): Promise<automation.Stack> {
     const dir = tempDir("edge-routing-stack");
-    fs.mkdirSync(path.join(dir, "state"));
     const program = async () => {
         const applied = new EdgeRouting("lab-edge-apply", { containerName, containerId: "local-haproxy", routing: edgeApplyInput(routing()) });
         return { routing: applied.routing };
     };
-    const env = labEnv(dir);
-    return automation.LocalWorkspace.createOrSelectStack(
-        { stackName: "edge", projectName: "edge-routing", program },
-        {
-            workDir: dir,
-            projectSettings: { name: "edge-routing", runtime: "nodejs", backend: { url: `file://${path.join(dir, "state")}` } },
-            envVars: { ...env, PATH: `${dockerShim(edge)}:${process.env.PATH ?? ""}` },
-        },
-    );
+    return scratchProgramStack(dir, "edge-routing", "edge", program, { PATH: `${dockerShim(edge)}:${process.env.PATH ?? ""}` });
 }
 
 describe("the Swarm edge's typed routing resource under the real engine, on a real HAProxy at 100 req/s", function () {

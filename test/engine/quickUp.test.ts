@@ -1,12 +1,11 @@
 import { strict as assert } from "assert";
 import * as pulumi from "@pulumi/pulumi";
-import * as automation from "@pulumi/pulumi/automation";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { ensurePulumiCli } from "../../tools/lib/engine";
 import { quickUp } from "../../tools/lib/quickUp";
-import { LabStack, openLabStack, setPathConfig } from "../../tools/lib/workspace";
+import { LabStack, openLabStack, scratchProgramStack, setPathConfig } from "../../tools/lib/workspace";
 
 // lab's `up` (quickUp) takes the stack's outputs and the update's resource changes from the engine's
 // events instead of three more CLI runs: under the real engine (kind-canary in render mode, monitoring on,
@@ -62,16 +61,8 @@ describe("engine: lab's up answers from the engine's events what Stack.up asks t
     });
 
     it("a secret output is secret, with no value, as `pulumi stack output` masks it (a kubeconfig's envelope)", async () => {
-        const state = path.join(dir, "secret-state");
-        fs.mkdirSync(state, { recursive: true });
-        const stack = await automation.LocalWorkspace.createOrSelectStack(
-            { stackName: "secrets", projectName: "secrets", program: async () => ({ kubeconfig: pulumi.secret("apiVersion: v1"), plain: "x" }) },
-            {
-                workDir: path.join(dir),
-                projectSettings: { name: "secrets", runtime: "nodejs", backend: { url: `file://${state}` } },
-                envVars: { PULUMI_CONFIG_PASSPHRASE: "test only", PULUMI_BACKEND_URL: `file://${state}`, PULUMI_SKIP_UPDATE_CHECK: "true" },
-            },
-        );
+        const program = async () => ({ kubeconfig: pulumi.secret("apiVersion: v1"), plain: "x" });
+        const stack = await scratchProgramStack(path.join(dir, "secrets"), "secrets", "secrets", program);
         const up = await quickUp(stack, { color: "never" });
         assert.equal(up.fromEvents, true);
         assert.deepEqual(up.outputs, { kubeconfig: { value: undefined, secret: true }, plain: { value: "x", secret: false } });

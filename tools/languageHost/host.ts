@@ -20,6 +20,7 @@ import * as path from "node:path";
 const languageProto = require("@pulumi/pulumi/proto/language_pb");
 const languageGrpc = require("@pulumi/pulumi/proto/language_grpc_pb");
 const pluginProto = require("@pulumi/pulumi/proto/plugin_pb");
+const { Empty } = require("google-protobuf/google/protobuf/empty_pb");
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 /** The exit code with which cmd/run says the program failed and has already told the user why. */
@@ -200,7 +201,7 @@ export function languageRuntime(args: HostArgs, version: string): grpc.UntypedSe
                 callback(null, new languageProto.RunResponse().setError(outcome.error).setBail(outcome.bail));
             });
         },
-        cancel: (_call: Call<unknown>, callback: Callback) => callback(null, new (require("google-protobuf/google/protobuf/empty_pb").Empty)()),
+        cancel: (_call: Call<unknown>, callback: Callback) => callback(null, new Empty()),
         installDependencies: unimplemented("install dependencies (run npm ci)"),
         runtimeOptionsPrompts: unimplemented("prompt for runtime options"),
         template: unimplemented("render templates"),

@@ -123,6 +123,19 @@ export async function openLabStack(options: LabStackOptions): Promise<LabStack> 
     return { stack, scratchDir, remove };
 }
 
+/**
+ * A stack of a program of its own (not the lab's), inline, in `dir` with the lab's local-backend settings
+ * (state in <dir>/state, a random passphrase there): for the engine tests and benchmarks that need one.
+ */
+export async function scratchProgramStack(dir: string, project: string, stackName: string, program: automation.PulumiFn, env: Record<string, string> = {}): Promise<automation.Stack> {
+    const state = path.join(dir, "state");
+    fs.mkdirSync(state, { recursive: true });
+    return automation.LocalWorkspace.createOrSelectStack(
+        { stackName, projectName: project, program },
+        { workDir: dir, projectSettings: { name: project, runtime: "nodejs", backend: { url: `file://${state}` } }, envVars: { ...labEnv(dir), ...env } },
+    );
+}
+
 /** Sets config values by path ("rollout-lab:canary.weight"), as `pulumi config set --path` does. */
 export async function setPathConfig(stack: automation.Stack, change: Record<string, string>): Promise<void> {
     if (Object.keys(change).length > 0) {

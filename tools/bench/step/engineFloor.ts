@@ -2,12 +2,11 @@
 // cluster; monitoring on, Grafana off) against an empty inline program's, on the same CLI, each through
 // the Automation API's Stack.up (as Pulumi ships it) and through the lab's own up (quickUp: the outputs and
 // the summary from the engine's events, not three more CLI runs).
-import * as automation from "@pulumi/pulumi/automation";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { quickUp } from "../../lib/quickUp";
-import { openLabStack } from "../../lib/workspace";
+import { openLabStack, scratchProgramStack } from "../../lib/workspace";
 import { median } from "./changeFigures";
 
 export interface FloorFigures {
@@ -25,20 +24,6 @@ async function timed(run: () => Promise<unknown>): Promise<number> {
     return Number(process.hrtime.bigint() - t0) / 1e9;
 }
 
-/** A stack whose program registers nothing: the engine's own cost of an `up`. */
-async function emptyStack(dir: string): Promise<automation.Stack> {
-    const state = path.join(dir, "state");
-    fs.mkdirSync(state, { recursive: true });
-    return automation.LocalWorkspace.createOrSelectStack(
-        { stackName: "floor", projectName: "empty", program: async () => ({}) },
-        {
-            workDir: dir,
-            projectSettings: { name: "empty", runtime: "nodejs", backend: { url: `file://${state}` } },
-            envVars: { PULUMI_CONFIG_PASSPHRASE: "an empty program has no secrets", PULUMI_SKIP_UPDATE_CHECK: "true", PULUMI_BACKEND_URL: `file://${state}` },
-        },
-    );
-}
-
 export async function engineFloor(runs: number, config: Record<string, string>, log: (line: string) => void): Promise<FloorFigures> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rollout-lab-bench-floor-"));
     const lab = await openLabStack({
@@ -46,7 +31,8 @@ export async function engineFloor(runs: number, config: Record<string, string>, 
         config: { ...config, "rollout-lab:renderYamlTo": path.join(dir, "rendered"), "rollout-lab:monitoring.enabled": "true", "rollout-lab:monitoring.grafana": "false" },
     });
     try {
-        const empty = await emptyStack(path.join(dir, "empty"));
+        // A program that registers nothing: the engine's own cost of an `up`.
+        const empty = await scratchProgramStack(path.join(dir, "empty"), "empty", "floor", async () => ({}));
         log("engine floor: first up of each (not timed)");
         await empty.up({ color: "never" });
         await quickUp(lab.stack, { color: "never" });

@@ -3,12 +3,9 @@
 // (HTTPRoute weights). Per case: the stack up at the old split; the lab's change (config, then the lab's
 // up) measured; the lab back to the old split (not measured); the same change by hand with kubectl,
 // measured. Each stack brings its own kind cluster and takes it away.
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
 import { ConfigChange } from "../../../components/plan";
 import { stackOutputs } from "../../lib/engine";
-import { kubectlFor } from "../../lib/kubectl";
+import { ClusterKubectl, kubectlFor } from "../../lib/kubectl";
 import { quickUp } from "../../lib/quickUp";
 import { openLabStack, setPathConfig } from "../../lib/workspace";
 import { Probe } from "../../probe/probe";
@@ -57,27 +54,26 @@ async function measure(probe: Probe, c: StepCase, change: () => Promise<unknown>
 }
 
 export async function runStepCase(c: StepCase, config: Record<string, string>, rate: number, log: (line: string) => void): Promise<CaseResult> {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), `rollout-lab-bench-${c.name}-`));
+    let kubectl: ClusterKubectl | undefined;
     const lab = await openLabStack({ stack: c.stack, config: { ...config, ...c.from } });
     try {
         log(`${c.name}: up at the old split`);
         await quickUp(lab.stack, { color: "never" });
         const outputs = await stackOutputs(lab.stack);
-        const kubeconfigFile = path.join(dir, "kubeconfig");
-        fs.writeFileSync(kubeconfigFile, String(outputs.kubeconfig), { mode: 0o600 });
-        const kubectl = kubectlFor({ kubeconfigFile });
+        const cluster = kubectlFor({ kubeconfig: String(outputs.kubeconfig) });
+        kubectl = cluster;
         const namespace = String(outputs.namespace);
         const probe = new Probe({ url: String(outputs.entryUrl), ratePerSecond: rate, durationS: 900, timeoutMs: 2000, maxInFlight: 4 * rate, newConnections: c.newConnections });
         const running = probe.run();
         try {
             await sleep(5000);
-            const before = await routingFields(kubectl, namespace);
+            const before = await routingFields(cluster, namespace);
             log(`${c.name}: the lab's change (${Object.entries(c.to).map(([k, v]) => `${k}=${v}`).join(", ")}, lab's up)`);
             const labFigures = await measure(probe, c, async () => {
                 await setPathConfig(lab.stack, c.to);
                 await quickUp(lab.stack, { color: "never" });
             });
-            const after = await routingFields(kubectl, namespace);
+            const after = await routingFields(cluster, namespace);
             log(`${c.name}: back to the old split by the lab (not measured)`);
             await setPathConfig(lab.stack, c.from);
             await quickUp(lab.stack, { color: "never" });
@@ -86,7 +82,7 @@ export async function runStepCase(c: StepCase, config: Record<string, string>, r
             const handCommands = patches.map((p) => `kubectl -n ${namespace} ${p.args.join(" ")}`);
             log(`${c.name}: by hand: ${handCommands.join("; ")}`);
             const handFigures = await measure(probe, c, async () => {
-                for (const p of patches) await kubectl("-n", namespace, ...p.args);
+                for (const p of patches) await cluster("-n", namespace, ...p.args);
             });
             return { name: c.name, what: c.what, lab: labFigures, hand: handFigures, handCommands };
         } finally {
@@ -97,7 +93,7 @@ export async function runStepCase(c: StepCase, config: Record<string, string>, r
         log(`${c.name}: destroy (the kind cluster goes with the stack)`);
         await lab.stack.destroy({ color: "never" });
         lab.remove();
-        fs.rmSync(dir, { recursive: true, force: true });
+        kubectl?.close();
     }
 }
 

@@ -2,10 +2,7 @@
 // copies per release (Swarm services through the docker CLI, Deployments through kubectl), the
 // candidate's own request counter (the copies a shadow receives), and Prometheus's scrape targets.
 import { execFile } from "child_process";
-import * as fs from "fs";
 import * as http from "http";
-import * as os from "os";
-import * as path from "path";
 import { promisify } from "util";
 import { z } from "zod";
 import { EntrySample, LiveWorkload, ScrapeTarget } from "./check";
@@ -138,13 +135,7 @@ export interface ClusterAccess {
 
 /** Deployments and pods through kubectl with the stack's kubeconfig (the API server on 127.0.0.1). */
 export function kubernetesReader(access: ClusterAccess, namespace: string): PlatformReader {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rollout-lab-check-"));
-    let kubeconfigFile = access.kubeconfigFile;
-    if (access.kubeconfig !== undefined) {
-        kubeconfigFile = path.join(dir, "kubeconfig");
-        fs.writeFileSync(kubeconfigFile, access.kubeconfig, { mode: 0o600 });
-    }
-    const kubectl = kubectlFor({ kubeconfigFile, context: access.context }, 120_000);
+    const kubectl = kubectlFor(access, 120_000);
     let deployments: z.infer<typeof deploymentList> | undefined;
     const list = async () => (deployments ??= deploymentList.parse(JSON.parse(await kubectl("-n", namespace, "get", "deployments", "-o", "json"))));
     return {
@@ -170,7 +161,7 @@ export function kubernetesReader(access: ClusterAccess, namespace: string): Plat
             return n;
         },
         close() {
-            fs.rmSync(dir, { recursive: true, force: true });
+            kubectl.close();
         },
     };
 }
