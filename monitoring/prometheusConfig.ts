@@ -33,6 +33,11 @@ export interface KubernetesTargets extends CommonSpec {
     /** Container port of node-exporter (default 9100) and of cAdvisor (default 8080), as declared in their pods. */
     nodeExporterPort?: number;
     cadvisorPort?: number;
+    /**
+     * Shared exporters: only these namespaces' containers (names, no regex) are kept from cAdvisor (and the node's own
+     * cgroups, which carry no namespace); all namespaces when absent.
+     */
+    onlyNamespaces?: string[];
     /** The mesh whose proxies are scraped too: Envoy's stats for Istio (what Kiali reads), linkerd-proxy's. */
     mesh?: { kind: "istio" | "linkerd"; namespaces: string[] };
 }
@@ -122,7 +127,12 @@ function kubernetesJobs(spec: KubernetesTargets): ScrapeConfig[] {
             ],
         },
         daemonSet(jobs.nodeExporter, "node-exporter", spec.nodeExporterPort ?? 9100),
-        daemonSet(jobs.cadvisor, "cadvisor", spec.cadvisorPort ?? 8080),
+        {
+            ...daemonSet(jobs.cadvisor, "cadvisor", spec.cadvisorPort ?? 8080),
+            ...(spec.onlyNamespaces === undefined
+                ? {}
+                : { metric_relabel_configs: [keep("container_label_io_kubernetes_pod_namespace", `|${spec.onlyNamespaces.join("|")}`)] }),
+        },
     ];
 }
 

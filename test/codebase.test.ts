@@ -147,6 +147,7 @@ describe("the codebase's shape", function () {
             "components/swarm/appServices.ts swarm:SwarmServices (was rollout-lab:strategies:SwarmServices)",
             "components/swarm/edgeProxy.ts swarm:EdgeProxy (was rollout-lab:edge:EdgeProxy)",
             "monitoring/kubernetes/index.ts monitoring:KubernetesMonitoring",
+            "monitoring/kubernetes/sharedExporters.ts monitoring:SharedExporters",
             "monitoring/swarmMonitoring.ts monitoring:SwarmMonitoring",
         ]);
         assert.deepEqual(formerType("rollout-lab:traffic:RoutedApp", { aliases: [{ name: "x" }], protect: true }), { aliases: [{ name: "x" }, { type: "rollout-lab:traffic:RoutedApp" }], protect: true });

@@ -137,6 +137,45 @@ describe("platforms", () => {
         assert.equal(theService(a).inputs.spec.ports[0].nodePort, 30080);
     });
 
+    it("kubernetes: with a class's shared exporters a lab installs none, its Prometheus reads pods through roles in its namespace and the exporters' only, and keeps only its own namespaces' containers from cAdvisor", async () => {
+        const run = await runProgram(
+            toPulumiConfig({
+                "rollout-lab:platform": "kubernetes",
+                "rollout-lab:strategy": "canary",
+                "rollout-lab:namespace": "lab-bob",
+                "rollout-lab:candidate": { version: "v2" },
+                "rollout-lab:kubernetes": { kubeconfig: "/tmp/class/kubeconfig", nodePort: 30082 },
+                "rollout-lab:monitoring": { enabled: true, grafana: false, exportersNamespace: "cloud-101-shared" },
+            }),
+        );
+        assert.deepEqual(findResources(run, "kubernetes:apps/v1:DaemonSet"), [], "no node-exporter or cAdvisor of the lab's own");
+        assert.deepEqual(findResources(run, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole"), []);
+        assert.deepEqual(findResources(run, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding"), []);
+        const byNamespace = (kind: string) => findResources(run, `kubernetes:rbac.authorization.k8s.io/v1:${kind}`).map((r) => `${r.inputs.metadata.namespace}/${r.inputs.metadata.name}`).sort();
+        assert.deepEqual(byNamespace("Role"), ["cloud-101-shared/lab-bob-monitoring-prometheus", "lab-bob/lab-bob-monitoring-prometheus"]);
+        assert.deepEqual(byNamespace("RoleBinding"), ["cloud-101-shared/lab-bob-monitoring-prometheus", "lab-bob/lab-bob-monitoring-prometheus"]);
+        const binding = findResources(run, "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding")[0].inputs;
+        assert.deepEqual(binding.subjects, [{ kind: "ServiceAccount", name: "prometheus", namespace: "lab-bob-monitoring" }]);
+        const prom = YAML.parse(findResource(run, "kubernetes:core/v1:ConfigMap", "lab-monitoring-prometheus-config").inputs.data["prometheus.yml"]);
+        const job = (name: string) => prom.scrape_configs.find((j: { job_name: string }) => j.job_name === name);
+        assert.deepEqual(job("node-exporter").kubernetes_sd_configs, [{ role: "pod", namespaces: { names: ["cloud-101-shared"] } }]);
+        assert.deepEqual(job("cadvisor").kubernetes_sd_configs, [{ role: "pod", namespaces: { names: ["cloud-101-shared"] } }]);
+        assert.deepEqual(job("cadvisor").metric_relabel_configs, [{ source_labels: ["container_label_io_kubernetes_pod_namespace"], regex: "|lab-bob|lab-bob-monitoring", action: "keep" }]);
+        assert.equal(job("node-exporter").metric_relabel_configs, undefined, "a node's figures are the node's, whoever reads them");
+
+        const alone = await runProgram(withConfig("kind-canary", { "rollout-lab:monitoring": { enabled: true, grafana: false } }));
+        assert.equal(findResources(alone, "kubernetes:apps/v1:DaemonSet").length, 2, "a lab alone runs its own exporters");
+        const cadvisorJob = YAML.parse(findResource(alone, "kubernetes:core/v1:ConfigMap", "lab-monitoring-prometheus-config").inputs.data["prometheus.yml"]).scrape_configs.find((j: { job_name: string }) => j.job_name === "cadvisor");
+        assert.equal(cadvisorJob.metric_relabel_configs, undefined);
+    });
+
+    it("kubernetes: shared exporters are refused on swarm, naming the key", () => {
+        assert.throws(
+            () => parseLabConfig({ platform: "swarm", strategy: "canary", candidate: { version: "v2" }, monitoring: { exportersNamespace: "cloud-101-shared" } }),
+            /monitoring\.exportersNamespace: got "cloud-101-shared"; allowed: nothing on swarm/,
+        );
+    });
+
     it("kubernetes: a NodePort outside the cluster's range is refused, naming the key and the range", async () => {
         await assert.rejects(
             runProgram(toPulumiConfig({ "rollout-lab:platform": "kubernetes", "rollout-lab:candidate": { version: "v2" }, "rollout-lab:kubernetes": { nodePort: 8080 } })),

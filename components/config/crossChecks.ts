@@ -56,6 +56,10 @@ export function crossFieldProblems(raw: Record<string, unknown>): CrossProblem[]
     if (kubernetes?.studentAccess === true && platform !== undefined && platform !== "kubernetes") {
         problems.push({ key: "kubernetes.studentAccess", given: "true", allowed: `false on ${platform} (a student's own credentials are for a lab on a shared cluster: platform kubernetes)` });
     }
+    const monitoring = fieldOf(raw, "monitoring");
+    if (monitoring?.exportersNamespace !== undefined && platform === "swarm") {
+        problems.push({ key: "monitoring.exportersNamespace", given: JSON.stringify(monitoring.exportersNamespace), allowed: "nothing on swarm (shared exporters are a class's, on a Kubernetes cluster: kind or kubernetes)" });
+    }
     if (raw.renderYamlTo !== undefined && platform === "swarm") {
         problems.push({
             key: "renderYamlTo",

@@ -38,6 +38,13 @@ export const monitoringSchema = z
                 listenAddress: ipv4.default("127.0.0.1"),
                 grafanaPort: num(z.number().int().min(1024).max(65535)).default(3000),
                 prometheusPort: num(z.number().int().min(1024).max(65535)).default(9090),
+                /**
+                 * Kubernetes: the namespace where node-exporter and cAdvisor already run for several labs (a
+                 * class's shared part, `lab class`). The lab then installs no exporters of its own, and its
+                 * Prometheus reads only its namespaces (namespaced roles, no cluster role; cAdvisor's series of
+                 * other namespaces dropped).
+                 */
+                exportersNamespace: z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, { message: "a namespace name (a lower-case DNS label)" }).optional(),
                 /** Thresholds of the candidate's alerts (and of the rollout tool's checks). */
                 alerts: z
                     .object({
@@ -181,14 +188,14 @@ export const kubernetesSchema = z
         /** The entry's NodePort on an existing cluster (NodePort, LoadBalancer): one per lab where several share a cluster. */
         nodePort: num(z.number().int().min(30000).max(32767)).default(30080),
         /**
-         * Where students and the probe reach the entry (a node's address and the NodePort, a load balancer's
-         * address, a host port): the stack's entryUrl, which lab check and lab rollout send requests to.
-         */
-        /**
          * A service account for the lab's student: `edit` in the lab's namespace, `view` in its monitoring
          * namespace, nothing cluster-wide; its kubeconfig is the stack's studentKubeconfig output (secret).
          */
         studentAccess: bool(z.boolean()).default(false),
+        /**
+         * Where students and the probe reach the entry (a node's address and the NodePort, a load balancer's
+         * address, a host port): the stack's entryUrl, which lab check and lab rollout send requests to.
+         */
         entryUrl: z.string().regex(/^https?:\/\/[^\s/]+(\/\S*)?$/, { message: "an http:// or https:// URL" }).optional(),
     })
     .strict()

@@ -226,7 +226,7 @@ describe("stack config", () => {
                 "  - rollout-lab:stable.replicas: got -1; allowed: at least 0\n" +
                 "  - rollout-lab:candidate.version: got nothing (missing); allowed: required (string)\n" +
                 "  - rollout-lab:canary.weight: got 120; allowed: at most 100\n" +
-                '  - rollout-lab:monitoring: got "yes"; allowed: true, false, or an object with keys enabled, grafana, scrapeInterval, retention, listenAddress, grafanaPort, prometheusPort, alerts, images\n' +
+                '  - rollout-lab:monitoring: got "yes"; allowed: true, false, or an object with keys enabled, grafana, scrapeInterval, retention, listenAddress, grafanaPort, prometheusPort, exportersNamespace, alerts, images\n' +
                 '  - rollout-lab:traffic: got "native"; allowed: for strategy "shadow" on kind: traefik, nginx, istio\n' +
                 "  - rollout-lab:hpa.minReplicas: got 5; allowed: at most hpa.maxReplicas (2)",
         ));

@@ -37,8 +37,15 @@ export class KubernetesMonitoring extends pulumi.ComponentResource {
         const inNs = { parent: this, dependsOn: [ns] };
         const images = monitoring.images;
 
-        nodeExporter(`${name}-node-exporter`, { namespace: ns.metadata.name, nodeExporterImage: images.nodeExporter, cadvisorImage: images.cadvisor }, inNs);
-        cadvisor(`${name}-cadvisor`, { namespace: ns.metadata.name, nodeExporterImage: images.nodeExporter, cadvisorImage: images.cadvisor }, inNs);
+        // A class's labs share one node-exporter and cAdvisor (monitoring.exportersNamespace); a lab alone runs its own.
+        const shared = monitoring.exportersNamespace;
+        if (shared === undefined) {
+            const exporterArgs = { namespace: ns.metadata.name, nodeExporterImage: images.nodeExporter, cadvisorImage: images.cadvisor };
+            nodeExporter(`${name}-node-exporter`, exporterArgs, inNs);
+            cadvisor(`${name}-cadvisor`, exporterArgs, inNs);
+        }
+        // What Prometheus discovers pods in: with shared exporters, a role in each of these and nothing cluster-wide.
+        const readsIn = [config.namespace, shared ?? namespaceName, ...(args.sidecars?.namespaces ?? [])];
 
         const files = monitoringFiles(config, "kubernetes");
         prometheus(
@@ -46,12 +53,14 @@ export class KubernetesMonitoring extends pulumi.ComponentResource {
             {
                 namespace: ns.metadata.name,
                 // rollout-lab-prometheus for the default namespace, as before.
-                clusterRoleName: `${config.namespace}-prometheus`,
+                access: shared === undefined ? { clusterRole: `${config.namespace}-prometheus` } : { namespaces: [...new Set(readsIn)] },
                 image: images.prometheus,
                 config: renderPrometheusConfig({
                     platform: "kubernetes",
                     namespace: config.namespace,
-                    monitoringNamespace: namespaceName,
+                    monitoringNamespace: shared ?? namespaceName,
+                    // cAdvisor's series of the class's other labs are not this lab's to see.
+                    ...(shared === undefined ? {} : { onlyNamespaces: [config.namespace, namespaceName] }),
                     scrapeInterval: monitoring.scrapeInterval,
                     nodeExporterPort,
                     cadvisorPort,

@@ -11,8 +11,11 @@ export const prometheusPort = 9090;
 
 export interface PrometheusArgs {
     namespace: pulumi.Input<string>;
-    /** Its cluster-wide role and binding's name: one per lab, so labs side by side on one cluster do not collide. */
-    clusterRoleName: string;
+    /**
+     * What it may read (pods, for its discovery): a cluster role of this name (one per lab, so labs side by
+     * side do not collide), or a role in each of these namespaces and nothing cluster-wide.
+     */
+    access: { clusterRole: string } | { namespaces: string[] };
     image: string;
     /** prometheus.yml */
     config: string;
@@ -29,23 +32,7 @@ export const prometheusPaths = { config: "/etc/prometheus/prometheus.yml", rules
 export function prometheus(name: string, args: PrometheusArgs, opts: pulumi.CustomResourceOptions): { service: k8s.core.v1.Service; deployment: k8s.apps.v1.Deployment } {
     const labels = { "app.kubernetes.io/name": "prometheus", "app.kubernetes.io/part-of": "rollout-lab" };
     const account = new k8s.core.v1.ServiceAccount(`${name}-sa`, { metadata: { name: "prometheus", namespace: args.namespace, labels } }, opts);
-    const role = new k8s.rbac.v1.ClusterRole(
-        `${name}-role`,
-        {
-            metadata: { name: args.clusterRoleName, labels },
-            rules: [{ apiGroups: [""], resources: ["pods", "nodes", "services", "endpoints"], verbs: ["get", "list", "watch"] }],
-        },
-        opts,
-    );
-    new k8s.rbac.v1.ClusterRoleBinding(
-        `${name}-binding`,
-        {
-            metadata: { name: args.clusterRoleName, labels },
-            roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: role.metadata.name },
-            subjects: [{ kind: "ServiceAccount", name: account.metadata.name, namespace: args.namespace }],
-        },
-        opts,
-    );
+    podReader(name, args, account, opts);
     const files = new k8s.core.v1.ConfigMap(
         `${name}-config`,
         { metadata: { name: "prometheus-config", namespace: args.namespace, labels }, data: { "prometheus.yml": args.config, "rollout-lab.rules.yml": args.rules } },
@@ -98,6 +85,27 @@ export function prometheus(name: string, args: PrometheusArgs, opts: pulumi.Cust
     );
     const service = uiService(`${name}-svc`, "prometheus", { name: "web", number: prometheusPort, nodePort: args.nodePort }, args.namespace, opts);
     return { service, deployment };
+}
+
+const discoveryReads = [{ apiGroups: [""], resources: ["pods", "nodes", "services", "endpoints"], verbs: ["get", "list", "watch"] }];
+
+function podReader(name: string, args: PrometheusArgs, account: k8s.core.v1.ServiceAccount, opts: pulumi.CustomResourceOptions): void {
+    const labels = { "app.kubernetes.io/name": "prometheus", "app.kubernetes.io/part-of": "rollout-lab" };
+    const subjects = [{ kind: "ServiceAccount", name: account.metadata.name, namespace: args.namespace }];
+    const { access } = args;
+    if ("clusterRole" in access) {
+        const role = new k8s.rbac.v1.ClusterRole(`${name}-role`, { metadata: { name: access.clusterRole, labels }, rules: discoveryReads }, opts);
+        const roleRef = { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: role.metadata.name };
+        new k8s.rbac.v1.ClusterRoleBinding(`${name}-binding`, { metadata: { name: access.clusterRole, labels }, roleRef, subjects }, opts);
+        return;
+    }
+    // Namespaced: pods only (nodes are cluster-wide), under one name per lab in every namespace it reads.
+    const roleName = pulumi.interpolate`${args.namespace}-prometheus`;
+    for (const namespace of access.namespaces) {
+        const metadata = { name: roleName, namespace, labels };
+        const role = new k8s.rbac.v1.Role(`${name}-role-${namespace}`, { metadata, rules: [{ apiGroups: [""], resources: ["pods"], verbs: ["get", "list", "watch"] }] }, opts);
+        new k8s.rbac.v1.RoleBinding(`${name}-binding-${namespace}`, { metadata, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role.metadata.name }, subjects }, opts);
+    }
 }
 
 function hash(text: string): string {

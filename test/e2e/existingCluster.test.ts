@@ -11,24 +11,29 @@ import { Probe } from "../../tools/probe/probe";
 import { clusterKubectl, preflightProblems } from "../../tools/lib/preflight";
 import { loadStackConfig } from "../../tools/lib/stackFile";
 import { baseImage, clusterName } from "./kindCluster";
-import { docker, log, seconds } from "./support";
+import { docker, log, monitoringImagesFromEnv, seconds } from "./support";
 
 // A class on a cluster the lab did not create (`lab class`, `platform: kubernetes`), as a teacher's would
 // run on a managed cluster: the test makes a kind cluster itself (kind's own command, with the config the
 // lab's kind stacks would use) and loads the app's images into it, then brings up one student's lab, checks
 // that nothing outside its namespace was created, brings up two more beside it (other namespaces, other
-// NodePorts, other strategies at other steps), checks each with `lab class check`, checks that bob's
+// NodePorts, other strategies at other steps), checks each with `lab class check`, checks that each lab's
+// Prometheus reads the class's one node-exporter and cAdvisor (shared.exporters) and sees only its own
+// namespaces' containers, checks that bob's
 // credentials (kubernetes.studentAccess) reach his lab and are refused elsewhere, destroys the first lab
 // while the other two answer 100 requests/s each, and destroys the rest. Measured: up and destroy times
 // with one and three labs, the nodes' memory per extra lab, failed requests while a neighbour is destroyed.
 //
 // Needs what test/e2e/kind.test.ts needs (E2E_KIND_NODE_IMAGE, E2E_KIND_POD_NETWORK, E2E_KIND_PRIVILEGED on
-// a machine with no registry). The cluster is named <E2E_KIND_CLUSTER or rollout-lab>-existing.
+// a machine with no registry) and the monitoring images (E2E_MONITORING_IMAGES="$(scripts/monitoring-images.sh
+// --kubernetes)"). The cluster is named <E2E_KIND_CLUSTER or rollout-lab>-existing.
 
 const existing = `${clusterName}-existing`;
 const privileged = process.env.E2E_KIND_PRIVILEGED !== "false";
 const kindEnv = { ...process.env, ...kindEnvironment({ privileged }) };
-const images = ["rollout-lab/demo-app:v1", "rollout-lab/demo-app:v2"];
+const appImages = ["rollout-lab/demo-app:v1", "rollout-lab/demo-app:v2"];
+const monitoringImages = monitoringImagesFromEnv();
+const sharedNs = "e2e-shared";
 
 interface Lab {
     student: string;
@@ -79,8 +84,9 @@ describe("a class on an existing cluster (lab class, platform kubernetes, a kind
 
     before(() => {
         assert.deepEqual(nodes(), [], `start from an engine with no ${existing} cluster`);
+        assert.ok(monitoringImages["rollout-lab:monitoring.images.prometheus"], 'E2E_MONITORING_IMAGES names the monitoring images: E2E_MONITORING_IMAGES="$(scripts/monitoring-images.sh --kubernetes)"');
         // The app's images as a registry would hold them: built from app/ where the engine lacks them.
-        for (const image of images) {
+        for (const image of appImages) {
             if (docker("images", "-q", image) === "") {
                 log(`building ${image}`);
                 docker("build", "--quiet", "-t", image, "--build-arg", `BASE_IMAGE=${baseImage}`, appSourceDir);
@@ -100,6 +106,7 @@ describe("a class on an existing cluster (lab class, platform kubernetes, a kind
         const t0 = Date.now();
         execFileSync("kind", ["create", "cluster", "--name", existing, "--config", "-", "--wait", "300s"], { input: YAML.stringify(config), env: kindEnv, stdio: ["pipe", "ignore", "inherit"] });
         fs.writeFileSync(kubeconfig, execFileSync("kind", ["get", "kubeconfig", "--name", existing], { encoding: "utf8", env: kindEnv }), { mode: 0o600 });
+        const images = [...appImages, ...Object.entries(monitoringImages).filter(([k]) => k !== "rollout-lab:monitoring.images.grafana").map(([, v]) => v)];
         execFileSync("kind", ["load", "docker-image", "--name", existing, ...images], { env: kindEnv, stdio: ["ignore", "ignore", "inherit"] });
         log(`cluster ${existing} made and loaded outside the lab in ${seconds(t0)} s`);
         results.clusterMemoryMiB = { empty: clusterMemoryMiB() };
@@ -111,7 +118,9 @@ describe("a class on an existing cluster (lab class, platform kubernetes, a kind
                 stack: "kind-canary",
                 entryHost: "127.0.0.1",
                 firstNodePort: labs[0].nodePort,
-                config: { "rollout-lab:app.build": false, "rollout-lab:monitoring.enabled": false },
+                // Monitoring on, over the class's one node-exporter and cAdvisor (no Grafana here).
+                shared: { exporters: true },
+                config: { "rollout-lab:app.build": false, "rollout-lab:monitoring.enabled": true, "rollout-lab:monitoring.grafana": false, ...monitoringImages },
                 students: labs.map((l) => ({ name: l.student, stack: l.stack, config: l.config })),
             }),
         );
@@ -132,16 +141,57 @@ describe("a class on an existing cluster (lab class, platform kubernetes, a kind
 
     const labeled = (kinds: string, extra: string[] = []) => kubectl(kubeconfig, "get", kinds, "-l", "app.kubernetes.io/part-of=rollout-lab", ...extra, "-o", "name").split("\n").filter(Boolean);
 
-    it("one lab: lab class up --only alice, its check passes, nothing is created outside its namespace; a lab in alice's way is refused up front", async () => {
+    /** Asks a lab's Prometheus through the API server (the host reaches 127.0.0.1 only). */
+    const promQuery = (student: string, query: string): { metric: Record<string, string>; value: [number, string] }[] => {
+        const raw = kubectl(kubeconfig, "get", "--raw", `/api/v1/namespaces/lab-${student}-monitoring/services/http:prometheus:9090/proxy/api/v1/query?query=${encodeURIComponent(query)}`);
+        return (JSON.parse(raw) as { data: { result: { metric: Record<string, string>; value: [number, string] }[] } }).data.result;
+    };
+
+    /**
+     * A lab's Prometheus scrapes the class's exporters (one node-exporter per node, up) and, from cAdvisor,
+     * only its own namespaces' containers: the namespaces it has container series for, once both show.
+     */
+    async function scrapedNamespaces(student: string): Promise<{ nodes: number; containerNamespaces: string[] }> {
+        const nodeCount = kubectl(kubeconfig, "get", "nodes", "-o", "name").split("\n").filter(Boolean).length;
+        const deadline = Date.now() + 120_000;
+        let last = "";
+        for (;;) {
+            try {
+                const up = promQuery(student, 'up{job="node-exporter"} == 1');
+                const namespaces = promQuery(student, 'count by (container_label_io_kubernetes_pod_namespace) (container_memory_working_set_bytes{job="cadvisor"})').map((r) => r.metric.container_label_io_kubernetes_pod_namespace ?? "");
+                last = `node-exporters up ${up.length}/${nodeCount}, container namespaces ${JSON.stringify(namespaces)}`;
+                if (up.length === nodeCount && namespaces.includes(`lab-${student}`)) {
+                    log(`${student}'s Prometheus: ${last}`);
+                    assert.deepEqual(namespaces.filter((n) => n !== "").sort(), [`lab-${student}`, `lab-${student}-monitoring`], `${student}'s Prometheus keeps its own lab's containers only`);
+                    return { nodes: up.length, containerNamespaces: namespaces.filter((n) => n !== "").sort() };
+                }
+            } catch (e) {
+                last = (e as Error).message.split("\n")[0];
+            }
+            assert.ok(Date.now() < deadline, `${student}'s Prometheus never showed the shared exporters' figures in 120 s: ${last}`);
+            await new Promise((r) => setTimeout(r, 3000));
+        }
+    }
+
+    it("one lab: lab class up --only alice, its check passes, nothing is created outside its namespaces and the class's shared one; a lab in alice's way is refused up front", async () => {
         const [up] = await classUp(classFile, { ...quiet, only: ["alice"] });
         results.oneLab = { upS: up.seconds };
         const [check] = await classCheck(classFile, { ...quiet, only: ["alice"] });
         classCheckLines([check]).forEach((l) => log(l));
         assert.equal(check.ok, true);
-        // Cluster-scoped objects and objects in other namespaces that carry the lab's label: the lab's namespace only.
-        assert.deepEqual(labeled("namespaces,clusterroles,clusterrolebindings,customresourcedefinitions"), ["namespace/lab-alice"]);
-        const elsewhere = kubectl(kubeconfig, "get", "deployments,services,serviceaccounts,rolebindings", "-A", "-l", "app.kubernetes.io/part-of=rollout-lab", "-o", "jsonpath={range .items[*]}{.metadata.namespace}{\"\\n\"}{end}");
-        assert.deepEqual([...new Set(elsewhere.split("\n").filter(Boolean))], ["lab-alice"]);
+        // Cluster-scoped objects that carry the lab's label: the lab's namespaces and the class's shared one,
+        // nothing cluster-wide (Prometheus reads pods through roles).
+        assert.deepEqual(labeled("namespaces,clusterroles,clusterrolebindings,customresourcedefinitions").sort(), [`namespace/${sharedNs}`, "namespace/lab-alice", "namespace/lab-alice-monitoring"]);
+        const all = kubectl(kubeconfig, "get", "deployments,daemonsets,services,serviceaccounts,roles,rolebindings", "-A", "-l", "app.kubernetes.io/part-of=rollout-lab", "-o", "jsonpath={range .items[*]}{.metadata.namespace} {.kind}/{.metadata.name}{\"\\n\"}{end}").split("\n").filter(Boolean);
+        assert.deepEqual([...new Set(all.map((l) => l.split(" ")[0]))].sort(), [sharedNs, "lab-alice", "lab-alice-monitoring"]);
+        // In the shared namespace: the class's two exporters, and the role alice's Prometheus reads their pods with.
+        assert.deepEqual(all.filter((l) => l.startsWith(`${sharedNs} `)).sort(), [
+            `${sharedNs} DaemonSet/cadvisor`,
+            `${sharedNs} DaemonSet/node-exporter`,
+            `${sharedNs} Role/lab-alice-monitoring-prometheus`,
+            `${sharedNs} RoleBinding/lab-alice-monitoring-prometheus`,
+        ]);
+        results.scrapes = { alice: await scrapedNamespaces("alice") };
         (results.clusterMemoryMiB as Record<string, number>).oneLab = clusterMemoryMiB();
 
         // Before anything is made, the cluster is asked what stands in a new lab's way: alice's NodePort,
@@ -160,11 +210,15 @@ describe("a class on an existing cluster (lab class, platform kubernetes, a kind
         results.preflight = problems.map((p) => `rollout-lab:${p.key}: got ${p.given}; allowed: ${p.allowed}`);
     });
 
-    it("three labs side by side at different steps, one line each from lab class check; a student's credentials reach only their lab; one lab destroyed while the others answer 100 requests/s each with none failed", async () => {
+    it("three labs side by side at different steps, one line each from lab class check, each Prometheus on the shared exporters seeing its own lab only; a student's credentials reach only their lab; one lab destroyed while the others answer 100 requests/s each with none failed", async () => {
         const ups = await classUp(classFile, quiet);
         const checks = await classCheck(classFile, quiet);
         classCheckLines(checks).forEach((l) => log(l));
         assert.deepEqual(checks.map((c) => [c.student, c.ok]), labs.map((l) => [l.student, true]));
+        assert.equal(kubectl(kubeconfig, "get", "daemonsets", "-A", "-o", "name").split("\n").filter((l) => /cadvisor|node-exporter/.test(l)).length, 2, "one node-exporter and one cAdvisor for the class");
+        for (const lab of labs.slice(1)) {
+            (results.scrapes as Record<string, unknown>)[lab.student] = await scrapedNamespaces(lab.student);
+        }
 
         // bob's credentials reach lab-bob and nothing else.
         const student = ups.find((u) => u.student === "bob")!.kubeconfigFile!;
@@ -200,7 +254,7 @@ describe("a class on an existing cluster (lab class, platform kubernetes, a kind
         probes.forEach((p) => p.stop());
         const summaries = await Promise.all(running);
         summaries.forEach((s, i) => log(`${neighbours[i].student} while alice's lab was destroyed: ${s.requests} requests, ${s.failed} failed ${JSON.stringify(s.failures)}, versions ${JSON.stringify(Object.keys(s.versions))}`));
-        assert.deepEqual(labeled("namespaces").sort(), ["namespace/lab-bob", "namespace/lab-carol"]);
+        assert.deepEqual(labeled("namespaces").sort(), [`namespace/${sharedNs}`, "namespace/lab-bob", "namespace/lab-bob-monitoring", "namespace/lab-carol", "namespace/lab-carol-monitoring"]);
         for (const [i, s] of summaries.entries()) {
             assert.equal(s.failed, 0, `${neighbours[i].student}: ${JSON.stringify(s.failures)}`);
             assert.ok(s.requests >= 500, `${neighbours[i].student}: the probe ran through the destroy (${s.requests} requests)`);
@@ -213,6 +267,6 @@ describe("a class on an existing cluster (lab class, platform kubernetes, a kind
             neighboursWhileDestroying: summaries.map((s, i) => ({ student: neighbours[i].student, requests: s.requests, failed: s.failed })),
         };
         log(`figures: ${JSON.stringify(results)}`);
-        assert.deepEqual(labeled("namespaces"), [], "every lab's namespace is gone");
+        assert.deepEqual(labeled("namespaces"), [], "every lab's namespace and the class's shared one are gone");
     });
 });

@@ -88,14 +88,21 @@ export function stackNames(): string[] {
  * rejects with the program's error; `created` is left holding whatever was registered before it.
  */
 export async function runProgram(config: Record<string, string>, stack = "test"): Promise<ProgramRun> {
+    return runUnderMocks(() => {
+        delete require.cache[require.resolve(programPath)];
+        return require(programPath) as Record<string, unknown>;
+    }, config, stack);
+}
+
+/** Runs another program of the project (a function returning its outputs) the same way. */
+export async function runUnderMocks(program: () => Record<string, unknown>, config: Record<string, string> = {}, stack = "test"): Promise<ProgramRun> {
     created = [];
     await pulumi.runtime.setMocks(mocks, "rollout-lab", stack, false);
     // Unless a test says otherwise, the CRDs come from the local stand-in (the stack files keep the default URL).
     pulumi.runtime.setAllConfig({ "rollout-lab:gatewayApi": JSON.stringify({ crds: gatewayApiCrdsFixture }), ...config });
-    delete require.cache[require.resolve(programPath)];
     let exports: Record<string, unknown>;
     try {
-        exports = require(programPath);
+        exports = program();
     } finally {
         await waitForRegistrations();
     }

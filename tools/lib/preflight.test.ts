@@ -1,6 +1,6 @@
 import { strict as assert } from "assert";
 import { parseLabConfig } from "../../components/labConfig";
-import { Kubectl, PreflightError, assertPreflight, preflightProblems } from "./preflight";
+import { Kubectl, PreflightError, assertPreflight, preflightProblems, sharedNamespaceProblem } from "./preflight";
 
 // The checks before a lab goes up on a cluster it did not create, against a cluster described by what its
 // kubectl answers (the real kubectl runs in test:e2e:existing).
@@ -19,6 +19,10 @@ function fake(c: FakeCluster): Kubectl {
                 throw new Error('dial tcp 127.0.0.1:6443: connect: connection refused');
             }
             return "{}";
+        }
+        if (args[1] === "namespace") {
+            const ns = (c.namespaces ?? []).find((n) => n.name === args[2]);
+            return ns === undefined ? "" : JSON.stringify({ metadata: { name: ns.name, labels: ns.labels } });
         }
         if (args[1] === "namespaces") {
             return JSON.stringify({ items: (c.namespaces ?? []).map((n) => ({ metadata: { name: n.name, labels: n.labels } })) });
@@ -82,5 +86,22 @@ describe("preflight: a lab on a cluster it did not create", () => {
             );
             return true;
         });
+    });
+
+    it("shared exporters must run where monitoring.exportersNamespace says, unless the caller installs them; a class's shared namespace another owner made is refused", async () => {
+        const shared = lab({ monitoring: { grafana: false, exportersNamespace: "cloud-shared" } });
+        const problems = await preflightProblems(shared, fake({}));
+        assert.deepEqual(problems.map((p) => [p.key, p.given]), [["monitoring.exportersNamespace", '"cloud-shared"']]);
+        assert.match(problems[0].allowed, /no DaemonSet cadvisor in cloud-shared: lab class up with shared\.exporters installs them/);
+        assert.deepEqual(await preflightProblems(shared, fake({ objects: ["daemonset/cadvisor"] })), []);
+        assert.deepEqual(await preflightProblems(lab({ monitoring: { enabled: false, exportersNamespace: "cloud-shared" } }), fake({})), [], "no monitoring, no exporters needed");
+        await assertPreflight("bob's lab", shared, fake({}), ["monitoring.exportersNamespace"]);
+        await assert.rejects(assertPreflight("bob's lab", shared, fake({})), /rollout-lab:monitoring\.exportersNamespace: got "cloud-shared"/);
+
+        assert.equal(await sharedNamespaceProblem("cloud-shared", fake({})), undefined, "free");
+        assert.equal(await sharedNamespaceProblem("cloud-shared", fake({ namespaces: [{ name: "cloud-shared", labels: { "app.kubernetes.io/part-of": "rollout-lab" } }] })), undefined, "the class's own");
+        const taken = await sharedNamespaceProblem("cloud-shared", fake({ namespaces: [{ name: "cloud-shared", labels: { team: "x" } }] }));
+        assert.equal(taken?.key, "class file:shared.exporters");
+        assert.match(new PreflightError("class cloud", [taken!]).message, /  - class file:shared\.exporters: got true; allowed: a cluster without a namespace cloud-shared that no lab made/);
     });
 });

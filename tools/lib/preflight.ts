@@ -55,7 +55,7 @@ export async function preflightProblems(config: LabConfig, kubectl: Kubectl): Pr
     }
     const needs = clusterNeeds(config);
     for (const need of needs) {
-        const found = await kubectl("get", need.resource, need.name, "--ignore-not-found", "-o", "name");
+        const found = await kubectl("get", need.resource, need.name, ...(need.namespace !== undefined ? ["-n", need.namespace] : []), "--ignore-not-found", "-o", "name");
         if (found.trim() === "") {
             problems.push({ key: need.key, given: need.given, allowed: need.allowed });
         }
@@ -63,9 +63,25 @@ export async function preflightProblems(config: LabConfig, kubectl: Kubectl): Pr
     return problems;
 }
 
+/** A class's shared namespace in the way: one the cluster has that no lab made (undefined when free or the class's). */
+export async function sharedNamespaceProblem(namespace: string, kubectl: Kubectl): Promise<PreflightProblem | undefined> {
+    const found = (await kubectl("get", "namespace", namespace, "--ignore-not-found", "-o", "json")).trim();
+    const labels = found === "" ? undefined : ((JSON.parse(found) as { metadata: { labels?: Record<string, string> } }).metadata.labels ?? {});
+    if (labels !== undefined && labels[partOf] !== "rollout-lab") {
+        return { key: "class file:shared.exporters", given: "true", allowed: `a cluster without a namespace ${namespace} that no lab made (it exists without the label ${partOf}=rollout-lab; rename the class)` };
+    }
+    return undefined;
+}
+
 /** What the stack leaves to the cluster (install: false) and so must find there. */
-function clusterNeeds(config: LabConfig): { resource: string; name: string; key: string; given: string; allowed: string }[] {
-    const needs: { resource: string; name: string; key: string; given: string; allowed: string }[] = [];
+type ClusterNeed = { resource: string; name: string; namespace?: string; key: string; given: string; allowed: string };
+
+function clusterNeeds(config: LabConfig): ClusterNeed[] {
+    const needs: ClusterNeed[] = [];
+    const shared = config.monitoring.enabled ? config.monitoring.exportersNamespace : undefined;
+    if (shared !== undefined) {
+        needs.push({ resource: "daemonset", name: "cadvisor", namespace: shared, key: "monitoring.exportersNamespace", given: JSON.stringify(shared), allowed: `a namespace where node-exporter and cAdvisor run for several labs (no DaemonSet cadvisor in ${shared}: lab class up with shared.exporters installs them), or leave it unset for the lab's own` });
+    }
     const routesByGateway = config.traffic === "traefik" || (config.traffic === "istio" && config.istio.routes === "httpRoute");
     if (routesByGateway && !config.gatewayApi.install) {
         needs.push({ resource: "customresourcedefinition", name: "httproutes.gateway.networking.k8s.io", key: "gatewayApi.install", given: "false", allowed: "true, or a cluster with the Gateway API's CRDs (httproutes.gateway.networking.k8s.io is not there)" });
@@ -85,14 +101,17 @@ export class PreflightError extends Error {
         stack: string,
         public readonly problems: PreflightProblem[],
     ) {
-        super(`${stack} cannot go up on this cluster (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n${problems.map((p) => `  - rollout-lab:${p.key}: got ${p.given}; allowed: ${p.allowed}`).join("\n")}`);
+        super(`${stack} cannot go up on this cluster (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n${problems.map((p) => `  - ${p.key.includes(":") ? p.key : `rollout-lab:${p.key}`}: got ${p.given}; allowed: ${p.allowed}`).join("\n")}`);
         this.name = "PreflightError";
     }
 }
 
-/** Throws a PreflightError when the stack cannot go up on its cluster. */
-export async function assertPreflight(stack: string, config: LabConfig, kubectl: Kubectl = clusterKubectl(config)): Promise<void> {
-    const problems = await preflightProblems(config, kubectl);
+/**
+ * Throws a PreflightError when the stack cannot go up on its cluster; `provided` names keys whose needs the
+ * caller installs itself before the lab (lab class's shared part).
+ */
+export async function assertPreflight(stack: string, config: LabConfig, kubectl: Kubectl = clusterKubectl(config), provided: string[] = []): Promise<void> {
+    const problems = (await preflightProblems(config, kubectl)).filter((p) => !provided.includes(p.key));
     if (problems.length > 0) {
         throw new PreflightError(stack, problems);
     }

@@ -5,6 +5,8 @@ import { tempDir } from "../../../test/support/localProcesses";
 import { runLab } from "../cli";
 import { readClassFile, studentLabs } from "./classFile";
 import { classCheck, classCheckLines, classDown } from "./command";
+import { classSharedProgram } from "../../../program/classShared";
+import { findResources, runUnderMocks } from "../../../test/support/pulumiHarness";
 
 // A class file read and checked, the students' labs it gives, the teacher's one line per student, and
 // `lab class` refusing bad files and names with exit code 2 before any lab is touched.
@@ -57,6 +59,32 @@ describe("lab class", function () {
             "rollout-lab:kubernetes.context": "class",
         });
         fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    it("shared.exporters: every lab reads the class's node-exporter and cAdvisor in <class>-shared; a student whose namespace would be that one is refused", () => {
+        const dir = tempDir("lab-class-");
+        const labs = studentLabs(readClassFile(write(dir, good.replace("config:\n", "shared: { exporters: true }\nconfig:\n"))));
+        assert.deepEqual(
+            labs.map((l) => l.config["rollout-lab:monitoring.exportersNamespace"]),
+            ["cloud-101-shared", "cloud-101-shared", "cloud-101-shared"],
+        );
+        assert.equal(studentLabs(readClassFile(write(dir, good)))[0].config["rollout-lab:monitoring.exportersNamespace"], undefined, "each lab its own exporters by default");
+        const clash = write(dir, "name: lab-x\nstack: kind-canary\nentryHost: h\nshared: { exporters: true }\nstudents: [x-shared, y]\n");
+        assert.throws(() => readClassFile(clash), /students\.0\.name: got "x-shared"; allowed: a name whose lab's namespaces are not the class's shared namespace lab-x-shared/);
+        assert.throws(() => readClassFile(write(dir, "name: c\nstack: kind-canary\nentryHost: h\nshared: { gateway: true }\nstudents: [a]\n")), /shared: got \{"gateway":true\}; allowed: Unrecognized key/);
+        fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    it("the class's shared part: its namespace and one node-exporter and one cAdvisor DaemonSet in it, on the class's cluster", async () => {
+        const run = await runUnderMocks(() =>
+            classSharedProgram({ kubeconfig: "/home/teacher/class.kubeconfig", context: "class", namespace: "cloud-101-shared", images: { nodeExporter: "r/node-exporter:1", cadvisor: "r/cadvisor:2" } }),
+        );
+        const provider = findResources(run, "pulumi:providers:kubernetes");
+        assert.deepEqual(provider.map((p) => [p.inputs.kubeconfig, p.inputs.context]), [["/home/teacher/class.kubeconfig", "class"]]);
+        assert.deepEqual(findResources(run, "kubernetes:core/v1:Namespace").map((n) => [n.inputs.metadata.name, n.inputs.metadata.labels["app.kubernetes.io/part-of"]]), [["cloud-101-shared", "rollout-lab"]]);
+        const daemonSets = findResources(run, "kubernetes:apps/v1:DaemonSet").map((d) => [d.inputs.metadata.namespace, d.inputs.metadata.name, d.inputs.spec.template.spec.containers[0].image]);
+        assert.deepEqual(daemonSets, [["cloud-101-shared", "node-exporter", "r/node-exporter:1"], ["cloud-101-shared", "cadvisor", "r/cadvisor:2"]]);
+        assert.equal(run.outputs.exportersNamespace, "cloud-101-shared");
     });
 
     it("refuses a bad class file naming every key, the value and what is allowed", () => {

@@ -32,6 +32,11 @@ export const classSchema = z
         firstNodePort: z.number().int().min(30000).max(32767).default(30081),
         /** Each student gets credentials reaching only their lab (kubernetes.studentAccess). */
         studentAccess: z.boolean().default(true),
+        /**
+         * What the class installs once for every lab instead of each lab its own: `exporters`, node-exporter
+         * and cAdvisor in the namespace `<name>-shared`, read by each lab's Prometheus (scoped to its lab).
+         */
+        shared: z.object({ exporters: z.boolean().default(false) }).strict().prefault({}),
         /** Stack config every lab gets, by path ("rollout-lab:monitoring.enabled": false). */
         config: pathConfig.default({}),
         students: z.array(student).min(1).max(200),
@@ -44,6 +49,9 @@ export const classSchema = z
                 ctx.addIssue({ code: "custom", path: ["students", i, "name"], message: `a name no other student has (${s.name} is there twice)` });
             }
             seen.add(s.name);
+            if (c.shared.exporters && [`lab-${s.name}`, `lab-${s.name}-monitoring`].includes(sharedNamespace(c))) {
+                ctx.addIssue({ code: "custom", path: ["students", i, "name"], message: `a name whose lab's namespaces are not the class's shared namespace ${sharedNamespace(c)}` });
+            }
         });
         if (c.firstNodePort + c.students.length - 1 > 32767) {
             ctx.addIssue({ code: "custom", path: ["firstNodePort"], message: `at most ${32767 - c.students.length + 1}, so that ${c.students.length} students fit below 32768` });
@@ -75,7 +83,8 @@ export function readClassFile(file: string): ClassFile {
     if (!parsed.success) {
         const problems = parsed.error.issues.map((i) => {
             const key = i.path.join(".") || "(the file)";
-            const given = i.path.reduce<unknown>((node, k) => (node as Record<string | number, unknown> | undefined)?.[k as string], raw);
+            // A student given as a bare name is the name itself.
+            const given = i.path.reduce<unknown>((node, k) => (typeof node === "string" && k === "name" ? node : (node as Record<string | number, unknown> | undefined)?.[k as string]), raw);
             return `${key}: got ${given === undefined ? "nothing" : JSON.stringify(given)}; allowed: ${i.message}`;
         });
         throw new LabUsageError("class file", JSON.stringify(file), `a class file without these problems:\n  - ${problems.join("\n  - ")}`);
@@ -105,12 +114,18 @@ export function studentLabs(c: ClassFile): StudentLab[] {
                 "rollout-lab:kubernetes.studentAccess": String(c.studentAccess),
                 ...(c.cluster.kubeconfig !== undefined ? { "rollout-lab:kubernetes.kubeconfig": path.resolve(c.cluster.kubeconfig) } : {}),
                 ...(c.cluster.context !== undefined ? { "rollout-lab:kubernetes.context": c.cluster.context } : {}),
+                ...(c.shared.exporters ? { "rollout-lab:monitoring.exportersNamespace": sharedNamespace(c) } : {}),
             },
         };
     });
 }
 
-/** Where a class's labs keep their state: one scratch project per student. */
+/** The namespace of the class's shared parts (shared.exporters). */
+export function sharedNamespace(c: { name: string }): string {
+    return `${c.name}-shared`;
+}
+
+/** Where a class's labs keep their state: one scratch project per student (and `.shared`, the class's shared part). */
 export function classDir(stateRoot: string, c: ClassFile, student: string): string {
     return path.join(stateRoot, "classes", c.name, student);
 }

@@ -5,14 +5,16 @@ import * as fs from "fs";
 import * as path from "path";
 import { Command } from "commander";
 import { loadStackConfig } from "../../lib/stackFile";
-import { LabStack, openLabStack, projectStateDir } from "../../lib/workspace";
+import { LabStack, openLabStack, projectStateDir, scratchProgramStack } from "../../lib/workspace";
+import * as automation from "@pulumi/pulumi/automation";
+import { classSharedProgram } from "../../../program/classShared";
 import { engineOutput } from "../../lib/engine";
 import { CheckReport, runChecks } from "../check/command";
 import { CheckLine } from "../check/check";
-import { assertPreflight } from "../../lib/preflight";
+import { PreflightError, assertPreflight, clusterKubectl, sharedNamespaceProblem } from "../../lib/preflight";
 import { err, exitCodes, number } from "../cliArgs";
 import { LabUsageError } from "../../../components/plan";
-import { ClassFile, StudentLab, classDir, readClassFile, studentLabs } from "./classFile";
+import { ClassFile, StudentLab, classDir, readClassFile, sharedNamespace, studentLabs } from "./classFile";
 
 export interface ClassOptions {
     /** Only these students' labs (names from the class file). */
@@ -40,6 +42,15 @@ async function openStudent(c: ClassFile, lab: StudentLab, stateRoot: string): Pr
     return openLabStack({ stack: lab.stack, config: lab.config, scratchDir: classDir(stateRoot, c, lab.student) });
 }
 
+/** The class's shared part (shared.exporters) as a stack of its own under .pulumi/classes/<class>/.shared/. */
+async function openShared(c: ClassFile, stateRoot: string): Promise<automation.Stack> {
+    // The images the labs would have run, from the class's config over its stack file.
+    const first = studentLabs(c)[0];
+    const { images } = loadStackConfig(first.stack, undefined, first.config).monitoring;
+    const program = async () => classSharedProgram({ kubeconfig: c.cluster.kubeconfig && path.resolve(c.cluster.kubeconfig), context: c.cluster.context, namespace: sharedNamespace(c), images });
+    return scratchProgramStack(classDir(stateRoot, c, ".shared"), "rollout-lab-class", "shared", program);
+}
+
 export interface StudentUp {
     student: string;
     namespace: string;
@@ -57,7 +68,18 @@ export async function classUp(file: string, options: ClassOptions = {}): Promise
     const stateRoot = options.stateRoot ?? projectStateDir;
     // Every lab's config through the lab's own schema, and against the cluster, before anything is created.
     for (const lab of labs) {
-        await assertPreflight(`${lab.student}'s lab`, loadStackConfig(lab.stack, undefined, lab.config));
+        // The shared exporters a lab needs are the class's to install, just below.
+        await assertPreflight(`${lab.student}'s lab`, loadStackConfig(lab.stack, undefined, lab.config), undefined, c.shared.exporters ? ["monitoring.exportersNamespace"] : []);
+    }
+    if (c.shared.exporters) {
+        const problem = await sharedNamespaceProblem(sharedNamespace(c), clusterKubectl(loadStackConfig(labs[0].stack, undefined, labs[0].config)));
+        if (problem !== undefined) {
+            throw new PreflightError(`class ${c.name}`, [problem]);
+        }
+        log(`shared: node-exporter and cAdvisor for the class in namespace ${sharedNamespace(c)}`);
+        const t0 = Date.now();
+        await (await openShared(c, stateRoot)).up({ onOutput: engineOutput("  [shared] "), color: "never" });
+        log(`shared: up in ${Math.round((Date.now() - t0) / 100) / 10} s`);
     }
     const done: StudentUp[] = [];
     for (const [i, lab] of labs.entries()) {
@@ -136,6 +158,14 @@ export async function classDown(file: string, options: ClassOptions = {}): Promi
         const seconds = Math.round((Date.now() - t0) / 100) / 10;
         log(`${lab.student}: destroyed in ${seconds} s`);
         done.push({ student: lab.student, seconds });
+    }
+    // The shared part goes with the whole class, never with one student's lab.
+    const sharedDir = classDir(stateRoot, c, ".shared");
+    if (options.only === undefined && fs.existsSync(path.join(sharedDir, "state"))) {
+        const t0 = Date.now();
+        await (await openShared(c, stateRoot)).destroy({ onOutput: engineOutput("  [shared] "), color: "never" });
+        fs.rmSync(sharedDir, { recursive: true, force: true });
+        log(`shared: destroyed in ${Math.round((Date.now() - t0) / 100) / 10} s`);
     }
     return done;
 }
