@@ -169,6 +169,36 @@ describe("platforms", () => {
         assert.equal(cadvisorJob.metric_relabel_configs, undefined);
     });
 
+    it("kubernetes: a Traefik lab over the cluster's Traefik (a class's shared one) makes no Traefik, no CRDs and no NodePort; its Gateway listens on its own entry point's port", async () => {
+        const run = await runProgram(
+            toPulumiConfig({
+                "rollout-lab:platform": "kubernetes",
+                "rollout-lab:strategy": "canary",
+                "rollout-lab:traffic": "traefik",
+                "rollout-lab:namespace": "lab-dave",
+                "rollout-lab:candidate": { version: "v2" },
+                "rollout-lab:canary": { weight: 30 },
+                "rollout-lab:kubernetes": { nodePort: 30084, entryUrl: "http://127.0.0.1:30084" },
+                "rollout-lab:monitoring": false,
+                "rollout-lab:traefik": { install: false, listenerPort: 8004 },
+                "rollout-lab:gatewayApi": { install: false },
+            }),
+        );
+        const gateway = findResources(run, "kubernetes:gateway.networking.k8s.io/v1:Gateway").map((g) => g.inputs);
+        assert.deepEqual(gateway.map((g) => [g.metadata.namespace, g.spec.gatewayClassName, g.spec.listeners[0].port]), [["lab-dave", "traefik", 8004]]);
+        assert.deepEqual(findResources(run, "kubernetes:apps/v1:Deployment").map((d) => d.inputs.metadata.namespace), ["lab-dave", "lab-dave"], "the app's two releases, no Traefik");
+        assert.deepEqual(findResources(run, "kubernetes:yaml:ConfigFile"), [], "no CRDs");
+        assert.ok(findResources(run, "kubernetes:core/v1:Service").every((svc) => svc.inputs.spec.type !== "NodePort"), "no NodePort: the entry is the cluster's Traefik");
+        assert.equal(run.outputs.entryUrl, "http://127.0.0.1:30084");
+        // Without a port, Traefik's web entry point (8000); a port with the lab's own Traefik is refused.
+        const own = await runProgram(withConfig("kind-canary-traefik", {}));
+        assert.equal(findResources(own, "kubernetes:gateway.networking.k8s.io/v1:Gateway")[0].inputs.spec.listeners[0].port, 8000);
+        assert.throws(
+            () => parseLabConfig({ platform: "kubernetes", traffic: "traefik", strategy: "canary", candidate: { version: "v2" }, traefik: { listenerPort: 8004 } }),
+            /traefik\.listenerPort: got 8004; allowed: nothing while traefik\.install is true/,
+        );
+    });
+
     it("kubernetes: shared exporters are refused on swarm, naming the key", () => {
         assert.throws(
             () => parseLabConfig({ platform: "swarm", strategy: "canary", candidate: { version: "v2" }, monitoring: { exportersNamespace: "cloud-101-shared" } }),

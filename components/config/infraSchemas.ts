@@ -79,6 +79,11 @@ export const traefikSchema = z
          * the release's kubernetes-crd-definition-v1.yml (a URL), or a local file with the same documents.
          */
         crds: z.string().min(1).default(TRAEFIK_CRDS),
+        /**
+         * With `install: false`, the port of the entry point of the cluster's Traefik that the lab's Gateway
+         * listens on (a class's shared Traefik gives each lab its own); Traefik's `web` (8000) when unset.
+         */
+        listenerPort: num(z.number().int().min(1024).max(65535)).optional(),
     })
     .strict()
     .prefault({});

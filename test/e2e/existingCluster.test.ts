@@ -11,28 +11,30 @@ import { Probe } from "../../tools/probe/probe";
 import { clusterKubectl, preflightProblems } from "../../tools/lib/preflight";
 import { loadStackConfig } from "../../tools/lib/stackFile";
 import { baseImage, clusterName } from "./kindCluster";
-import { docker, log, monitoringImagesFromEnv, seconds } from "./support";
+import { docker, log, monitoringImagesFromEnv, seconds, stackConfigFromEnv } from "./support";
 
 // A class on a cluster the lab did not create (`lab class`, `platform: kubernetes`), as a teacher's would
 // run on a managed cluster: the test makes a kind cluster itself (kind's own command, with the config the
-// lab's kind stacks would use) and loads the app's images into it, then brings up one student's lab, checks
-// that nothing outside its namespace was created, brings up two more beside it (other namespaces, other
-// NodePorts, other strategies at other steps), checks each with `lab class check`, checks that each lab's
-// Prometheus reads the class's one node-exporter and cAdvisor (shared.exporters) and sees only its own
-// namespaces' containers, checks that bob's
-// credentials (kubernetes.studentAccess) reach his lab and are refused elsewhere, destroys the first lab
-// while the other two answer 100 requests/s each, and destroys the rest. Measured: up and destroy times
-// with one and three labs, the nodes' memory per extra lab, failed requests while a neighbour is destroyed.
+// lab's kind stacks would use) and loads the app's images into it, then brings up the class's shared part
+// (one node-exporter and cAdvisor, the Gateway API's CRDs and one Traefik) and one student's lab, checks
+// that nothing outside its namespaces was created, brings up three more beside it (other namespaces, other
+// NodePorts, other strategies at other steps, two of them routing through the class's Traefik), checks each
+// with `lab class check`, checks that each lab's Prometheus reads the shared exporters and sees only its own
+// namespaces' containers, checks that bob's credentials (kubernetes.studentAccess) reach his lab and are
+// refused elsewhere, destroys the first lab while the others answer 100 requests/s each, and destroys the
+// rest. Measured: up and destroy times with one and four labs, the nodes' memory per extra lab, failed
+// requests while a neighbour is destroyed.
 //
 // Needs what test/e2e/kind.test.ts needs (E2E_KIND_NODE_IMAGE, E2E_KIND_POD_NETWORK, E2E_KIND_PRIVILEGED on
-// a machine with no registry) and the monitoring images (E2E_MONITORING_IMAGES="$(scripts/monitoring-images.sh
-// --kubernetes)"). The cluster is named <E2E_KIND_CLUSTER or rollout-lab>-existing.
+// a machine with no registry), the monitoring images (E2E_MONITORING_IMAGES="$(scripts/monitoring-images.sh
+// --kubernetes)") and Traefik's (E2E_TRAEFIK="$(scripts/traefik-image.sh)"). The cluster is named <E2E_KIND_CLUSTER or rollout-lab>-existing.
 
 const existing = `${clusterName}-existing`;
 const privileged = process.env.E2E_KIND_PRIVILEGED !== "false";
 const kindEnv = { ...process.env, ...kindEnvironment({ privileged }) };
 const appImages = ["rollout-lab/demo-app:v1", "rollout-lab/demo-app:v2"];
 const monitoringImages = monitoringImagesFromEnv();
+const traefik = stackConfigFromEnv("E2E_TRAEFIK");
 const sharedNs = "e2e-shared";
 
 interface Lab {
@@ -43,12 +45,16 @@ interface Lab {
     config: Record<string, string>;
 }
 
-// The class: three students on one cluster, each a different strategy at a different step.
+// The class: four students on one cluster, each a different strategy or router at a different step; bob
+// and dave route through the class's one Traefik.
 const labs: Lab[] = [
     { student: "alice", stack: "kind-canary", nodePort: 30081, config: { "rollout-lab:canary.weight": "25", "rollout-lab:canary.totalReplicas": "4" } },
-    { student: "bob", stack: "kind-bluegreen", nodePort: 30082, config: { "rollout-lab:bluegreen.activeColor": "green", "rollout-lab:stable.replicas": "2", "rollout-lab:candidate.replicas": "2" } },
+    { student: "bob", stack: "kind-bluegreen-traefik", nodePort: 30082, config: { "rollout-lab:bluegreen.activeColor": "green", "rollout-lab:stable.replicas": "2", "rollout-lab:candidate.replicas": "2" } },
     { student: "carol", stack: "kind-rolling", nodePort: 30083, config: { "rollout-lab:release": "candidate", "rollout-lab:stable.replicas": "2", "rollout-lab:candidate.replicas": "2" } },
+    { student: "dave", stack: "kind-canary-traefik", nodePort: 30084, config: { "rollout-lab:canary.weight": "30", "rollout-lab:stable.replicas": "2", "rollout-lab:candidate.replicas": "1" } },
 ];
+/** The versions a lab's answers may come from at its step. */
+const versionsAt: Record<string, string[]> = { bob: ["v2"], carol: ["v2"], dave: ["v1", "v2"] };
 
 // The test's cluster maps each lab's NodePort to the same port on 127.0.0.1.
 const entryOf = (lab: Lab) => `http://127.0.0.1:${lab.nodePort}/`;
@@ -85,6 +91,7 @@ describe("a class on an existing cluster (lab class, platform kubernetes, a kind
     before(() => {
         assert.deepEqual(nodes(), [], `start from an engine with no ${existing} cluster`);
         assert.ok(monitoringImages["rollout-lab:monitoring.images.prometheus"], 'E2E_MONITORING_IMAGES names the monitoring images: E2E_MONITORING_IMAGES="$(scripts/monitoring-images.sh --kubernetes)"');
+        assert.ok(traefik["rollout-lab:traefik.image"], 'E2E_TRAEFIK names the Traefik image and the CRDs: E2E_TRAEFIK="$(scripts/traefik-image.sh)"');
         // The app's images as a registry would hold them: built from app/ where the engine lacks them.
         for (const image of appImages) {
             if (docker("images", "-q", image) === "") {
@@ -106,7 +113,7 @@ describe("a class on an existing cluster (lab class, platform kubernetes, a kind
         const t0 = Date.now();
         execFileSync("kind", ["create", "cluster", "--name", existing, "--config", "-", "--wait", "300s"], { input: YAML.stringify(config), env: kindEnv, stdio: ["pipe", "ignore", "inherit"] });
         fs.writeFileSync(kubeconfig, execFileSync("kind", ["get", "kubeconfig", "--name", existing], { encoding: "utf8", env: kindEnv }), { mode: 0o600 });
-        const images = [...appImages, ...Object.entries(monitoringImages).filter(([k]) => k !== "rollout-lab:monitoring.images.grafana").map(([, v]) => v)];
+        const images = [...appImages, ...Object.entries(monitoringImages).filter(([k]) => k !== "rollout-lab:monitoring.images.grafana").map(([, v]) => v), traefik["rollout-lab:traefik.image"]];
         execFileSync("kind", ["load", "docker-image", "--name", existing, ...images], { env: kindEnv, stdio: ["ignore", "ignore", "inherit"] });
         log(`cluster ${existing} made and loaded outside the lab in ${seconds(t0)} s`);
         results.clusterMemoryMiB = { empty: clusterMemoryMiB() };
@@ -118,9 +125,17 @@ describe("a class on an existing cluster (lab class, platform kubernetes, a kind
                 stack: "kind-canary",
                 entryHost: "127.0.0.1",
                 firstNodePort: labs[0].nodePort,
-                // Monitoring on, over the class's one node-exporter and cAdvisor (no Grafana here).
-                shared: { exporters: true },
-                config: { "rollout-lab:app.build": false, "rollout-lab:monitoring.enabled": true, "rollout-lab:monitoring.grafana": false, ...monitoringImages },
+                // Monitoring on, over the class's one node-exporter and cAdvisor (no Grafana here); the
+                // Traefik labs through the class's one Traefik.
+                shared: { exporters: true, traefik: true },
+                config: {
+                    "rollout-lab:app.build": false,
+                    "rollout-lab:monitoring.enabled": true,
+                    "rollout-lab:monitoring.grafana": false,
+                    ...monitoringImages,
+                    "rollout-lab:traefik.image": traefik["rollout-lab:traefik.image"],
+                    "rollout-lab:gatewayApi.crds": traefik["rollout-lab:gatewayApi.crds"],
+                },
                 students: labs.map((l) => ({ name: l.student, stack: l.stack, config: l.config })),
             }),
         );
@@ -179,38 +194,51 @@ describe("a class on an existing cluster (lab class, platform kubernetes, a kind
         const [check] = await classCheck(classFile, { ...quiet, only: ["alice"] });
         classCheckLines([check]).forEach((l) => log(l));
         assert.equal(check.ok, true);
-        // Cluster-scoped objects that carry the lab's label: the lab's namespaces and the class's shared one,
-        // nothing cluster-wide (Prometheus reads pods through roles).
-        assert.deepEqual(labeled("namespaces,clusterroles,clusterrolebindings,customresourcedefinitions").sort(), [`namespace/${sharedNs}`, "namespace/lab-alice", "namespace/lab-alice-monitoring"]);
+        // Cluster-scoped objects that carry the lab's label: the lab's namespaces; the class's shared namespace
+        // and the cluster-wide parts of its Traefik (its role, its GatewayClass). Nothing cluster-wide of
+        // alice's own: her Prometheus reads pods through roles.
+        assert.deepEqual(labeled("namespaces,clusterroles,clusterrolebindings,gatewayclasses").sort(), [
+            "clusterrole.rbac.authorization.k8s.io/rollout-lab-traefik",
+            "clusterrolebinding.rbac.authorization.k8s.io/rollout-lab-traefik",
+            "gatewayclass.gateway.networking.k8s.io/traefik",
+            `namespace/${sharedNs}`,
+            "namespace/lab-alice",
+            "namespace/lab-alice-monitoring",
+        ]);
         const all = kubectl(kubeconfig, "get", "deployments,daemonsets,services,serviceaccounts,roles,rolebindings", "-A", "-l", "app.kubernetes.io/part-of=rollout-lab", "-o", "jsonpath={range .items[*]}{.metadata.namespace} {.kind}/{.metadata.name}{\"\\n\"}{end}").split("\n").filter(Boolean);
         assert.deepEqual([...new Set(all.map((l) => l.split(" ")[0]))].sort(), [sharedNs, "lab-alice", "lab-alice-monitoring"]);
-        // In the shared namespace: the class's two exporters, and the role alice's Prometheus reads their pods with.
+        // In the shared namespace: the class's two exporters and its Traefik, and the role alice's Prometheus
+        // reads the exporters' pods with.
         assert.deepEqual(all.filter((l) => l.startsWith(`${sharedNs} `)).sort(), [
             `${sharedNs} DaemonSet/cadvisor`,
             `${sharedNs} DaemonSet/node-exporter`,
+            `${sharedNs} Deployment/traefik`,
             `${sharedNs} Role/lab-alice-monitoring-prometheus`,
             `${sharedNs} RoleBinding/lab-alice-monitoring-prometheus`,
+            `${sharedNs} Service/traefik`,
+            `${sharedNs} ServiceAccount/traefik`,
         ]);
         results.scrapes = { alice: await scrapedNamespaces("alice") };
         (results.clusterMemoryMiB as Record<string, number>).oneLab = clusterMemoryMiB();
 
         // Before anything is made, the cluster is asked what stands in a new lab's way: alice's NodePort,
         // a namespace someone else made.
-        kubectl(kubeconfig, "create", "namespace", "lab-dave");
-        const dave = loadStackConfig("kind-canary", undefined, {
+        kubectl(kubeconfig, "create", "namespace", "lab-erin");
+        const erin = loadStackConfig("kind-canary", undefined, {
             "rollout-lab:platform": "kubernetes",
-            "rollout-lab:namespace": "lab-dave",
+            "rollout-lab:namespace": "lab-erin",
             "rollout-lab:kubernetes.kubeconfig": kubeconfig,
             "rollout-lab:kubernetes.nodePort": String(labs[0].nodePort),
         });
-        const problems = await preflightProblems(dave, clusterKubectl(dave));
-        kubectl(kubeconfig, "delete", "namespace", "lab-dave", "--wait=false");
+        const problems = await preflightProblems(erin, clusterKubectl(erin));
+        kubectl(kubeconfig, "delete", "namespace", "lab-erin", "--wait=false");
         assert.deepEqual(problems.map((p) => p.key), ["namespace", "kubernetes.nodePort"]);
-        assert.match(problems[1].allowed, /Service lab-alice\/demo-app has 30081; 30082 is free/);
+        // 30082 is bob's already: his entry point on the class's Traefik, published before his lab is up.
+        assert.match(problems[1].allowed, /Service lab-alice\/demo-app has 30081; 30083 is free/);
         results.preflight = problems.map((p) => `rollout-lab:${p.key}: got ${p.given}; allowed: ${p.allowed}`);
     });
 
-    it("three labs side by side at different steps, one line each from lab class check, each Prometheus on the shared exporters seeing its own lab only; a student's credentials reach only their lab; one lab destroyed while the others answer 100 requests/s each with none failed", async () => {
+    it("four labs side by side at different steps, two through the class's one Traefik, one line each from lab class check, each Prometheus on the shared exporters seeing its own lab only; a student's credentials reach only their lab; one lab destroyed while the others answer 100 requests/s each with none failed", async () => {
         const ups = await classUp(classFile, quiet);
         const checks = await classCheck(classFile, quiet);
         classCheckLines(checks).forEach((l) => log(l));
@@ -241,8 +269,8 @@ describe("a class on an existing cluster (lab class, platform kubernetes, a kind
         results.studentAccess = { own: "get and scale in lab-bob", refused: refused.map((a) => a.join(" ")) };
 
         const memory = results.clusterMemoryMiB as Record<string, number>;
-        memory.threeLabs = clusterMemoryMiB();
-        memory.perExtraLab = Math.round((memory.threeLabs - memory.oneLab) / 2);
+        memory.fourLabs = clusterMemoryMiB();
+        memory.perExtraLab = Math.round((memory.fourLabs - memory.oneLab) / 3);
         log(`nodes' memory (MiB): ${JSON.stringify(memory)}`);
 
         const neighbours = labs.slice(1);
@@ -254,14 +282,14 @@ describe("a class on an existing cluster (lab class, platform kubernetes, a kind
         probes.forEach((p) => p.stop());
         const summaries = await Promise.all(running);
         summaries.forEach((s, i) => log(`${neighbours[i].student} while alice's lab was destroyed: ${s.requests} requests, ${s.failed} failed ${JSON.stringify(s.failures)}, versions ${JSON.stringify(Object.keys(s.versions))}`));
-        assert.deepEqual(labeled("namespaces").sort(), [`namespace/${sharedNs}`, "namespace/lab-bob", "namespace/lab-bob-monitoring", "namespace/lab-carol", "namespace/lab-carol-monitoring"]);
+        assert.deepEqual(labeled("namespaces").sort(), [`namespace/${sharedNs}`, ...neighbours.flatMap((l) => [`namespace/lab-${l.student}`, `namespace/lab-${l.student}-monitoring`])]);
         for (const [i, s] of summaries.entries()) {
             assert.equal(s.failed, 0, `${neighbours[i].student}: ${JSON.stringify(s.failures)}`);
             assert.ok(s.requests >= 500, `${neighbours[i].student}: the probe ran through the destroy (${s.requests} requests)`);
-            assert.deepEqual(Object.keys(s.versions), ["v2"], `${neighbours[i].student}'s lab serves its step's version only`);
+            assert.deepEqual(Object.keys(s.versions).sort(), versionsAt[neighbours[i].student], `${neighbours[i].student}'s lab serves its step's versions only`);
         }
         const rest = await classDown(classFile, quiet);
-        results.threeLabs = {
+        results.fourLabs = {
             upS: { alice: (results.oneLab as { upS: number }).upS, ...Object.fromEntries(ups.filter((u) => u.student !== "alice").map((u) => [u.student, u.seconds])), "alice again (no change)": ups[0].seconds },
             destroyS: { "alice (neighbours under load)": aliceDown.seconds, ...Object.fromEntries(rest.map((d) => [d.student, d.seconds])) },
             neighboursWhileDestroying: summaries.map((s, i) => ({ student: neighbours[i].student, requests: s.requests, failed: s.failed })),

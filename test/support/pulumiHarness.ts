@@ -20,7 +20,7 @@ export interface ProgramRun {
 
 export { repoRoot, stacksDir };
 /** The Gateway API CRDs Traefik stacks install come from GitHub by default; the tests have no network. */
-const gatewayApiCrdsFixture = path.join(repoRoot, "test", "fixtures", "gateway-api-crds.yaml");
+export const gatewayApiCrdsFixture = path.join(repoRoot, "test", "fixtures", "gateway-api-crds.yaml");
 const programPath = path.join(repoRoot, "index.ts");
 
 let created: CreatedResource[] = [];
@@ -100,14 +100,14 @@ export async function runUnderMocks(program: () => Record<string, unknown>, conf
     await pulumi.runtime.setMocks(mocks, "rollout-lab", stack, false);
     // Unless a test says otherwise, the CRDs come from the local stand-in (the stack files keep the default URL).
     pulumi.runtime.setAllConfig({ "rollout-lab:gatewayApi": JSON.stringify({ crds: gatewayApiCrdsFixture }), ...config });
-    let exports: Record<string, unknown>;
+    let programOutputs: Record<string, unknown>;
     try {
-        exports = program();
+        programOutputs = program();
     } finally {
         await waitForRegistrations();
     }
     const outputs: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(exports)) {
+    for (const [key, value] of Object.entries(programOutputs)) {
         outputs[key] = await resolve(value);
     }
     await waitForRegistrations();

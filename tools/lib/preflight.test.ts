@@ -104,4 +104,12 @@ describe("preflight: a lab on a cluster it did not create", () => {
         assert.equal(taken?.key, "class file:shared.exporters");
         assert.match(new PreflightError("class cloud", [taken!]).message, /  - class file:shared\.exporters: got true; allowed: a cluster without a namespace cloud-shared that no lab made/);
     });
+
+    it("a lab over the cluster's Traefik holds no NodePort: the port its entry point is published on is not asked for", async () => {
+        const cluster = fake({ services: [{ namespace: "cloud-shared", name: "traefik", nodePorts: [30082] }], objects: ["gatewayclass/traefik", "customresourcedefinition/httproutes.gateway.networking.k8s.io"] });
+        const overShared = lab({ traffic: "traefik", traefik: { install: false, listenerPort: 8002 }, gatewayApi: { install: false } });
+        assert.deepEqual(await preflightProblems(overShared, cluster), []);
+        // The same port is refused for a lab that makes its own entry Service.
+        assert.deepEqual((await preflightProblems(lab(), cluster)).map((p) => p.key), ["kubernetes.nodePort"]);
+    });
 });

@@ -38,7 +38,9 @@ export async function preflightProblems(config: LabConfig, kubectl: Kubectl): Pr
     if (ns !== undefined && ns.metadata.labels?.[partOf] !== "rollout-lab") {
         problems.push({ key: "namespace", given: JSON.stringify(config.namespace), allowed: `a namespace the cluster does not have yet, or one a lab made (${config.namespace} exists without the label ${partOf}=rollout-lab)` });
     }
-    if (config.kubernetes.serviceType !== "ClusterIP") {
+    // A router the cluster runs (install: false) is reached through its own Service: the lab holds no NodePort.
+    const entryIsTheClusters = (config.traffic === "traefik" && !config.traefik.install) || (config.traffic === "istio" && !config.istio.install);
+    if (config.kubernetes.serviceType !== "ClusterIP" && !entryIsTheClusters) {
         const services = JSON.parse(await kubectl("get", "services", "--all-namespaces", "-o", "json")) as {
             items: { metadata: { name: string; namespace: string }; spec: { ports?: { nodePort?: number }[] } }[];
         };

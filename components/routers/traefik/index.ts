@@ -57,7 +57,7 @@ export const traefikRouter: KubernetesRouter<"traefik" | "gatewayApi"> = {
             scope: scope.parent,
             appAfter: [],
             route(app) {
-                const gateway = customResource("lab-gateway", gatewayObject(namespace), { ...scope, dependsOn: ready });
+                const gateway = customResource("lab-gateway", gatewayObject(namespace, traefik.listenerPort), { ...scope, dependsOn: ready });
                 customResource("lab-httproute", httpRouteObject(ctx.plan, namespace), { ...scope, dependsOn: [gateway, ...app.resources, ...stickySplit(ctx.plan, namespace, { ...scope, dependsOn: [...ready, ...app.resources] })] });
                 return { routing: routedSummary(ctx.plan, "traefik"), urls: {} };
             },

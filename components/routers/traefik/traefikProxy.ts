@@ -25,21 +25,37 @@ export interface TraefikProxyArgs {
     serviceType: "NodePort" | "ClusterIP" | "LoadBalancer";
     /** NodePort of the entry (kind maps it to the host), or undefined for the cluster's choice. */
     httpNodePort?: number;
+    /**
+     * A class's shared Traefik: its namespace (default `traefik`) and one entry point per lab, each a port
+     * of its own that the lab's Gateway listens on, published on the lab's NodePort. Default: `web` alone.
+     */
+    shared?: { namespace: string; entryPoints: EntryPoint[]; namespaceReady: pulumi.Resource };
+}
+
+/** A Traefik entry point: a Gateway listener with its port is bound to it; the Service publishes it. */
+export interface EntryPoint {
+    name: string;
+    port: number;
+    /** The Service's port for it (80 for the lab's own `web`). */
+    servicePort: number;
+    nodePort?: number;
 }
 
 const labels = { "app.kubernetes.io/name": "traefik", "app.kubernetes.io/part-of": "rollout-lab" };
 const pingPort = 9000;
 
+const webOnly = (nodePort?: number): EntryPoint[] => [{ name: "web", port: webPort, servicePort: 80, nodePort }];
+
 /** The command line: entry points, the Gateway API and file providers (and the CRD provider for a namespace), no calls home. */
-export function traefikArgs(crdNamespace?: string): string[] {
+export function traefikArgs(crdNamespace?: string, entryPoints: EntryPoint[] = webOnly(), namespace = traefikNamespace): string[] {
     return [
-        `--entryPoints.web.address=:${webPort}`,
+        ...entryPoints.map((e) => `--entryPoints.${e.name}.address=:${e.port}`),
         `--entryPoints.traefik.address=:${pingPort}`,
         "--ping=true",
         "--metrics.prometheus=true",
         "--providers.kubernetesGateway=true",
         `--providers.kubernetesGateway.statusAddress.service.name=${traefikService.name}`,
-        `--providers.kubernetesGateway.statusAddress.service.namespace=${traefikNamespace}`,
+        `--providers.kubernetesGateway.statusAddress.service.namespace=${namespace}`,
         `--providers.file.directory=${dynamicConfigDir}`,
         "--providers.file.watch=true",
         ...(crdNamespace !== undefined ? ["--providers.kubernetesCRD=true", `--providers.kubernetesCRD.namespaces=${crdNamespace}`] : []),
@@ -81,9 +97,13 @@ export class TraefikProxy extends pulumi.ComponentResource {
             ...gatewayApiCrds(`${name}-gateway-api`, args.gatewayApi, child),
             ...(args.crdNamespace !== undefined ? [new k8s.yaml.ConfigFile(`${name}-crds`, { file: args.config.crds }, child)] : []),
         ];
-        const ns = new k8s.core.v1.Namespace(`${name}-ns`, { metadata: { name: traefikNamespace, labels } }, child);
-        const inNs = { ...child, dependsOn: [ns] };
-        const binding = traefikRbac(name, this, ns, args.crdNamespace !== undefined);
+        const namespace = args.shared?.namespace ?? traefikNamespace;
+        const entryPoints = args.shared?.entryPoints ?? webOnly(args.httpNodePort);
+        const meta = (n: string) => ({ name: n, namespace, labels });
+        // A class's shared namespace is its shared part's; Traefik's own is made here.
+        const ns = args.shared === undefined ? [new k8s.core.v1.Namespace(`${name}-ns`, { metadata: { name: traefikNamespace, labels } }, child)] : [args.shared.namespaceReady];
+        const inNs = { ...child, dependsOn: ns };
+        const binding = traefikRbac(name, this, ns, namespace, args.crdNamespace !== undefined);
         const dynamic = new k8s.core.v1.ConfigMap(`${name}-dynamic`, { metadata: meta(dynamicConfigMapName), data: { "lab.yaml": args.dynamicConfig } }, inNs);
         const deployment = new k8s.apps.v1.Deployment(
             `${name}-deployment`,
@@ -93,7 +113,7 @@ export class TraefikProxy extends pulumi.ComponentResource {
                     // One replica: a lab's share is read off one proxy, and a weight change reaches it at once.
                     replicas: 1,
                     selector: { matchLabels: { "app.kubernetes.io/name": "traefik" } },
-                    template: { metadata: { labels }, spec: traefikPodSpec(args.config.image, args.crdNamespace) },
+                    template: { metadata: { labels }, spec: traefikPodSpec(args.config.image, args.crdNamespace, entryPoints, namespace) },
                 },
             },
             { ...child, dependsOn: [binding, dynamic, ...crds] },
@@ -105,7 +125,7 @@ export class TraefikProxy extends pulumi.ComponentResource {
                 spec: {
                     type: args.serviceType,
                     selector: { "app.kubernetes.io/name": "traefik" },
-                    ports: [{ name: "web", port: 80, targetPort: webPort, ...(args.httpNodePort !== undefined ? { nodePort: args.httpNodePort } : {}) }],
+                    ports: entryPoints.map((e) => ({ name: e.name, port: e.servicePort, targetPort: e.port, ...(e.nodePort !== undefined ? { nodePort: e.nodePort } : {}) })),
                 },
             },
             inNs,
@@ -116,25 +136,23 @@ export class TraefikProxy extends pulumi.ComponentResource {
     }
 }
 
-const meta = (n: string) => ({ name: n, namespace: traefikNamespace, labels });
-
 /** Traefik's service account and what its Gateway API provider may read and write, cluster-wide; returns the binding. */
-function traefikRbac(name: string, parent: pulumi.Resource, ns: pulumi.Resource, crds: boolean): k8s.rbac.v1.ClusterRoleBinding {
-    const account = new k8s.core.v1.ServiceAccount(`${name}-sa`, { metadata: meta("traefik") }, { parent, dependsOn: [ns] });
+function traefikRbac(name: string, parent: pulumi.Resource, ns: pulumi.Resource[], namespace: string, crds: boolean): k8s.rbac.v1.ClusterRoleBinding {
+    const account = new k8s.core.v1.ServiceAccount(`${name}-sa`, { metadata: { name: "traefik", namespace, labels } }, { parent, dependsOn: ns });
     const role = new k8s.rbac.v1.ClusterRole(`${name}-role`, { metadata: { name: "rollout-lab-traefik", labels }, rules: traefikClusterRoleRules(crds) }, { parent });
     return new k8s.rbac.v1.ClusterRoleBinding(
         `${name}-role-binding`,
         {
             metadata: { name: "rollout-lab-traefik", labels },
             roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "rollout-lab-traefik" },
-            subjects: [{ kind: "ServiceAccount", name: "traefik", namespace: traefikNamespace }],
+            subjects: [{ kind: "ServiceAccount", name: "traefik", namespace }],
         },
         { parent, dependsOn: [role, account] },
     );
 }
 
 /** Traefik's pod: one container, probed on /ping, its dynamic configuration mounted from the ConfigMap. */
-export function traefikPodSpec(image: string, crdNamespace?: string): k8s.types.input.core.v1.PodSpec {
+export function traefikPodSpec(image: string, crdNamespace?: string, entryPoints: EntryPoint[] = webOnly(), namespace = traefikNamespace): k8s.types.input.core.v1.PodSpec {
     return {
         serviceAccountName: "traefik",
         containers: [
@@ -142,11 +160,8 @@ export function traefikPodSpec(image: string, crdNamespace?: string): k8s.types.
                 name: "traefik",
                 image,
                 imagePullPolicy: "IfNotPresent",
-                args: traefikArgs(crdNamespace),
-                ports: [
-                    { name: "web", containerPort: webPort },
-                    { name: "traefik", containerPort: pingPort },
-                ],
+                args: traefikArgs(crdNamespace, entryPoints, namespace),
+                ports: [...entryPoints.map((e) => ({ name: e.name, containerPort: e.port })), { name: "traefik", containerPort: pingPort }],
                 readinessProbe: { httpGet: { path: "/ping", port: pingPort }, periodSeconds: 2, failureThreshold: 2 },
                 livenessProbe: { httpGet: { path: "/ping", port: pingPort }, periodSeconds: 10 },
                 resources: { requests: { cpu: "50m", memory: "50Mi" }, limits: { cpu: "1", memory: "256Mi" } },

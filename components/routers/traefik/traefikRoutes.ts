@@ -34,14 +34,15 @@ export function gatewayClassObject(): Record<string, any> {
     };
 }
 
-export function gatewayObject(namespace: string): Record<string, any> {
+/** The lab's Gateway: one listener named `web` on Traefik's entry point with this port. */
+export function gatewayObject(namespace: string, port = webPort): Record<string, any> {
     return {
         apiVersion: gatewayApiVersion,
         kind: "Gateway",
         metadata: { name: gatewayName, namespace, labels: partOf },
         spec: {
             gatewayClassName,
-            listeners: [{ name: "web", protocol: "HTTP", port: webPort, allowedRoutes: { namespaces: { from: "Same" } } }],
+            listeners: [{ name: "web", protocol: "HTTP", port, allowedRoutes: { namespaces: { from: "Same" } } }],
         },
     };
 }

@@ -3,10 +3,10 @@ import * as fs from "fs";
 import * as path from "path";
 import { tempDir } from "../../../test/support/localProcesses";
 import { runLab } from "../cli";
-import { readClassFile, studentLabs } from "./classFile";
+import { assertSharedTraefikFits, readClassFile, sharedPartArgs, studentLabs } from "./classFile";
 import { classCheck, classCheckLines, classDown } from "./command";
 import { classSharedProgram } from "../../../program/classShared";
-import { findResources, runUnderMocks } from "../../../test/support/pulumiHarness";
+import { findResources, gatewayApiCrdsFixture, runUnderMocks } from "../../../test/support/pulumiHarness";
 
 // A class file read and checked, the students' labs it gives, the teacher's one line per student, and
 // `lab class` refusing bad files and names with exit code 2 before any lab is touched.
@@ -75,16 +75,47 @@ describe("lab class", function () {
         fs.rmSync(dir, { recursive: true, force: true });
     });
 
-    it("the class's shared part: its namespace and one node-exporter and one cAdvisor DaemonSet in it, on the class's cluster", async () => {
-        const run = await runUnderMocks(() =>
-            classSharedProgram({ kubeconfig: "/home/teacher/class.kubeconfig", context: "class", namespace: "cloud-101-shared", images: { nodeExporter: "r/node-exporter:1", cadvisor: "r/cadvisor:2" } }),
+    it("the class's shared part: its namespace, one node-exporter and one cAdvisor DaemonSet, and one Traefik with an entry point per student on the student's NodePort, on the class's cluster", async () => {
+        const dir = tempDir("lab-class-");
+        // alice and carol route by Traefik (the class's stack), bob natively: entry points for alice and carol.
+        const c = readClassFile(write(dir, good.replace("stack: kind-canary\n", "stack: kind-canary-traefik\n").replace("config:\n", `shared: { exporters: true, traefik: true }\nconfig:\n  rollout-lab:traefik.image: r/traefik:3\n  rollout-lab:gatewayApi.crds: ${gatewayApiCrdsFixture}\n`)));
+        const args = sharedPartArgs(c)!;
+        assert.deepEqual(args.traefik?.entryPoints, [
+            { name: "lab-1", port: 8001, servicePort: 8001, nodePort: 30101 },
+            { name: "lab-3", port: 8003, servicePort: 8003, nodePort: 30103 },
+        ]);
+        assert.deepEqual([args.traefik?.config.image, args.traefik?.gatewayApi], ["r/traefik:3", { install: true, crds: gatewayApiCrdsFixture }]);
+        // Each lab routing by Traefik listens on its own entry point and installs neither Traefik nor the CRDs.
+        assert.deepEqual(
+            studentLabs(c).map((l) => [l.config["rollout-lab:traefik.install"], l.config["rollout-lab:gatewayApi.install"], l.config["rollout-lab:traefik.listenerPort"]]),
+            [["false", "false", "8001"], ["false", "false", "8002"], ["false", "false", "8003"]],
         );
+        assert.equal(sharedPartArgs(readClassFile(write(dir, good))), undefined, "no shared part unless asked");
+        assertSharedTraefikFits(c);
+        const shadow = readClassFile(write(dir, "name: c\nstack: kind-canary\nentryHost: h\nshared: { traefik: true }\nstudents: [a, { name: b, stack: kind-shadow-traefik }]\n"));
+        assert.throws(() => assertSharedTraefikFits(shadow), /class file: students\.1: got b on kind-shadow-traefik; allowed: a stack a shared Traefik can route \(shadow mirrors through a lab's own Traefik\)/);
+        const sticky = readClassFile(write(dir, `name: c\nstack: kind-canary-traefik\nentryHost: h\nshared: { traefik: true }\nconfig: { "rollout-lab:canary.sticky": true }\nstudents: [a]\n`));
+        assert.throws(() => assertSharedTraefikFits(sticky), /students\.0: got a on kind-canary-traefik; allowed: .*canary\.sticky/);
+
+        const run = await runUnderMocks(() => classSharedProgram({ ...args, exporters: { nodeExporter: "r/node-exporter:1", cadvisor: "r/cadvisor:2" } }));
         const provider = findResources(run, "pulumi:providers:kubernetes");
         assert.deepEqual(provider.map((p) => [p.inputs.kubeconfig, p.inputs.context]), [["/home/teacher/class.kubeconfig", "class"]]);
         assert.deepEqual(findResources(run, "kubernetes:core/v1:Namespace").map((n) => [n.inputs.metadata.name, n.inputs.metadata.labels["app.kubernetes.io/part-of"]]), [["cloud-101-shared", "rollout-lab"]]);
-        const daemonSets = findResources(run, "kubernetes:apps/v1:DaemonSet").map((d) => [d.inputs.metadata.namespace, d.inputs.metadata.name, d.inputs.spec.template.spec.containers[0].image]);
-        assert.deepEqual(daemonSets, [["cloud-101-shared", "node-exporter", "r/node-exporter:1"], ["cloud-101-shared", "cadvisor", "r/cadvisor:2"]]);
-        assert.equal(run.outputs.exportersNamespace, "cloud-101-shared");
+        const inNamespace = (type: string) => findResources(run, type).map((d) => `${d.inputs.metadata.namespace}/${d.inputs.metadata.name}`);
+        assert.deepEqual(inNamespace("kubernetes:apps/v1:DaemonSet"), ["cloud-101-shared/node-exporter", "cloud-101-shared/cadvisor"]);
+        assert.deepEqual(findResources(run, "kubernetes:apps/v1:DaemonSet").map((d) => d.inputs.spec.template.spec.containers[0].image), ["r/node-exporter:1", "r/cadvisor:2"]);
+        assert.deepEqual(inNamespace("kubernetes:apps/v1:Deployment"), ["cloud-101-shared/traefik"]);
+        const traefik = findResources(run, "kubernetes:apps/v1:Deployment")[0].inputs.spec.template.spec.containers[0];
+        assert.equal(traefik.image, "r/traefik:3");
+        assert.deepEqual(traefik.args.filter((a: string) => a.startsWith("--entryPoints.lab")), ["--entryPoints.lab-1.address=:8001", "--entryPoints.lab-3.address=:8003"]);
+        assert.ok(traefik.args.includes("--providers.kubernetesGateway.statusAddress.service.namespace=cloud-101-shared"));
+        const service = findResources(run, "kubernetes:core/v1:Service")[0].inputs;
+        assert.deepEqual([service.metadata.namespace, service.spec.type], ["cloud-101-shared", "NodePort"]);
+        assert.deepEqual(service.spec.ports.map((p: { port: number; targetPort: number; nodePort: number }) => [p.port, p.targetPort, p.nodePort]), [[8001, 8001, 30101], [8003, 8003, 30103]]);
+        assert.deepEqual(findResources(run, "kubernetes:yaml:ConfigFile").map((f) => f.inputs.file), [gatewayApiCrdsFixture], "the Gateway API's CRDs, once");
+        assert.deepEqual(findResources(run, "kubernetes:gateway.networking.k8s.io/v1:GatewayClass").map((g) => g.inputs.metadata.name), ["traefik"]);
+        assert.equal(run.outputs.sharedNamespace, "cloud-101-shared");
+        fs.rmSync(dir, { recursive: true, force: true });
     });
 
     it("refuses a bad class file naming every key, the value and what is allowed", () => {

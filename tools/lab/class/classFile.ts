@@ -7,7 +7,8 @@ import * as path from "path";
 import * as YAML from "yaml";
 import { z } from "zod";
 import { LabUsageError } from "../../../components/plan";
-import { knownStacks } from "../../lib/stackFile";
+import { knownStacks, loadStackConfig } from "../../lib/stackFile";
+import type { ClassSharedArgs } from "../../../program/classShared";
 
 const dnsLabel = z.string().regex(/^[a-z0-9]([-a-z0-9]{0,30}[a-z0-9])?$/, { message: "a lower-case DNS label of at most 32 characters" });
 const stackName = z.string().refine((s) => knownStacks().includes(s), { message: "a stack of stacks/ (npx lab stacks lists them)" });
@@ -33,10 +34,12 @@ export const classSchema = z
         /** Each student gets credentials reaching only their lab (kubernetes.studentAccess). */
         studentAccess: z.boolean().default(true),
         /**
-         * What the class installs once for every lab instead of each lab its own: `exporters`, node-exporter
-         * and cAdvisor in the namespace `<name>-shared`, read by each lab's Prometheus (scoped to its lab).
+         * What the class installs once for every lab instead of each lab its own, in the namespace
+         * `<name>-shared`: `exporters`, node-exporter and cAdvisor, read by each lab's Prometheus (scoped to its
+         * lab); `traefik`, the Gateway API's CRDs and one Traefik with an entry point per lab on the lab's
+         * NodePort, which the labs routing by Traefik use (traefik.install false).
          */
-        shared: z.object({ exporters: z.boolean().default(false) }).strict().prefault({}),
+        shared: z.object({ exporters: z.boolean().default(false), traefik: z.boolean().default(false) }).strict().prefault({}),
         /** Stack config every lab gets, by path ("rollout-lab:monitoring.enabled": false). */
         config: pathConfig.default({}),
         students: z.array(student).min(1).max(200),
@@ -49,7 +52,7 @@ export const classSchema = z
                 ctx.addIssue({ code: "custom", path: ["students", i, "name"], message: `a name no other student has (${s.name} is there twice)` });
             }
             seen.add(s.name);
-            if (c.shared.exporters && [`lab-${s.name}`, `lab-${s.name}-monitoring`].includes(sharedNamespace(c))) {
+            if ((c.shared.exporters || c.shared.traefik) && [`lab-${s.name}`, `lab-${s.name}-monitoring`].includes(sharedNamespace(c))) {
                 ctx.addIssue({ code: "custom", path: ["students", i, "name"], message: `a name whose lab's namespaces are not the class's shared namespace ${sharedNamespace(c)}` });
             }
         });
@@ -115,14 +118,72 @@ export function studentLabs(c: ClassFile): StudentLab[] {
                 ...(c.cluster.kubeconfig !== undefined ? { "rollout-lab:kubernetes.kubeconfig": path.resolve(c.cluster.kubeconfig) } : {}),
                 ...(c.cluster.context !== undefined ? { "rollout-lab:kubernetes.context": c.cluster.context } : {}),
                 ...(c.shared.exporters ? { "rollout-lab:monitoring.exportersNamespace": sharedNamespace(c) } : {}),
+                // Read by the labs that route by Traefik; the others have no use for them.
+                ...(c.shared.traefik
+                    ? { "rollout-lab:traefik.install": "false", "rollout-lab:gatewayApi.install": "false", "rollout-lab:traefik.listenerPort": String(sharedEntryPoint(i).port) }
+                    : {}),
             },
         };
     });
 }
 
-/** The namespace of the class's shared parts (shared.exporters). */
+/** The shared Traefik's entry point for the i-th student (0-based): its own port, which its lab's Gateway listens on. */
+export function sharedEntryPoint(i: number): { name: string; port: number } {
+    return { name: `lab-${i + 1}`, port: 8001 + i };
+}
+
+/** The namespace of the class's shared parts (shared.exporters, shared.traefik). */
 export function sharedNamespace(c: { name: string }): string {
     return `${c.name}-shared`;
+}
+
+/**
+ * What the class's shared part installs (undefined when it has none): the exporters' images and Traefik's
+ * image and CRDs as the labs would have used them (the class's config over the first lab's stack file),
+ * with an entry point per student routing by Traefik, on the student's NodePort.
+ */
+export function sharedPartArgs(c: ClassFile): ClassSharedArgs | undefined {
+    if (!c.shared.exporters && !c.shared.traefik) {
+        return undefined;
+    }
+    const labs = studentLabs(c);
+    const configs = labs.map((l) => loadStackConfig(l.stack, undefined, l.config));
+    const config = configs[0];
+    return {
+        kubeconfig: c.cluster.kubeconfig !== undefined ? path.resolve(c.cluster.kubeconfig) : undefined,
+        context: c.cluster.context,
+        namespace: sharedNamespace(c),
+        ...(c.shared.exporters ? { exporters: { nodeExporter: config.monitoring.images.nodeExporter, cadvisor: config.monitoring.images.cadvisor } } : {}),
+        ...(c.shared.traefik
+            ? {
+                  traefik: {
+                      config: config.traefik,
+                      // The labs leave the CRDs to the class (gatewayApi.install false): the class installs them.
+                      gatewayApi: { ...config.gatewayApi, install: true },
+                      // Only the labs that route by Traefik: the others' NodePorts are their own Services'.
+                      entryPoints: labs.flatMap((l, i) => (configs[i].traffic === "traefik" ? [{ ...sharedEntryPoint(i), servicePort: sharedEntryPoint(i).port, nodePort: l.nodePort }] : [])),
+                  },
+              }
+            : {}),
+    };
+}
+
+/**
+ * What a shared Traefik cannot do for a student's lab, refused before anything runs: shadow (its mirroring
+ * service is a lab's own Traefik's file provider) and canary.sticky (its TraefikServices need a CRD provider
+ * on the lab's namespace).
+ */
+export function assertSharedTraefikFits(c: ClassFile): void {
+    if (!c.shared.traefik) {
+        return;
+    }
+    studentLabs(c).forEach((l, i) => {
+        const config = loadStackConfig(l.stack, undefined, l.config);
+        const why = config.traffic !== "traefik" ? undefined : config.strategy === "shadow" ? "shadow mirrors through a lab's own Traefik" : config.canary.sticky ? "canary.sticky reads TraefikServices through a lab's own Traefik" : undefined;
+        if (why !== undefined) {
+            throw new LabUsageError(`class file: students.${i}`, `${l.student} on ${l.stack}`, `a stack a shared Traefik can route (${why}), another router for this student, or shared.traefik false`);
+        }
+    });
 }
 
 /** Where a class's labs keep their state: one scratch project per student (and `.shared`, the class's shared part). */

@@ -7,14 +7,14 @@ import { Command } from "commander";
 import { loadStackConfig } from "../../lib/stackFile";
 import { LabStack, openLabStack, projectStateDir, scratchProgramStack } from "../../lib/workspace";
 import * as automation from "@pulumi/pulumi/automation";
-import { classSharedProgram } from "../../../program/classShared";
+import { ClassSharedArgs, classSharedProgram } from "../../../program/classShared";
 import { engineOutput } from "../../lib/engine";
 import { CheckReport, runChecks } from "../check/command";
 import { CheckLine } from "../check/check";
 import { PreflightError, assertPreflight, clusterKubectl, sharedNamespaceProblem } from "../../lib/preflight";
 import { err, exitCodes, number } from "../cliArgs";
 import { LabUsageError } from "../../../components/plan";
-import { ClassFile, StudentLab, classDir, readClassFile, sharedNamespace, studentLabs } from "./classFile";
+import { ClassFile, StudentLab, assertSharedTraefikFits, classDir, readClassFile, sharedNamespace, sharedPartArgs, studentLabs } from "./classFile";
 
 export interface ClassOptions {
     /** Only these students' labs (names from the class file). */
@@ -42,13 +42,15 @@ async function openStudent(c: ClassFile, lab: StudentLab, stateRoot: string): Pr
     return openLabStack({ stack: lab.stack, config: lab.config, scratchDir: classDir(stateRoot, c, lab.student) });
 }
 
-/** The class's shared part (shared.exporters) as a stack of its own under .pulumi/classes/<class>/.shared/. */
-async function openShared(c: ClassFile, stateRoot: string): Promise<automation.Stack> {
-    // The images the labs would have run, from the class's config over its stack file.
-    const first = studentLabs(c)[0];
-    const { images } = loadStackConfig(first.stack, undefined, first.config).monitoring;
-    const program = async () => classSharedProgram({ kubeconfig: c.cluster.kubeconfig && path.resolve(c.cluster.kubeconfig), context: c.cluster.context, namespace: sharedNamespace(c), images });
+/** The class's shared part (sharedPartArgs) as a stack of its own under .pulumi/classes/<class>/.shared/. */
+async function openShared(c: ClassFile, stateRoot: string, args: ClassSharedArgs): Promise<automation.Stack> {
+    const program = async () => classSharedProgram(args);
     return scratchProgramStack(classDir(stateRoot, c, ".shared"), "rollout-lab-class", "shared", program);
+}
+
+/** The preflight's keys whose needs the class's shared part meets. */
+function providedByClass(c: ClassFile): string[] {
+    return [...(c.shared.exporters ? ["monitoring.exportersNamespace"] : []), ...(c.shared.traefik ? ["traefik.install", "gatewayApi.install"] : [])];
 }
 
 export interface StudentUp {
@@ -67,18 +69,21 @@ export async function classUp(file: string, options: ClassOptions = {}): Promise
     const log = options.log ?? ((l: string) => err(`${l}\n`));
     const stateRoot = options.stateRoot ?? projectStateDir;
     // Every lab's config through the lab's own schema, and against the cluster, before anything is created.
+    assertSharedTraefikFits(c);
     for (const lab of labs) {
-        // The shared exporters a lab needs are the class's to install, just below.
-        await assertPreflight(`${lab.student}'s lab`, loadStackConfig(lab.stack, undefined, lab.config), undefined, c.shared.exporters ? ["monitoring.exportersNamespace"] : []);
+        // What a lab needs of the class's shared part is the class's to install, just below.
+        await assertPreflight(`${lab.student}'s lab`, loadStackConfig(lab.stack, undefined, lab.config), undefined, providedByClass(c));
     }
-    if (c.shared.exporters) {
+    const shared = sharedPartArgs(c);
+    if (shared !== undefined) {
         const problem = await sharedNamespaceProblem(sharedNamespace(c), clusterKubectl(loadStackConfig(labs[0].stack, undefined, labs[0].config)));
         if (problem !== undefined) {
             throw new PreflightError(`class ${c.name}`, [problem]);
         }
-        log(`shared: node-exporter and cAdvisor for the class in namespace ${sharedNamespace(c)}`);
+        const parts = [...(shared.exporters ? ["node-exporter and cAdvisor"] : []), ...(shared.traefik ? [`Traefik (entry points ${shared.traefik.entryPoints.map((e) => `${e.port} on NodePort ${e.nodePort}`).join(", ")})`] : [])];
+        log(`shared: ${parts.join("; ")} for the class in namespace ${sharedNamespace(c)}`);
         const t0 = Date.now();
-        await (await openShared(c, stateRoot)).up({ onOutput: engineOutput("  [shared] "), color: "never" });
+        await (await openShared(c, stateRoot, shared)).up({ onOutput: engineOutput("  [shared] "), color: "never" });
         log(`shared: up in ${Math.round((Date.now() - t0) / 100) / 10} s`);
     }
     const done: StudentUp[] = [];
@@ -163,7 +168,7 @@ export async function classDown(file: string, options: ClassOptions = {}): Promi
     const sharedDir = classDir(stateRoot, c, ".shared");
     if (options.only === undefined && fs.existsSync(path.join(sharedDir, "state"))) {
         const t0 = Date.now();
-        await (await openShared(c, stateRoot)).destroy({ onOutput: engineOutput("  [shared] "), color: "never" });
+        await (await openShared(c, stateRoot, sharedPartArgs(c) ?? { namespace: sharedNamespace(c) })).destroy({ onOutput: engineOutput("  [shared] "), color: "never" });
         fs.rmSync(sharedDir, { recursive: true, force: true });
         log(`shared: destroyed in ${Math.round((Date.now() - t0) / 100) / 10} s`);
     }
