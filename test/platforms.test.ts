@@ -199,6 +199,21 @@ describe("platforms", () => {
         );
     });
 
+    it("kubernetes: app.shutdown sets each app pod's preStop pause and grace period; 0 leaves the pause out; a grace period not longer than the pause is refused", async () => {
+        const pods = async (shutdown: Record<string, number>) =>
+            findResources(await runProgram(withConfig("kind-canary", { "rollout-lab:app": { shutdown }, "rollout-lab:monitoring": false })), "kubernetes:apps/v1:Deployment").map((d) => {
+                const spec = d.inputs.spec.template.spec;
+                return [d.inputs.metadata.name, spec.terminationGracePeriodSeconds, spec.containers[0].lifecycle?.preStop?.sleep?.seconds ?? "none"];
+            });
+        assert.deepEqual(await pods({}), [["demo-stable", 30, 5], ["demo-canary", 30, 5]]);
+        assert.deepEqual(await pods({ preStopSeconds: 12, gracePeriodSeconds: 45 }), [["demo-stable", 45, 12], ["demo-canary", 45, 12]]);
+        assert.deepEqual(await pods({ preStopSeconds: 0 }), [["demo-stable", 30, "none"], ["demo-canary", 30, "none"]]);
+        assert.throws(
+            () => parseLabConfig({ candidate: { version: "v2" }, app: { shutdown: { preStopSeconds: 10, gracePeriodSeconds: 10 } } }),
+            /app\.shutdown\.gracePeriodSeconds: got 10; allowed: more than app\.shutdown\.preStopSeconds \(10\)/,
+        );
+    });
+
     it("kubernetes: shared exporters are refused on swarm, naming the key", () => {
         assert.throws(
             () => parseLabConfig({ platform: "swarm", strategy: "canary", candidate: { version: "v2" }, monitoring: { exportersNamespace: "cloud-101-shared" } }),

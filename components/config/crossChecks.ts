@@ -56,6 +56,10 @@ export function crossFieldProblems(raw: Record<string, unknown>): CrossProblem[]
     if (kubernetes?.studentAccess === true && platform !== undefined && platform !== "kubernetes") {
         problems.push({ key: "kubernetes.studentAccess", given: "true", allowed: `false on ${platform} (a student's own credentials are for a lab on a shared cluster: platform kubernetes)` });
     }
+    const app = fieldOf(raw, "app");
+    if (app !== undefined && app.shutdown.preStopSeconds >= app.shutdown.gracePeriodSeconds) {
+        problems.push({ key: "app.shutdown.gracePeriodSeconds", given: String(app.shutdown.gracePeriodSeconds), allowed: `more than app.shutdown.preStopSeconds (${app.shutdown.preStopSeconds}): a pod killed during its pause drops what it is answering` });
+    }
     const traefik = fieldOf(raw, "traefik");
     if (traefik?.install === true && traefik.listenerPort !== undefined) {
         problems.push({ key: "traefik.listenerPort", given: String(traefik.listenerPort), allowed: "nothing while traefik.install is true (the lab's own Traefik has one entry point, web: 8000); a port with install: false" });

@@ -79,11 +79,10 @@ export const traefikSchema = z
          * the release's kubernetes-crd-definition-v1.yml (a URL), or a local file with the same documents.
          */
         crds: z.string().min(1).default(TRAEFIK_CRDS),
-        /**
-         * With `install: false`, the port of the entry point of the cluster's Traefik that the lab's Gateway
-         * listens on (a class's shared Traefik gives each lab its own); Traefik's `web` (8000) when unset.
-         */
+        /** With `install: false`, the cluster Traefik's entry point port the lab's Gateway listens on (default 8000). */
         listenerPort: num(z.number().int().min(1024).max(65535)).optional(),
+        /** Traefik's pods; from two a disruption budget keeps one answering through a drain. */
+        replicas: num(z.number().int().min(1).max(5)).default(1),
     })
     .strict()
     .prefault({});

@@ -118,6 +118,18 @@ export const labConfigSchema = z
                 build: bool(z.boolean()).optional(),
                 /** Base image of the app's Dockerfile (any image with node, or Debian for apt-get). */
                 baseImage: z.string().min(1).default("node:22-bookworm-slim"),
+                /**
+                 * How a pod leaves (Kubernetes): it keeps serving `preStopSeconds` after it is told to stop, while
+                 * every proxy stops sending to it, and is killed after `gracePeriodSeconds`. 0 shows what the pause
+                 * is for: requests lost when a pod is deleted (lessons, issue 32's fault tests).
+                 */
+                shutdown: z
+                    .object({
+                        preStopSeconds: num(z.number().int().min(0).max(120)).default(5),
+                        gracePeriodSeconds: num(z.number().int().min(1).max(600)).default(30),
+                    })
+                    .strict()
+                    .prefault({}),
             })
             .strict()
             .prefault({}),

@@ -11,9 +11,6 @@ import { hardenedContainer, hardenedPod } from "./hardening";
 export const appName = "demo-app";
 /** The NodePort the lab's Service listens on; kind maps it to 127.0.0.1:<kind.hostPort>. */
 export const entryNodePort = 30080;
-/** Seconds the pod keeps serving after it is told to stop, so every proxy has dropped it from its endpoints. */
-export const preStopSleepSeconds = 5;
-export const terminationGracePeriodSeconds = 30;
 
 export const selectorLabels = { "app.kubernetes.io/name": appName };
 
@@ -41,7 +38,7 @@ export function podTemplate(w: AppWorkload): k8s.types.input.core.v1.PodTemplate
     return {
         metadata: { labels: podLabels(release) },
         spec: {
-            terminationGracePeriodSeconds,
+            terminationGracePeriodSeconds: release.behaviour.gracePeriodSeconds,
             automountServiceAccountToken: false,
             securityContext: hardenedPod(10001, 10001),
             containers: [
@@ -74,7 +71,7 @@ export function podTemplate(w: AppWorkload): k8s.types.input.core.v1.PodTemplate
                     },
                     // Endpoints are removed asynchronously after a pod starts terminating; the pause keeps
                     // the old pod serving until kube-proxy and every ingress have stopped sending to it.
-                    lifecycle: { preStop: { sleep: { seconds: preStopSleepSeconds } } },
+                    ...(release.behaviour.preStopSeconds > 0 ? { lifecycle: { preStop: { sleep: { seconds: release.behaviour.preStopSeconds } } } } : {}),
                     resources: {
                         requests: { cpu: "50m", memory: "64Mi" },
                         limits: { cpu: "500m", memory: "128Mi" },

@@ -13,7 +13,7 @@ export interface Release {
     imageTag: string;
     replicas: number;
     /** How the app misbehaves on purpose: a bad or slow release, a slow start. */
-    behaviour: Pick<AppVersionConfig, "errorRate" | "latencyMs" | "readyDelayMs">;
+    behaviour: Pick<AppVersionConfig, "errorRate" | "latencyMs" | "readyDelayMs"> & LabConfig["app"]["shutdown"];
     /**
      * Labels that tell this release's pods from the other release's (none when it runs alone). A
      * Deployment's selector cannot change, so these keep the names the lab has always used.
@@ -41,7 +41,7 @@ function release(config: LabConfig, role: Role, name: string, replicas: number, 
         version: app.version,
         imageTag: app.imageTag,
         replicas,
-        behaviour: { errorRate: app.errorRate, latencyMs: app.latencyMs, readyDelayMs: app.readyDelayMs },
+        behaviour: { errorRate: app.errorRate, latencyMs: app.latencyMs, readyDelayMs: app.readyDelayMs, ...config.app.shutdown },
         selector,
     };
 }

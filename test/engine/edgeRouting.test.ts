@@ -2,13 +2,12 @@ import { strict as assert } from "assert";
 import * as automation from "@pulumi/pulumi/automation";
 import * as fs from "fs";
 import * as path from "path";
-import { DemoApp } from "../../app/src/server";
 import { EdgeRouting } from "../../components/local";
 import { RoutingState, edgeApplyInput } from "../../components/routers/haproxy/haproxyConfig";
 import { scratchProgramStack } from "../../tools/lib/workspace";
 import { probeAround } from "../e2e/support";
-import { HaproxyEdge, edgeApplyScript, startHaproxyEdge } from "../support/haproxyEdge";
-import { startApp, tally, tempDir } from "../support/localProcesses";
+import { HaproxyEdge, edgeApplyScript, edgeFixture } from "../support/haproxyEdge";
+import { tally, tempDir } from "../support/localProcesses";
 
 // The Swarm edge's typed routing resource (components/local: EdgeRouting) under the real engine, driving
 // a real HAProxy on 127.0.0.1 in front of real demo app processes, at 100 requests/s. The one stand-in
@@ -54,20 +53,10 @@ async function edgeStack(edge: HaproxyEdge, routing: () => RoutingState): Promis
 
 describe("the Swarm edge's typed routing resource under the real engine, on a real HAProxy at 100 req/s", function () {
     this.timeout(5 * 60 * 1000);
-    let apps: DemoApp[] = [];
-    let edge: HaproxyEdge | undefined;
-    afterEach(async () => {
-        await edge?.stop();
-        edge = undefined;
-        await Promise.all(apps.map((a) => a.shutdown()));
-        apps = [];
-    });
+    const fixture = edgeFixture();
 
     async function start(routing: "split" | "switch"): Promise<HaproxyEdge> {
-        const stable = [await startApp("v1", "blue", apps), await startApp("v1", "blue", apps)];
-        const candidate = [await startApp("v2", "green", apps)];
-        edge = await startHaproxyEdge(routing, stable, candidate);
-        return edge;
+        return fixture.start(routing, { stable: 2, candidate: 1 });
     }
 
     async function upTimed(stack: automation.Stack): Promise<{ seconds: number; changes: Record<string, number> }> {

@@ -5,7 +5,8 @@ import * as fs from "fs";
 import * as path from "path";
 import { HaproxySpec, RoutingState, edgeApplyInput, renderHaproxyConfig, routingMaps } from "../../components/routers/haproxy/haproxyConfig";
 import { repoRoot } from "./pulumiHarness";
-import { Program, check, freePort, runWithInput, tempDir, waitForPort } from "./localProcesses";
+import { DemoApp } from "../../app/src/server";
+import { Program, check, freePort, runWithInput, startApp, tempDir, waitForPort } from "./localProcesses";
 
 export const edgeApplyScript = path.join(repoRoot, "edge", "haproxy", "edge-apply.sh");
 
@@ -13,6 +14,12 @@ export interface HaproxyEdge {
     url: string;
     dir: string;
     program: Program;
+    /** The haproxy.cfg it runs. */
+    cfg: string;
+    /** The master reloads (SIGUSR2): a new worker takes the listener, the old one finishes its requests. */
+    reload(): Promise<void>;
+    /** The whole process stopped and started again on the same configuration and port. */
+    restart(): Promise<void>;
     /** A runtime API command through the admin socket (socat), e.g. `show stat`. */
     api(command: string): Promise<string>;
     /** edge-apply.sh with this routing state (what the program's edge-apply command feeds it). */
@@ -25,7 +32,10 @@ export async function startHaproxyEdge(
     stable: string[],
     candidate: string[] | undefined,
     match?: HaproxySpec["match"],
-    options: Pick<HaproxySpec, "sticky"> = {},
+    options: Pick<HaproxySpec, "sticky"> & {
+        /** Edits the rendered configuration before it is checked and run (a test removing a protection). */
+        edit?: (cfg: string) => string;
+    } = {},
 ): Promise<HaproxyEdge> {
     const dir = tempDir("haproxy");
     const stateDir = path.join(dir, "state");
@@ -40,26 +50,43 @@ export async function startHaproxyEdge(
         stable: { kind: "static", addresses: stable },
         candidate: candidate === undefined ? undefined : { kind: "static", addresses: candidate },
         match,
-        ...options,
+        sticky: options.sticky,
         bind: `127.0.0.1:${port}`,
         statsBind: `127.0.0.1:${await freePort()}`,
         socketPath: socket,
         stateDir,
     };
     const cfg = path.join(dir, "haproxy.cfg");
-    fs.writeFileSync(cfg, renderHaproxyConfig(spec));
+    const rendered = renderHaproxyConfig(spec);
+    fs.writeFileSync(cfg, options.edit === undefined ? rendered : options.edit(rendered));
     const checked = check("haproxy", ["-c", "-f", cfg]);
     assert.equal(checked.status, 0, checked.output);
-    const program = new Program("haproxy", ["-W", "-db", "-f", cfg]);
+    let program = new Program("haproxy", ["-W", "-db", "-f", cfg]);
     await waitForPort(port);
     const api = (command: string) => runWithInput("socat", ["-t", "5", "stdio", `unix-connect:${socket}`], `${command}\n`, {});
     const edge: HaproxyEdge = {
         url: `http://127.0.0.1:${port}/`,
         dir,
-        program,
+        get program() {
+            return program;
+        },
+        cfg,
         api,
         apply: (state) => runWithInput(edgeApplyScript, [], edgeApplyInput(state), { HAPROXY_SOCKET: socket, STATE_DIR: stateDir, WAIT_SECONDS: "5" }),
         stop: () => program.stop(),
+        async reload() {
+            const before = program.log.length;
+            program.signal("SIGUSR2");
+            // The master logs the new worker's start once it is up.
+            for (let i = 0; i < 100 && !/Loading success|Reexecuting|worker .* started/i.test(program.log.slice(before)); i++) {
+                await new Promise((r) => setTimeout(r, 50));
+            }
+        },
+        async restart() {
+            await program.stop();
+            program = new Program("haproxy", ["-W", "-db", "-f", cfg]);
+            await waitForPort(port);
+        },
     };
     // Every server UP before traffic: the health checks have passed once.
     for (let i = 0; i < 100; i++) {
@@ -72,4 +99,35 @@ export async function startHaproxyEdge(
     }
     await program.stop();
     throw new Error(`servers not UP: ${program.log}`);
+}
+
+/**
+ * A suite's edge and its demo app servers (`stable` v1 and `candidate` v2 servers), all stopped after each
+ * test: call it in a describe block.
+ */
+export function edgeFixture(): {
+    readonly apps: DemoApp[];
+    start(routing: HaproxySpec["routing"], counts: { stable: number; candidate: number }, options?: Parameters<typeof startHaproxyEdge>[4]): Promise<HaproxyEdge>;
+} {
+    let apps: DemoApp[] = [];
+    let edge: HaproxyEdge | undefined;
+    afterEach(async () => {
+        await edge?.stop();
+        edge = undefined;
+        await Promise.all(apps.map((a) => a.shutdown()));
+        apps = [];
+    });
+    return {
+        get apps() {
+            return apps;
+        },
+        async start(routing, counts, options) {
+            const stable: string[] = [];
+            for (let i = 0; i < counts.stable; i++) stable.push(await startApp("v1", "blue", apps));
+            const candidate: string[] = [];
+            for (let i = 0; i < counts.candidate; i++) candidate.push(await startApp("v2", "green", apps));
+            edge = await startHaproxyEdge(routing, stable, candidate, undefined, options);
+            return edge;
+        },
+    };
 }

@@ -86,6 +86,11 @@ export class Program {
         return this.output;
     }
 
+    /** Sends a signal (HAProxy's master reloads on SIGUSR2). */
+    signal(signal: NodeJS.Signals): void {
+        this.child.kill(signal);
+    }
+
     async stop(): Promise<void> {
         if (this.child.exitCode === null && this.child.signalCode === null) {
             this.child.kill("SIGTERM");

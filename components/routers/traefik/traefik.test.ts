@@ -6,6 +6,7 @@ import { plans } from "../../../test/support/routerPlans";
 import { parseLabConfig } from "../../labConfig";
 import { labPlan } from "../../plan";
 import { validateKubernetesObject } from "../../../test/support/kubernetesSchema";
+import { findResources, runProgram, stackConfig, toPulumiConfig } from "../../../test/support/pulumiHarness";
 
 const cookie = "^(.*;\\s*)?beta=always(;.*)?$";
 
@@ -73,3 +74,19 @@ describe("Traefik: the plan rendered", () => {
         assert.notDeepEqual(await validateKubernetesObject(token, wrong), [], "a maxAge that is no number is refused");
     });
 });
+
+describe("Traefik: leaving under load (issue 32)", () => {
+    it("Traefik's pod keeps serving 5 s after it is told to stop, within a 30 s grace period; traefik.replicas 2 adds a disruption budget of one at a time, one replica none", async () => {
+        const run = async (extra: Record<string, unknown>) => runProgram({ ...stackConfig("kind-canary-traefik"), ...toPulumiConfig(extra) });
+        const one = await run({});
+        const traefik = (r: Awaited<ReturnType<typeof run>>) => findResources(r, "kubernetes:apps/v1:Deployment").find((d) => d.inputs.metadata.name === "traefik")!.inputs;
+        const pod = traefik(one).spec.template.spec;
+        assert.deepEqual([traefik(one).spec.replicas, pod.terminationGracePeriodSeconds, pod.containers[0].lifecycle], [1, 30, { preStop: { sleep: { seconds: 5 } } }]);
+        const budgets = (r: Awaited<ReturnType<typeof run>>) => findResources(r, "kubernetes:policy/v1:PodDisruptionBudget").filter((b) => b.inputs.metadata.namespace === "traefik").map((b) => b.inputs.spec);
+        assert.deepEqual(budgets(one), []);
+        const two = await run({ "rollout-lab:traefik": { replicas: 2 } });
+        assert.equal(traefik(two).spec.replicas, 2);
+        assert.deepEqual(budgets(two), [{ maxUnavailable: 1, selector: { matchLabels: { "app.kubernetes.io/name": "traefik" } } }]);
+    });
+});
+

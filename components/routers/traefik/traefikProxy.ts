@@ -110,8 +110,8 @@ export class TraefikProxy extends pulumi.ComponentResource {
             {
                 metadata: meta("traefik"),
                 spec: {
-                    // One replica: a lab's share is read off one proxy, and a weight change reaches it at once.
-                    replicas: 1,
+                    // One replica by default: a lab's share is read off one proxy, and a weight change reaches it at once.
+                    replicas: args.config.replicas,
                     selector: { matchLabels: { "app.kubernetes.io/name": "traefik" } },
                     template: { metadata: { labels }, spec: traefikPodSpec(args.config.image, args.crdNamespace, entryPoints, namespace) },
                 },
@@ -130,6 +130,14 @@ export class TraefikProxy extends pulumi.ComponentResource {
             },
             inNs,
         );
+        if (args.config.replicas > 1) {
+            // A drain takes one at a time: the others keep the entry answering.
+            new k8s.policy.v1.PodDisruptionBudget(
+                `${name}-pdb`,
+                { metadata: meta("traefik"), spec: { maxUnavailable: 1, selector: { matchLabels: { "app.kubernetes.io/name": "traefik" } } } },
+                inNs,
+            );
+        }
         const gatewayClass = customResource(`${name}-gatewayclass`, gatewayClassObject(), { ...child, dependsOn: crds });
         this.ready = [...crds, deployment, gatewayClass];
         this.registerOutputs({});
@@ -151,10 +159,14 @@ function traefikRbac(name: string, parent: pulumi.Resource, ns: pulumi.Resource[
     );
 }
 
+/** How long a Traefik told to stop keeps serving first (issue 32: the router restarted under load). */
+export const traefikPreStopSeconds = 5;
+
 /** Traefik's pod: one container, probed on /ping, its dynamic configuration mounted from the ConfigMap. */
 export function traefikPodSpec(image: string, crdNamespace?: string, entryPoints: EntryPoint[] = webOnly(), namespace = traefikNamespace): k8s.types.input.core.v1.PodSpec {
     return {
         serviceAccountName: "traefik",
+        terminationGracePeriodSeconds: 30,
         containers: [
             {
                 name: "traefik",
@@ -163,6 +175,9 @@ export function traefikPodSpec(image: string, crdNamespace?: string, entryPoints
                 args: traefikArgs(crdNamespace, entryPoints, namespace),
                 ports: [...entryPoints.map((e) => ({ name: e.name, containerPort: e.port })), { name: "traefik", containerPort: pingPort }],
                 readinessProbe: { httpGet: { path: "/ping", port: pingPort }, periodSeconds: 2, failureThreshold: 2 },
+                // A deleted or drained Traefik keeps answering while the Service stops sending to it (and, alone,
+                // until its replacement is ready: kube-proxy falls back to a terminating endpoint that serves).
+                lifecycle: { preStop: { sleep: { seconds: traefikPreStopSeconds } } },
                 livenessProbe: { httpGet: { path: "/ping", port: pingPort }, periodSeconds: 10 },
                 resources: { requests: { cpu: "50m", memory: "50Mi" }, limits: { cpu: "1", memory: "256Mi" } },
                 securityContext: { runAsNonRoot: true, runAsUser: 65532, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false },

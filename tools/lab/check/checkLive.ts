@@ -7,6 +7,7 @@ import { promisify } from "util";
 import { z } from "zod";
 import { EntrySample, LiveWorkload, ScrapeTarget } from "./check";
 import { kubectlFor } from "../../lib/kubectl";
+import { LabNode, labNodes } from "./nodes";
 
 const run = promisify(execFile);
 
@@ -74,6 +75,8 @@ export interface PlatformReader {
     workloads(named: { name: string; version: string }[]): Promise<LiveWorkload[]>;
     /** Requests a workload's copies have answered, summed over the copies. */
     served(name: string): Promise<number>;
+    /** Kubernetes: the nodes the app's pods are on, and whether each is Ready. */
+    nodes?(): Promise<LabNode[]>;
     close(): void;
 }
 
@@ -159,6 +162,10 @@ export function kubernetesReader(access: ClusterAccess, namespace: string): Plat
                 n += requestsServed(await kubectl("get", "--raw", `/api/v1/namespaces/${namespace}/pods/${pod.replace(/^pod\//, "")}:8080/proxy/metrics`));
             }
             return n;
+        },
+        async nodes() {
+            const pods = await kubectl("-n", namespace, "get", "pods", "-l", "app.kubernetes.io/name=demo-app", "-o", "json");
+            return labNodes(await kubectl("get", "nodes", "-o", "json"), pods);
         },
         close() {
             kubectl.close();

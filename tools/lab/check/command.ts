@@ -22,6 +22,7 @@ import {
     skipped,
 } from "./check";
 import { PlatformReader, kubernetesReader, sampleEntry, scrapeTargets, swarmReader } from "./checkLive";
+import { checkNodes } from "./nodes";
 import { Probe } from "../../probe/probe";
 import { exitCodes, number, stackArg } from "../cliArgs";
 import { NoStackError, projectStack, stackOutputs } from "../../lib/engine";
@@ -160,6 +161,20 @@ async function liveChecks(
     if (candidate !== undefined && expected.cookie !== undefined) {
         const s = await sampleEntry(entryUrl, 100, { headers: { Cookie: `${expected.cookie}=always` }, newConnections: expected.perConnection });
         add(checkMatched("cookie rule", `Cookie: ${expected.cookie}=always`, candidate.version, s));
+    }
+    if (reader.nodes !== undefined) {
+        const nodes = reader.nodes;
+        await attempt("nodes", async () => {
+            try {
+                return checkNodes(await nodes());
+            } catch (e) {
+                // A student's credentials may not list nodes (kubernetes.studentAccess): not the lab's fault.
+                if (/forbidden/i.test((e as Error).message)) {
+                    return skipped("nodes", "these credentials may not list the cluster's nodes");
+                }
+                throw e;
+            }
+        });
     }
     await attempt(reader.unit, async () => checkReplicas(expected, await reader.workloads(routing.workloads.map((w) => ({ name: w.name, version: w.version }))), reader.unit));
     if (!expected.monitoring) {
