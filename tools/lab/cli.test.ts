@@ -145,7 +145,7 @@ describe("lab CLI", function () {
         fs.writeFileSync(path.join(dir, "results.json"), JSON.stringify(results));
         const r = await lab("report", path.join(dir, "results.json"));
         assert.equal(r.status, 0, r.stderr);
-        assert.equal(r.stdout.trim(), path.join(dir, "report.md"));
+        assert.equal(r.stdout.trim(), `${path.join(dir, "report.md")}\n${path.join(dir, "report.html")}`);
         assert.match(fs.readFileSync(path.join(dir, "report.md"), "utf8"), /\| bluegreen \| swarm-bluegreen \| 30 \| 0 \|/);
         assert.ok(fs.statSync(path.join(dir, "plots", "resources.svg")).size > 1000);
         fs.rmSync(dir, { recursive: true, force: true });

@@ -165,7 +165,7 @@ export function labProgram(): Command {
         .action(async (file: string, opts: { out?: string }) => {
             const results = JSON.parse(fs.readFileSync(file, "utf8")) as StrategyResult[];
             const files = await writeReport(results, opts.out ?? path.dirname(file), { title: `Deployment strategies compared on ${results[0]?.platform ?? "?"}` });
-            process.stdout.write(`${files.markdown}\n`);
+            process.stdout.write(`${files.markdown}\n${files.html}\n`);
         });
 
     program

@@ -76,7 +76,7 @@ export async function compareAction(opts: {
         );
     }
     const files = await writeReport(results, opts.out, { title: `Deployment strategies compared on ${opts.platform}` });
-    process.stdout.write(`${files.markdown}\n`);
+    process.stdout.write(`${files.markdown}\n${files.html}\n`);
     return exitCodes.ok;
 }
 

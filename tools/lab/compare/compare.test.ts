@@ -4,66 +4,14 @@ import addFormats from "ajv-formats";
 import * as fs from "fs";
 import * as path from "path";
 import { parseLabConfig } from "../../../components/labConfig";
-import { StrategyResult, baselineReplicas, comparisonStacks, figuresFor, settledAt, usersPerStep } from "./compare";
-import { Point } from "./cost";
+import { StrategyResult, baselineReplicas, comparisonStacks, settledAt, usersPerStep } from "./compare";
+import { reportHtml } from "./htmlReport";
 import { describePlots, plotSpecs, summaryRows, writeReport } from "./report";
 import { userRows, usersPlotSpec } from "./usersReport";
 import { knownStacks } from "../../lib/stackFile";
 import { ProbeRecord } from "../../probe/summary";
 import { tempDir } from "../../../test/support/localProcesses";
-
-const pricing = { cpuHour: 0.04, gbHour: 0.005, currency: "USD" };
-const MiB = 1024 ** 2;
-
-/** 10 requests/s for `seconds`; `answer(t)` says who answered the request sent at t seconds. */
-function records(seconds: number, answer: (t: number) => string): ProbeRecord[] {
-    const out: ProbeRecord[] = [];
-    for (let i = 0; i < seconds * 10; i++) {
-        const t = i / 10;
-        const a = answer(t);
-        out.push(a.startsWith("v") ? { sentAtMs: t * 1000, latencyMs: 3, version: a } : { sentAtMs: t * 1000, latencyMs: 1, error: a });
-    }
-    return out;
-}
-
-const series = (seconds: number, f: (t: number) => number): Point[] => Array.from({ length: seconds + 1 }, (_, t) => ({ t, value: f(t) }));
-
-function run(strategy: string, recs: ProbeRecord[], replicas: Record<string, Point[]>, cpu: Record<string, Point[]>, memory: Record<string, Point[]>): StrategyResult {
-    return figuresFor(
-        {
-            stack: `swarm-${strategy}`,
-            strategy,
-            platform: "swarm",
-            traffic: "haproxy",
-            stableVersion: "v1",
-            candidateVersion: "v2",
-            ratePerSecond: 10,
-            changeAtS: 10,
-            settledAtS: settledAt(recs, "v2", 1, 10, 30, 5),
-            baselineReplicas: 3,
-            series: { replicas, cpuCores: cpu, memoryBytes: memory },
-        },
-        recs,
-        pricing,
-    );
-}
-
-// recreate: v1 until 10 s, nothing answers from 10 to 14 s (503s), v2 after; never more than 3 tasks.
-const recreate = run(
-    "recreate",
-    records(30, (t) => (t < 10 ? "v1" : t < 14 ? "http-503" : "v2")),
-    { v1: series(30, (t) => (t < 10 ? 3 : 0)), v2: series(30, (t) => (t >= 14 ? 3 : 0)) },
-    { v1: series(30, (t) => (t < 10 ? 0.03 : 0)), v2: series(30, (t) => (t >= 14 ? 0.03 : 0)) },
-    { v1: series(30, (t) => (t < 10 ? 120 * MiB : 0)), v2: series(30, (t) => (t >= 14 ? 120 * MiB : 0)) },
-);
-// blue/green: both colours run all along (6 tasks), the switch at 10 s is instant and loses nothing.
-const bluegreen = run(
-    "bluegreen",
-    records(30, (t) => (t < 10 ? "v1" : "v2")),
-    { v1: series(30, () => 3), v2: series(30, () => 3) },
-    { v1: series(30, () => 0.03), v2: series(30, () => 0.03) },
-    { v1: series(30, () => 120 * MiB), v2: series(30, () => 120 * MiB) },
-);
+import { MiB, bluegreen, recreate, records } from "../../../test/support/compareFixtures";
 
 describe("lab compare: figures from the probe and Prometheus's series", () => {
     it("recreate: the failed requests, their kind, the error window and the time to the last v1 answer", () => {
@@ -153,6 +101,26 @@ describe("lab compare: the report", function () {
         assert.ok(!md.includes("## Users"));
         assert.ok(!fs.existsSync(path.join(dir, "plots", "users.svg")));
         fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    it("report.html: the same report as one page, each plot's SVG inside it, nothing fetched from elsewhere", async () => {
+        const dir = tempDir("report-html");
+        const files = await writeReport([recreate, bluegreen], dir, { title: "Strategy comparison <test>" });
+        const html = fs.readFileSync(files.html, "utf8");
+        assert.match(html, /^<!DOCTYPE html>/);
+        assert.match(html, /<title>Strategy comparison &lt;test&gt;<\/title>/);
+        assert.match(html, /<td>recreate<\/td>\s*<td>swarm-recreate<\/td>\s*<td>300<\/td>\s*<td>40<\/td>/, "the summary table's recreate row");
+        const svgs = html.match(/<svg class="plot" role="img" aria-label="[^"]+"/g) ?? [];
+        assert.deepEqual(svgs.map((t) => /aria-label="([^"]+)"/.exec(t)![1]), ["version share", "failures", "resources"]);
+        assert.ok(!/<img|<script|<link|src=|url\(/i.test(html), "no image, script, stylesheet or URL to load");
+        assert.match(html, /Content-Security-Policy" content="default-src 'none'/);
+        assert.ok(html.includes(fs.readFileSync(files.plots.failures, "utf8").replace(/^<svg/, "").slice(0, 200)), "the failures plot as drawn for the Markdown");
+        fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    it("report.html refuses an image it has no plot for, naming it", () => {
+        assert.throws(() => reportHtml("![x](plots/missing.svg)", { "plots/failures.svg": "<svg></svg>" }, "t"), /no plot for the image plots\/missing\.svg \(have: plots\/failures\.svg\)/);
+        assert.throws(() => reportHtml("![x](plots/a.svg)", { "plots/a.svg": "<html></html>" }, "t"), /the plot "x" is not an SVG document/);
     });
 
     it("a plot description names each strategy's outcome", () => {

@@ -6,10 +6,13 @@ import * as path from "path";
 import { stringify } from "csv-stringify/sync";
 import { StrategyResult } from "./compare";
 import { Point, sumSeries } from "./cost";
+import { reportHtml } from "./htmlReport";
 import { describeUsers, userRows, usersPlotSpec } from "./usersReport";
 
 export interface ReportFiles {
     markdown: string;
+    /** The same report as one self-contained page: the plots inside it. */
+    html: string;
     summaryCsv: string;
     timelineCsv: string;
     results: string;
@@ -201,6 +204,7 @@ export async function writeReport(results: StrategyResult[], outDir: string, met
     fs.mkdirSync(path.join(outDir, "plots"), { recursive: true });
     const files: ReportFiles = {
         markdown: path.join(outDir, "report.md"),
+        html: path.join(outDir, "report.html"),
         summaryCsv: path.join(outDir, "summary.csv"),
         timelineCsv: path.join(outDir, "timeline.csv"),
         results: path.join(outDir, "results.json"),
@@ -223,8 +227,10 @@ export async function writeReport(results: StrategyResult[], outDir: string, met
         fs.writeFileSync(files.usersCsv, stringify([users.header, ...users.rows]));
     }
     const specs: Partial<Record<keyof ReportFiles["plots"], VegaLiteSpec>> = { ...plotSpecs(results), ...(usersSpec !== undefined ? { users: usersSpec } : {}) };
+    const svgs: Record<string, string> = {};
     for (const key of Object.keys(specs) as (keyof ReportFiles["plots"])[]) {
         const svg = await renderSvg(specs[key]!);
+        svgs[path.relative(outDir, files.plots[key]!)] = svg;
         fs.writeFileSync(files.plots[key]!, svg);
         fs.writeFileSync(files.plots[key]!.replace(/\.svg$/, ".png"), await svgToPng(svg));
     }
@@ -278,5 +284,6 @@ export async function writeReport(results: StrategyResult[], outDir: string, met
         "",
     ].join("\n");
     fs.writeFileSync(files.markdown, md);
+    fs.writeFileSync(files.html, reportHtml(md, svgs, meta.title));
     return files;
 }
