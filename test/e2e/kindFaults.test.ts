@@ -143,6 +143,18 @@ describe("faults under load on kind (a pod deleted, the router restarted, a work
         });
     });
 
+    it("native kind-bluegreen on green, 2 pods a colour: a green (live) pod deleted at 100 requests/s loses none, all answers from v2", async () => {
+        const config = { "rollout-lab:bluegreen.activeColor": "green", "rollout-lab:stable.replicas": "2", "rollout-lab:candidate.replicas": "2" };
+        await withKindStack(results, "faults kind-bluegreen", "kind-bluegreen", config, async (lab, record) => {
+            const kubectl = await kubectlOf(lab);
+            const f = await deletePodUnderLoad(kubectl, "rollout-lab", "rollout-lab/color=green", "demo-green", "a green (live) pod deleted");
+            record.faults = [f];
+            assert.equal(f.failed, 0, `${f.fault}: ${JSON.stringify(f.failures)}`);
+            assert.deepEqual(Object.keys(f.versions), ["v2"], `every answer from the live colour: ${JSON.stringify(f.versions)}`);
+            assert.ok(f.requests >= 500, `the probe ran through it (${f.requests})`);
+        });
+    });
+
     it("kind-canary-traefik 2+2: app pods deleted lose none; Traefik's own pod deleted loses none (its preStop pause: the terminating Traefik serves until its replacement is ready); without its pause it loses requests", async () => {
         const config = { ...traefikConfig(), "rollout-lab:canary.weight": "50", "rollout-lab:stable.replicas": "2", "rollout-lab:candidate.replicas": "2" };
         await withKindStack(results, "faults kind-canary-traefik", "kind-canary-traefik", config, async (lab, record) => {

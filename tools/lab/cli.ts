@@ -21,6 +21,7 @@ import { classCommand } from "./class/command";
 import { PreflightError, assertPreflight } from "../lib/preflight";
 import { TimedEvent, dependenciesOf, timingLines, timingsOf } from "./up/timings";
 import { checkCommand } from "./check/command";
+import { watchCommand } from "./watch/command";
 
 
 export function labProgram(): Command {
@@ -104,6 +105,7 @@ export function labProgram(): Command {
         .option("--prometheus <url>", "Prometheus to read (default: the stack's prometheusUrl output)")
         .option("--url <url>", "where the probe sends requests (default: the stack's entryUrl output)")
         .option("--resume", "continue an interrupted rollout from the step the stack is at (that step judged again)")
+        .option("--watch", "show lab watch's live view (from the lab's Prometheus) while it steps; the steps and verdicts as its events")
         .option("--dry-run", "print the checked plan and stop")
         .option("--json", "print the result as JSON on stdout")
         .addHelpText(
@@ -117,6 +119,7 @@ export function labProgram(): Command {
         });
 
     program.addCommand(checkCommand().copyInheritedSettings(program));
+    program.addCommand(watchCommand().copyInheritedSettings(program));
     const classes = classCommand().copyInheritedSettings(program);
     // Its subcommands were made before it had the program's settings (exitOverride, output): give them too.
     classes.commands.forEach((sub) => sub.copyInheritedSettings(program));

@@ -77,6 +77,8 @@ export interface PlatformReader {
     served(name: string): Promise<number>;
     /** Kubernetes: the nodes the app's pods are on, and whether each is Ready. */
     nodes?(): Promise<LabNode[]>;
+    /** Forget what was read: the next call reads the platform again (lab watch reads it at every reading). */
+    refresh?(): void;
     close(): void;
 }
 
@@ -166,6 +168,9 @@ export function kubernetesReader(access: ClusterAccess, namespace: string): Plat
         async nodes() {
             const pods = await kubectl("-n", namespace, "get", "pods", "-l", "app.kubernetes.io/name=demo-app", "-o", "json");
             return labNodes(await kubectl("get", "nodes", "-o", "json"), pods);
+        },
+        refresh() {
+            deployments = undefined;
         },
         close() {
             kubectl.close();

@@ -60,6 +60,16 @@ export function configValue(config: LabConfig, pathKey: string): string | undefi
     return node === undefined || node === null ? undefined : typeof node === "object" ? JSON.stringify(node) : String(node);
 }
 
+/** How the stack's live workloads are read: the Swarm's services, or the cluster through its kubeconfig. */
+export function platformReaderFor(config: LabConfig, outputs: Record<string, unknown>): PlatformReader {
+    return config.platform === "swarm"
+        ? swarmReader()
+        : kubernetesReader(
+              config.platform === "kind" ? { kubeconfig: outputs.kubeconfig as string | undefined } : { kubeconfigFile: config.kubernetes.kubeconfig, context: config.kubernetes.context },
+              String(outputs.namespace ?? config.namespace),
+          );
+}
+
 export async function runChecks(stackName: string, stack: automation.Stack | undefined, options: CheckOptions = {}): Promise<CheckReport> {
     const dir = options.stacksDir ?? stacksDir;
     const lines: CheckLine[] = [];
@@ -84,13 +94,7 @@ export async function runChecks(stackName: string, stack: automation.Stack | und
         return { stack: stackName, step: options.step ?? null, ok: false, checks: lines };
     }
     const entryUrl = `${String(outputs.entryUrl).replace(/\/$/, "")}/`;
-    const reader: PlatformReader =
-        config.platform === "swarm"
-            ? swarmReader()
-            : kubernetesReader(
-                  config.platform === "kind" ? { kubeconfig: outputs.kubeconfig as string | undefined } : { kubeconfigFile: config.kubernetes.kubeconfig, context: config.kubernetes.context },
-                  String(outputs.namespace ?? config.namespace),
-              );
+    const reader = platformReaderFor(config, outputs);
     try {
         await liveChecks(expected, routing, entryUrl, reader, outputs, options, add);
     } finally {

@@ -12,7 +12,8 @@ import { RolloutEvent, RolloutResult, runRollout } from "./rollout";
 import { balancesPerConnection, loadStackConfig } from "../../lib/stackFile";
 import { replicaSplitOf } from "../../lib/stackFile";
 import { ConfigChange, LabUsageError, RolloutPlan, rolloutPlan } from "../../../components/plan";
-import { err, exitCodes } from "../cliArgs";
+import { err as stderr, exitCodes } from "../cliArgs";
+import { watch } from "../watch/command";
 
 /** Every step's config checked by the stack schema before anything runs: nothing is half-applied by a typo. */
 /**
@@ -91,9 +92,8 @@ export function comparisonSamples(prom: PrometheusClient, plan: Pick<RolloutPlan
 }
 
 /** A progress bar for a step's wait on a terminal; plain lines otherwise (CI logs, pipes). */
-function stepReporter(waitS: number): (e: RolloutEvent) => void {
+function stepReporter(waitS: number, err: (s: string) => void = stderr, tty = process.stderr.isTTY === true): (e: RolloutEvent) => void {
     let bar: SingleBar | undefined;
-    const tty = process.stderr.isTTY === true;
     return (e) => {
         switch (e.kind) {
             case "apply":
@@ -146,7 +146,8 @@ function stepReporter(waitS: number): (e: RolloutEvent) => void {
     };
 }
 
-export async function rolloutAction(stack: string, opts: { steps?: number[]; wait?: number; poll: number; load?: number; minRequests?: number; prometheus?: string; url?: string; dryRun?: boolean; json?: boolean; resume?: boolean }): Promise<number> {
+export async function rolloutAction(stack: string, opts: { steps?: number[]; wait?: number; poll: number; load?: number; minRequests?: number; prometheus?: string; url?: string; dryRun?: boolean; json?: boolean; resume?: boolean; watch?: boolean }): Promise<number> {
+    const err = stderr;
     const { config, plan, pods } = checkedPlan(stack, opts.steps, opts.resume);
     const thresholds = thresholdsFor(config, opts.minRequests);
     const waitS = opts.wait ?? config.measure.stepWaitSeconds;
@@ -199,6 +200,14 @@ export async function rolloutAction(stack: string, opts: { steps?: number[]; wai
     };
     process.on("SIGINT", onSignal);
     process.on("SIGTERM", onSignal);
+    // --watch: lab watch's view (from the same Prometheus) while it steps; the steps and verdicts become its
+    // events, and the engine's output is kept quiet (a failed update still says why).
+    let settle: () => void = () => undefined;
+    const done = new Promise<void>((resolve) => (settle = resolve));
+    let push: (text: string) => void = () => undefined;
+    const watching = opts.watch
+        ? watch(stack, { ...outputs, prometheusUrl: promUrl, entryUrl }, { interval: 1, window: Math.max(10, Math.min(60, waitS)), until: done, handleSignals: false, eventSink: (p) => (push = p) }, () => stackOutputs(s))
+        : undefined;
     try {
         result = await runRollout({
             stopRequested: () => stop,
@@ -208,10 +217,12 @@ export async function rolloutAction(stack: string, opts: { steps?: number[]; wai
             noDataTimeoutS: config.measure.noDataTimeoutSeconds,
             stepWaitS: waitS,
             pollS: opts.poll,
-            target: { apply: async (change, label) => void (await applyChange(s, change, label)) },
-            onEvent: stepReporter(waitS),
+            target: { apply: async (change, label) => void (await applyChange(s, change, label, opts.watch === true)) },
+            onEvent: opts.watch ? stepReporter(waitS, (text) => text.split("\n").map((l) => l.trim()).filter(Boolean).forEach((l) => push(l)), false) : stepReporter(waitS),
         });
     } finally {
+        settle();
+        await watching?.catch((e: unknown) => err(`lab watch: ${(e as Error).message}\n`));
         process.off("SIGINT", onSignal);
         process.off("SIGTERM", onSignal);
         probe?.stop();
