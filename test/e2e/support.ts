@@ -10,6 +10,7 @@ import { PrometheusClient, readVersionHealth } from "../../tools/lib/prometheus"
 import { runRollout } from "../../tools/lab/rollout/rollout";
 import { loadStackConfig } from "../../tools/lib/stackFile";
 import { rolloutPlan } from "../../components/plan";
+import { watch } from "../../tools/lab/watch/command";
 import { LabStack, openLabStack } from "../../tools/lib/workspace";
 import { CheckReport, runChecks } from "../../tools/lab/check/command";
 import { formatLine } from "../../tools/lab/check/check";
@@ -169,6 +170,14 @@ export async function rolloutCase(c: RolloutCase): Promise<void> {
     const probe = new Probe({ url: c.entry, ratePerSecond: 40, durationS: 900, timeoutMs: 2000, maxInFlight: 200, newConnections: c.newConnections });
     const running = probe.run();
     await c.beforeRollout?.(prom, stackConfig);
+    // lab watch beside it, from the same Prometheus, in plain lines (what `lab rollout --watch` shows when
+    // stdout is no terminal): it must follow the steps as the stack file takes them.
+    const watchLines: string[] = [];
+    let rolloutEnded: () => void = () => undefined;
+    const ended = new Promise<void>((resolve) => (rolloutEnded = resolve));
+    const watching = watch(c.stack, outputs, { interval: 2, window: 20, plain: true, until: ended, handleSignals: false, stacksDir: path.join(c.lab.scratchDir, "stacks"), write: (l) => watchLines.push(l) }, () =>
+        stackOutputs(c.lab.stack),
+    );
     const t0 = Date.now();
     const result = await runRollout({
         plan,
@@ -179,7 +188,19 @@ export async function rolloutCase(c: RolloutCase): Promise<void> {
         health: (w) => readVersionHealth(prom, plan.candidateVersion, w),
     });
     probe.stop();
+    rolloutEnded();
+    await watching;
     const summary = await running;
+    c.record.watch = watchLines;
+    log(`lab watch beside it (${watchLines.length} lines), its last: ${watchLines[watchLines.length - 1]}`);
+    const stepsSeen = [...new Set(watchLines.map((l) => / v2 \S+ \(set (\d+)%\)/.exec(l)?.[1]).filter((x): x is string => x !== undefined))];
+    const prometheusFigures = watchLines.filter((l) => / v2 [\d.]+% \(set \d+%\) [\d.]+ req\/s err [\d.]+%/.test(l));
+    assert.ok(prometheusFigures.length > 0, `lab watch showed v2's figures from Prometheus:\n${watchLines.slice(-5).join("\n")}`);
+    // The stack file's weight as the view saw it change: up to 50 then 100, or from 10 back to 0.
+    assert.deepEqual(stepsSeen.slice(-2), c.outcome === "promoted" ? ["50", "100"] : ["10", "0"], `lab watch followed the steps: ${stepsSeen.join(" -> ")}`);
+    if (c.outcome === "rolled-back") {
+        assert.ok(watchLines.some((l) => / event: rolled back: /.test(l)), `lab watch said the rollback:\n${watchLines.filter((l) => l.includes("event:")).join("\n")}`);
+    }
     c.record.rollout = { outcome: result.outcome, seconds: seconds(t0), reasons: result.reasons, failedStep: result.failedStep?.share ?? null };
     recordProbe(c.record, summary);
     log(`rollout: ${result.outcome} in ${seconds(t0)} s: ${result.reasons.join("; ")}`);

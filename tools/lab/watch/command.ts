@@ -29,6 +29,8 @@ export interface WatchOptions {
     until?: Promise<unknown>;
     /** Given a function that adds an event of the caller's to the view (lab rollout's steps and verdicts). */
     eventSink?: (push: (text: string) => void) => void;
+    /** Where a plain line goes (default stdout). */
+    write?: (line: string) => void;
     /** Where the stack files are (a scratch project's, for the e2e suite). */
     stacksDir?: string;
     /** Stop on SIGINT/SIGTERM (default); lab rollout handles its own signals. */
@@ -83,9 +85,10 @@ export async function watch(stackName: string, firstOutputs: Record<string, unkn
     const source = useProbe ? `from the lab's probe (${rate} req/s${sticky ? ", simulated users" : ""})` : `from Prometheus (${String(outputs.prometheusUrl)})`;
     const reader: PlatformReader = platformReaderFor(config, outputs);
     const plain = opts.plain === true || process.stdout.isTTY !== true;
+    const write = opts.write ?? ((line: string) => void process.stdout.write(`${line}\n`));
     const view: LiveView | undefined = plain ? undefined : await startLiveView(reader.unit, source);
     if (plain) {
-        process.stdout.write(`lab watch ${stackName}: ${source}, last ${opts.window} s, every ${opts.interval} s\n`);
+        write(`lab watch ${stackName}: ${source}, last ${opts.window} s, every ${opts.interval} s`);
     }
 
     let stopped = false;
@@ -106,7 +109,7 @@ export async function watch(stackName: string, firstOutputs: Record<string, unkn
     opts.eventSink?.((text) => {
         events.push({ at: new Date(), text });
         if (view === undefined) {
-            process.stdout.write(`${new Date().toISOString().slice(11, 19)} event: ${text}\n`);
+            write(`${new Date().toISOString().slice(11, 19)} event: ${text}`);
         }
     });
     let readings = 0;
@@ -160,9 +163,9 @@ export async function watch(stackName: string, firstOutputs: Record<string, unkn
                 view.show(frame, events);
             } else {
                 for (const e of fresh) {
-                    process.stdout.write(`${e.at.toISOString().slice(11, 19)} event: ${e.text}\n`);
+                    write(`${e.at.toISOString().slice(11, 19)} event: ${e.text}`);
                 }
-                process.stdout.write(`${plainLine(frame)}\n`);
+                write(plainLine(frame));
             }
             await Promise.race([new Promise((r) => setTimeout(r, Math.max(0, opts.interval * 1000 - (Date.now() - tick)))), opts.until?.catch(() => undefined)].filter(Boolean));
         }
