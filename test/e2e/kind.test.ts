@@ -151,7 +151,7 @@ describe("kind lab end to end (real engine, real kind cluster)", function () {
             assert.equal((at10.v1 ?? 0) + (at10.v2 ?? 0), 2000, "every request answered");
             // The canary lesson's step 1 on kind: the mix over new connections, the pods through kubectl.
             const step1 = await labCheck(lab, "kind-canary", 1);
-            assert.deepEqual(statuses(step1), { "step config": "pass", deployed: "pass", entry: "pass", "version mix": "pass", pods: "pass", monitoring: "skip" });
+            assert.deepEqual(statuses(step1), { "step config": "pass", deployed: "pass", entry: "pass", "version mix": "pass", pods: "pass", nodes: "pass", monitoring: "skip" });
             const summary = await probeAround(
                 entry,
                 async () => {

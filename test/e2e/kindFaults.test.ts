@@ -182,6 +182,23 @@ describe("faults under load on kind (a pod deleted, the router restarted, a work
             assert.ok(unprotected.failed > 0, `without its preStop pause Traefik's restart loses requests (${unprotected.requests} sent, none failed)`);
         });
     });
+    it("kind-bluegreen-traefik on green, 2 pods a colour: a green (live) pod, then Traefik's pod deleted at 100 requests/s lose none, all answers from v2", async () => {
+        const config = { ...traefikConfig(), "rollout-lab:bluegreen.activeColor": "green", "rollout-lab:stable.replicas": "2", "rollout-lab:candidate.replicas": "2" };
+        await withKindStack(results, "faults kind-bluegreen-traefik", "kind-bluegreen-traefik", config, async (lab, record) => {
+            const kubectl = await kubectlOf(lab);
+            const faults = [
+                await deletePodUnderLoad(kubectl, "rollout-lab", "rollout-lab/color=green", "demo-green", "a green (live) pod deleted (Traefik)"),
+                await deletePodUnderLoad(kubectl, "traefik", "app.kubernetes.io/name=traefik", "traefik", "Traefik's pod deleted, blue/green (one replica)"),
+            ];
+            record.faults = faults;
+            for (const f of faults) {
+                assert.equal(f.failed, 0, `${f.fault}: ${JSON.stringify(f.failures)}`);
+                assert.deepEqual(Object.keys(f.versions), ["v2"], `${f.fault}: every answer from the live colour: ${JSON.stringify(f.versions)}`);
+                assert.ok(f.requests >= 500, `${f.fault}: the probe ran through it (${f.requests})`);
+            }
+        });
+    });
+
     it("kind-canary with two workers: a worker's container stopped at 100 requests/s; requests to its pods fail until the node is NotReady and its endpoints go, lab check names the node, and the lab serves again on the other", async () => {
         await withKindStack(results, "faults kind-canary, a worker stopped", "kind-canary", { ...canary, "rollout-lab:kind.workers": "2" }, async (lab, record) => {
             const kubectl = await kubectlOf(lab);

@@ -60,8 +60,8 @@ describe("lab watch in a real terminal (tmux) on kind-canary", function () {
         const config = { "rollout-lab:canary.weight": "25", "rollout-lab:canary.totalReplicas": "4" };
         await withKindStack(results, "watch kind-canary", "kind-canary", config, async (lab, record) => {
             const driver = path.join(repoRoot, "test", "e2e", "watchDriver.ts");
-            // A terminal of 160 x 30; Ink draws only its last frame where it thinks it runs in CI: not here.
-            const command = `cd ${repoRoot} && env -u CI node -r ts-node/register/transpile-only ${driver} ${lab.scratchDir} kind-canary 50 5; sleep 30`;
+            // A terminal of 160 x 30 (CI stays set, as in CI: the view is interactive on a terminal all the same).
+            const command = `cd ${repoRoot} && node -r ts-node/register/transpile-only ${driver} ${lab.scratchDir} kind-canary 50 5; sleep 30`;
             tmux("new-session", "-d", "-s", session, "-x", "160", "-y", "30", command);
             const before = await paneUntil((t) => (shareOn(t, "v2")?.share ?? 0) > 0 && /pods 1\/1/.test(t), 90);
             log(`pane before the step:\n${before}`);

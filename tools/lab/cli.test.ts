@@ -89,6 +89,23 @@ describe("lab CLI", function () {
         assert.equal(r.stderr, "", "a dry run's plan is its output: stdout, nothing on stderr");
     });
 
+    it("rollout --watch with --json is a usage error naming both, before anything runs", async () => {
+        const r = await lab("rollout", "swarm-canary", "--watch", "--json");
+        assert.equal(r.status, 2, r.stderr);
+        assert.match(r.stderr, /^lab: --watch: got together with --json; allowed: one of them \(--json prints the result on stdout, where the view draws\)$/m);
+        assert.equal(r.stdout, "");
+    });
+
+    it("watch: a bad --interval and an unknown stack are usage errors naming them; --help says what it shows", async () => {
+        const bad = await lab("watch", "swarm-canary", "--interval", "0.1");
+        assert.equal(bad.status, 2);
+        assert.match(bad.stderr, /interval: got "0\.1"; allowed: a number from 0\.25 to 60/);
+        const unknown = await lab("watch", "swarm-canaryy");
+        assert.equal(unknown.status, 2);
+        assert.match(unknown.stderr, /stack: got "swarm-canaryy"; allowed: .*swarm-canary/);
+        assert.match((await lab("watch", "--help")).stdout, /--probe <rate>[\s\S]*--window <seconds>[\s\S]*--plain/);
+    });
+
     it("rollout --dry-run of a replica-split canary names the pods of every step, resized where 10 cannot give the weight", async () => {
         const r = await lab("rollout", "kind-canary", "--steps", "5,40,100", "--dry-run");
         assert.equal(r.status, 0, r.stderr);

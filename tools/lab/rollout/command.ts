@@ -148,6 +148,9 @@ function stepReporter(waitS: number, err: (s: string) => void = stderr, tty = pr
 
 export async function rolloutAction(stack: string, opts: { steps?: number[]; wait?: number; poll: number; load?: number; minRequests?: number; prometheus?: string; url?: string; dryRun?: boolean; json?: boolean; resume?: boolean; watch?: boolean }): Promise<number> {
     const err = stderr;
+    if (opts.watch && opts.json) {
+        throw new LabUsageError("--watch", "together with --json", "one of them (--json prints the result on stdout, where the view draws)");
+    }
     const { config, plan, pods } = checkedPlan(stack, opts.steps, opts.resume);
     const thresholds = thresholdsFor(config, opts.minRequests);
     const waitS = opts.wait ?? config.measure.stepWaitSeconds;

@@ -75,7 +75,9 @@ export async function startLiveView(unit: string, source: string): Promise<LiveV
             const element = h(Frame, { frame, events, onQuit: close });
             if (app === undefined) {
                 // Ink's own Ctrl-C handling would exit the process; the view's onQuit ends it cleanly instead.
-                app = ink.render(element, { exitOnCtrlC: false, patchConsole: false });
+                // Interactive even where CI is set (the view is only started on a terminal), at most 4
+                // redraws a second, and only the lines that changed.
+                app = ink.render(element, { exitOnCtrlC: false, patchConsole: false, interactive: true, maxFps: 4, incrementalRendering: true });
             } else {
                 app.rerender(element);
             }
