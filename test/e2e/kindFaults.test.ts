@@ -2,7 +2,7 @@ import { strict as assert } from "assert";
 import { execFile } from "child_process";
 import { promisify } from "util";
 import * as fs from "fs";
-import * as path from "path";
+import { kubectlFor } from "../../tools/lib/kubectl";
 import { LabStack, setPathConfig } from "../../tools/lib/workspace";
 import { Probe } from "../../tools/probe/probe";
 import { ProbeSummary } from "../../tools/probe/summary";
@@ -34,11 +34,10 @@ const dockerAsync = async (...args: string[]): Promise<string> => (await promisi
 
 type Kubectl = (...args: string[]) => Promise<string>;
 
-/** kubectl against the stack's cluster, with its kubeconfig output; never blocking the probe's event loop. */
+/** kubectl against the stack's cluster (the lab's own helper, async: it never blocks the probe's event loop). */
 async function kubectlOf(lab: LabStack): Promise<Kubectl> {
-    const file = path.join(lab.scratchDir, "kubeconfig");
-    fs.writeFileSync(file, String((await lab.stack.outputs()).kubeconfig?.value ?? ""), { mode: 0o600 });
-    return async (...args: string[]) => (await promisify(execFile)("kubectl", ["--kubeconfig", file, ...args], { encoding: "utf8" })).stdout.trim();
+    const kubectl = kubectlFor({ kubeconfig: String((await lab.stack.outputs()).kubeconfig?.value ?? "") });
+    return async (...args: string[]) => (await kubectl(...args)).trim();
 }
 
 interface Fault {

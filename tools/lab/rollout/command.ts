@@ -12,7 +12,7 @@ import { RolloutEvent, RolloutResult, runRollout } from "./rollout";
 import { balancesPerConnection, loadStackConfig } from "../../lib/stackFile";
 import { replicaSplitOf } from "../../lib/stackFile";
 import { ConfigChange, LabUsageError, RolloutPlan, rolloutPlan } from "../../../components/plan";
-import { err as stderr, exitCodes } from "../cliArgs";
+import { err, exitCodes } from "../cliArgs";
 import { watch } from "../watch/command";
 
 /** Every step's config checked by the stack schema before anything runs: nothing is half-applied by a typo. */
@@ -92,14 +92,14 @@ export function comparisonSamples(prom: PrometheusClient, plan: Pick<RolloutPlan
 }
 
 /** A progress bar for a step's wait on a terminal; plain lines otherwise (CI logs, pipes). */
-function stepReporter(waitS: number, err: (s: string) => void = stderr, tty = process.stderr.isTTY === true): (e: RolloutEvent) => void {
+function stepReporter(waitS: number, write: (s: string) => void = err, tty = process.stderr.isTTY === true): (e: RolloutEvent) => void {
     let bar: SingleBar | undefined;
     return (e) => {
         switch (e.kind) {
             case "apply":
                 bar?.stop();
                 bar = undefined;
-                err(`step ${e.step.index}/${e.of}: ${e.step.label}: pulumi up ...\n`);
+                write(`step ${e.step.index}/${e.of}: ${e.step.label}: pulumi up ...\n`);
                 break;
             case "check": {
                 const h = e.health;
@@ -111,43 +111,42 @@ function stepReporter(waitS: number, err: (s: string) => void = stderr, tty = pr
                     }
                     bar.update(Math.min(waitS, Math.round(e.elapsedS)), { figures });
                 } else {
-                    err(`  ${e.elapsedS.toFixed(0)}/${waitS} s  ${figures}  -> ${e.verdict.action}\n`);
+                    write(`  ${e.elapsedS.toFixed(0)}/${waitS} s  ${figures}  -> ${e.verdict.action}\n`);
                 }
                 if (e.verdict.action !== "wait") {
                     bar?.stop();
                     bar = undefined;
-                    err(`  ${e.verdict.action}: ${e.verdict.reasons.join("; ")}\n`);
+                    write(`  ${e.verdict.action}: ${e.verdict.reasons.join("; ")}\n`);
                 }
                 break;
             }
             case "no-data":
                 bar?.stop();
                 bar = undefined;
-                err(`  holding: no data for ${e.forS.toFixed(0)} s (rolled back at ${e.timeoutS} s, measure.noDataTimeoutSeconds): ${e.error}\n`);
+                write(`  holding: no data for ${e.forS.toFixed(0)} s (rolled back at ${e.timeoutS} s, measure.noDataTimeoutSeconds): ${e.error}\n`);
                 break;
             case "interrupted":
                 bar?.stop();
                 bar = undefined;
                 break;
             case "rollback-step":
-                err(`  rolled back to ${e.step.label}; ${e.verdict.action === "rollback" ? `still failing there: ${e.verdict.reasons.join("; ")}` : "holding"}\n`);
+                write(`  rolled back to ${e.step.label}; ${e.verdict.action === "rollback" ? `still failing there: ${e.verdict.reasons.join("; ")}` : "holding"}\n`);
                 break;
             case "rollback":
                 bar?.stop();
-                err(`rolling back (${e.step.label} failed): pulumi up ...\n`);
+                write(`rolling back (${e.step.label} failed): pulumi up ...\n`);
                 break;
             case "rolled-back":
-                err("rolled back: every request goes to the stable release\n");
+                write("rolled back: every request goes to the stable release\n");
                 break;
             case "promoted":
-                err("promoted: the candidate passed every step\n");
+                write("promoted: the candidate passed every step\n");
                 break;
         }
     };
 }
 
 export async function rolloutAction(stack: string, opts: { steps?: number[]; wait?: number; poll: number; load?: number; minRequests?: number; prometheus?: string; url?: string; dryRun?: boolean; json?: boolean; resume?: boolean; watch?: boolean }): Promise<number> {
-    const err = stderr;
     if (opts.watch && opts.json) {
         throw new LabUsageError("--watch", "together with --json", "one of them (--json prints the result on stdout, where the view draws)");
     }
