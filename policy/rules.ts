@@ -3,7 +3,7 @@
 // violations it finds, each naming the container or field; a waiver on the resource (a reason given in
 // a label or annotation) turns a rule's findings into advisory notes.
 
-import { disruptionBudgets, gracefulShutdown } from "./workloads";
+import { disruptionBudgets, gracefulShutdown, routerRetries } from "./workloads";
 
 /** One resource as the engine hands it to a policy: its type token, name and input properties. */
 export interface ResourceInput {
@@ -31,7 +31,7 @@ export interface StackContext {
 }
 
 export type RuleName = "container-probes" | "container-resources" | "pinned-image" | "non-root" | "no-plaintext-secrets" | "no-plaintext-secret-config"
-    | "ui-localhost" | "canary-steps" | "graceful-shutdown" | "disruption-budget";
+    | "ui-localhost" | "canary-steps" | "graceful-shutdown" | "disruption-budget" | "router-retries";
 
 export interface Rule {
     name: RuleName;
@@ -261,6 +261,7 @@ export const rules: Rule[] = [
         description: "A PodDisruptionBudget covers every release of the app.",
         check: (r, ctx) => (r.type === STACK ? disruptionBudgets(ctx.resources ?? []) : []),
     },
+    { name: "router-retries", advisory: false, description: "Traefik retries a request whose pod refused or never took it (every lab entry point, more than one attempt).", check: routerRetries },
 ];
 
 /** The reason a resource gives for not meeting a rule, if it gives one. */

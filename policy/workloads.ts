@@ -52,3 +52,24 @@ export function disruptionBudgets(resources: readonly Resource[]): string[] {
         return covered ? [] : [`${d.name}: no PodDisruptionBudget selects its pods: a drained node may take them all at once`];
     });
 }
+
+const CONFIG_MAP = "kubernetes:core/v1:ConfigMap";
+const isTraefik = (r: Resource) => r.type === DEPLOYMENT && podLabelsOf(r)?.["app.kubernetes.io/name"] === "traefik";
+
+/**
+ * Traefik retries what a dead pod refused: every entry point of its Deployment (but its own `traefik`
+ * one, ping and metrics) goes through a retry middleware, and the lab's retry file (the traefik-dynamic
+ * ConfigMap's retry.yaml) tries more than once.
+ */
+export function routerRetries(r: Resource): string[] {
+    if (isTraefik(r)) {
+        const args: string[] = (r.props.spec?.template?.spec?.containers ?? []).flatMap((c: Record<string, any>) => c.args ?? []);
+        const entryPoints = args.map((a) => /^--entryPoints\.([^.=]+)\.address=/i.exec(a)?.[1]).filter((e): e is string => e !== undefined && e !== "traefik");
+        return entryPoints
+            .filter((e) => !args.some((a) => a.toLowerCase().startsWith(`--entrypoints.${e.toLowerCase()}.http.middlewares=`) && /retry/.test(a)))
+            .map((e) => `${r.name}: entry point ${e} has no retry middleware: a request sent to a pod that died is lost (traefik.retry)`);
+    }
+    const retryFile = r.type === CONFIG_MAP ? r.props.data?.["retry.yaml"] : undefined;
+    const attempts = typeof retryFile === "string" ? /attempts:\s*(\d+)/.exec(retryFile)?.[1] : undefined;
+    return attempts !== undefined && Number(attempts) < 2 ? [`${r.name}: Traefik's retry makes ${attempts} attempt: a request sent to a pod that died is lost (traefik.retry.attempts 2 or more)`] : [];
+}

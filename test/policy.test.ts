@@ -197,5 +197,23 @@ describe("policy rules", () => {
             assert.equal(stack([stable, budget("demo-stable", { "rollout-lab/role": "stable" }, "other")]).length, 1);
             assert.equal(stack([stable, budget("demo-stable", { "rollout-lab/role": "candidate" })]).length, 1);
         });
+
+        it("router-retries: every Traefik entry point but its own through a retry middleware, the retry file more than one attempt; other Deployments not asked", () => {
+            const retries = (r: ResourceInput) => evaluate(r, ctx).filter((f) => f.rule === "router-retries").map((f) => f.message);
+            const traefik = (args: string[]): ResourceInput => ({
+                type: "kubernetes:apps/v1:Deployment",
+                name: "traefik",
+                props: { metadata: { name: "traefik" }, spec: { template: { metadata: { labels: { "app.kubernetes.io/name": "traefik" } }, spec: { containers: [{ ...goodContainer, args }] } } } },
+            });
+            const own = "--entryPoints.traefik.address=:9000";
+            assert.deepEqual(retries(traefik(["--entryPoints.web.address=:8000", "--entryPoints.web.http.middlewares=lab-retry@file", own])), []);
+            assert.deepEqual(retries(traefik(["--entryPoints.web.address=:8000", own, "--entryPoints.alice.address=:8100", "--entryPoints.alice.http.middlewares=lab-retry@file"])), [
+                "traefik: entry point web has no retry middleware: a request sent to a pod that died is lost (traefik.retry)",
+            ]);
+            const retryFile = (attempts: number): ResourceInput => ({ type: "kubernetes:core/v1:ConfigMap", name: "traefik-dynamic", props: { data: { "retry.yaml": `http:\n  middlewares:\n    lab-retry:\n      retry:\n        attempts: ${attempts}\n` } } });
+            assert.deepEqual(retries(retryFile(3)), []);
+            assert.deepEqual(retries(retryFile(1)), ["traefik-dynamic: Traefik's retry makes 1 attempt: a request sent to a pod that died is lost (traefik.retry.attempts 2 or more)"]);
+            assert.deepEqual(retries(appDeployment("demo-stable", { containers: [withPreStop(5)] })), []);
+        });
     });
 });

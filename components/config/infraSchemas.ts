@@ -83,6 +83,8 @@ export const traefikSchema = z
         listenerPort: num(z.number().int().min(1024).max(65535)).optional(),
         /** Traefik's pods; from two a disruption budget keeps one answering through a drain. */
         replicas: num(z.number().int().min(1).max(5)).default(1),
+        /** Traefik's retry of a request a pod refused, reset, died on or did not take within dialTimeoutMs (attempts counts the first try; 1: none); docs/faults.md. */
+        retry: z.object({ attempts: num(z.number().int().min(1).max(5)).default(5), dialTimeoutMs: num(z.number().int().min(100).max(30000)).default(250) }).strict().prefault({}),
     })
     .strict()
     .prefault({});

@@ -131,7 +131,7 @@ describe("stack config", () => {
     it("refuses the old traefik.gatewayApiCrds key, naming the keys traefik has (the CRDs moved to gatewayApi.crds)", () =>
         assertRefused(
             { ...base, "rollout-lab:traffic": "traefik", "rollout-lab:traefik": { gatewayApiCrds: "/tmp/crds.yaml" } },
-            'Invalid rollout-lab stack config (1 problem):\n  - rollout-lab:traefik.gatewayApiCrds: got "/tmp/crds.yaml"; allowed: no such key; keys here: install, image, crds, listenerPort, replicas',
+            'Invalid rollout-lab stack config (1 problem):\n  - rollout-lab:traefik.gatewayApiCrds: got "/tmp/crds.yaml"; allowed: no such key; keys here: install, image, crds, listenerPort, replicas, retry',
         ));
 
     it("refuses an unknown strategy", () =>

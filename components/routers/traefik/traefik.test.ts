@@ -88,5 +88,27 @@ describe("Traefik: leaving under load (issue 32)", () => {
         assert.equal(traefik(two).spec.replicas, 2);
         assert.deepEqual(budgets(two), [{ maxUnavailable: 1, selector: { matchLabels: { "app.kubernetes.io/name": "traefik" } } }]);
     });
+
+    it("Traefik retries a request its pod refused or never took: the web entry point through lab-retry@file (5 attempts), a 250 ms dial timeout; traefik.retry sets both, out-of-range values refused naming the key", async () => {
+        const run = async (extra: Record<string, unknown>) => runProgram({ ...stackConfig("kind-canary-traefik"), ...toPulumiConfig(extra) });
+        const inputs = (r: Awaited<ReturnType<typeof run>>) => ({
+            args: findResources(r, "kubernetes:apps/v1:Deployment").find((d) => d.inputs.metadata.name === "traefik")!.inputs.spec.template.spec.containers[0].args as string[],
+            files: findResources(r, "kubernetes:core/v1:ConfigMap").find((c) => c.inputs.metadata.name === "traefik-dynamic")!.inputs.data as Record<string, string>,
+        });
+        const byDefault = inputs(await run({}));
+        const flags = (args: string[]) => args.filter((a) => /middlewares|dialTimeout/.test(a));
+        assert.deepEqual(flags(byDefault.args), ["--entryPoints.web.http.middlewares=lab-retry@file", "--serversTransport.forwardingTimeouts.dialTimeout=250ms"]);
+        assert.deepEqual(YAML.parse(byDefault.files["retry.yaml"]), { http: { middlewares: { "lab-retry": { retry: { attempts: 5, status: ["502"] } } } } });
+        const set = inputs(await run({ "rollout-lab:traefik": { retry: { attempts: 1, dialTimeoutMs: 1000 } } }));
+        assert.deepEqual(flags(set.args), ["--entryPoints.web.http.middlewares=lab-retry@file", "--serversTransport.forwardingTimeouts.dialTimeout=1000ms"]);
+        // attempts 1: the middleware stays (every entry point names it) and passes each request once.
+        assert.deepEqual(YAML.parse(set.files["retry.yaml"]), { http: { middlewares: { "lab-retry": { retry: { attempts: 1, status: ["502"] } } } } });
+        assert.ok("lab.yaml" in set.files, "the routes' own file beside it");
+        // A class's entry points, one per lab: each through the middleware.
+        const entryPoints = [{ name: "alice", port: 8100, servicePort: 8100 }, { name: "bob", port: 8101, servicePort: 8101 }];
+        assert.deepEqual(traefikArgs(undefined, entryPoints).filter((a) => a.includes("middlewares")), ["--entryPoints.alice.http.middlewares=lab-retry@file", "--entryPoints.bob.http.middlewares=lab-retry@file"]);
+        assert.throws(() => parseLabConfig({ traffic: "traefik", platform: "kind", traefik: { retry: { attempts: 0 } } }), /traefik\.retry\.attempts: got 0; allowed: at least 1/);
+        assert.throws(() => parseLabConfig({ traffic: "traefik", platform: "kind", traefik: { retry: { dialTimeoutMs: 60000 } } }), /traefik\.retry\.dialTimeoutMs: got 60000; allowed: at most 30000/);
+    });
 });
 

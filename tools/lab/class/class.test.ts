@@ -107,7 +107,12 @@ describe("lab class", function () {
         assert.deepEqual(inNamespace("kubernetes:apps/v1:Deployment"), ["cloud-101-shared/traefik"]);
         const traefik = findResources(run, "kubernetes:apps/v1:Deployment")[0].inputs.spec.template.spec.containers[0];
         assert.equal(traefik.image, "r/traefik:3");
-        assert.deepEqual(traefik.args.filter((a: string) => a.startsWith("--entryPoints.lab")), ["--entryPoints.lab-1.address=:8001", "--entryPoints.lab-3.address=:8003"]);
+        assert.deepEqual(traefik.args.filter((a: string) => a.startsWith("--entryPoints.lab")), [
+            "--entryPoints.lab-1.address=:8001",
+            "--entryPoints.lab-1.http.middlewares=lab-retry@file",
+            "--entryPoints.lab-3.address=:8003",
+            "--entryPoints.lab-3.http.middlewares=lab-retry@file",
+        ]);
         assert.ok(traefik.args.includes("--providers.kubernetesGateway.statusAddress.service.namespace=cloud-101-shared"));
         const service = findResources(run, "kubernetes:core/v1:Service")[0].inputs;
         assert.deepEqual([service.metadata.namespace, service.spec.type], ["cloud-101-shared", "NodePort"]);
