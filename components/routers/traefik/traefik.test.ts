@@ -98,11 +98,11 @@ describe("Traefik: leaving under load (issue 32)", () => {
         const byDefault = inputs(await run({}));
         const flags = (args: string[]) => args.filter((a) => /middlewares|dialTimeout/.test(a));
         assert.deepEqual(flags(byDefault.args), ["--entryPoints.web.http.middlewares=lab-retry@file", "--serversTransport.forwardingTimeouts.dialTimeout=250ms"]);
-        assert.deepEqual(YAML.parse(byDefault.files["retry.yaml"]), { http: { middlewares: { "lab-retry": { retry: { attempts: 5, status: ["502"] } } } } });
+        assert.deepEqual(YAML.parse(byDefault.files["retry.yaml"]), { http: { middlewares: { "lab-retry": { retry: { attempts: 5, status: ["502"], maxRequestBodyBytes: 16384 } } } } });
         const set = inputs(await run({ "rollout-lab:traefik": { retry: { attempts: 1, dialTimeoutMs: 1000 } } }));
         assert.deepEqual(flags(set.args), ["--entryPoints.web.http.middlewares=lab-retry@file", "--serversTransport.forwardingTimeouts.dialTimeout=1000ms"]);
         // attempts 1: the middleware stays (every entry point names it) and passes each request once.
-        assert.deepEqual(YAML.parse(set.files["retry.yaml"]), { http: { middlewares: { "lab-retry": { retry: { attempts: 1, status: ["502"] } } } } });
+        assert.deepEqual(YAML.parse(set.files["retry.yaml"]), { http: { middlewares: { "lab-retry": { retry: { attempts: 1, status: ["502"], maxRequestBodyBytes: 16384 } } } } });
         assert.ok("lab.yaml" in set.files, "the routes' own file beside it");
         // A class's entry points, one per lab: each through the middleware.
         const entryPoints = [{ name: "alice", port: 8100, servicePort: 8100 }, { name: "bob", port: 8101, servicePort: 8101 }];

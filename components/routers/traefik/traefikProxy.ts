@@ -52,6 +52,8 @@ export type RetryConfig = LabConfig["traefik"]["retry"];
 export const defaultRetry: RetryConfig = { attempts: 5, dialTimeoutMs: 250 };
 /** The retry middleware every lab entry point goes through, defined by the file provider (retryConfig). */
 export const retryMiddleware = "lab-retry@file";
+/** The largest request body Traefik's retry buffers to send again (retryConfig). */
+export const retryBodyBytes = 16384;
 
 /** The command line: entry points (each through the retry middleware), the Gateway API and file providers (and the CRD provider for a namespace), no calls home. */
 export function traefikArgs(crdNamespace?: string, entryPoints: EntryPoint[] = webOnly(), namespace = traefikNamespace, retry: RetryConfig = defaultRetry): string[] {
@@ -79,11 +81,14 @@ export function traefikArgs(crdNamespace?: string, entryPoints: EntryPoint[] = w
  * with the ConfigMap (the kubelet's sync, up to a minute) and never leaves a route without its middleware.
  * Traefik retries a network error only before the request was written; a request already sent to a pod
  * that is killed comes back as Traefik's own 502, retried by status (GET and the other idempotent methods
- * only; the app answers no 502 itself: its injected failures are 500s, which the judge must see).
+ * only; the app answers no 502 itself: its injected failures are 500s, which the judge must see). To retry
+ * by status Traefik first copies each request's body into a buffer of maxRequestBodyBytes + 1, allocated
+ * per request even for a GET (Traefik's default, 2 MiB, made 200 requests/s a heap churn that a 256 MiB
+ * Traefik did not survive under load); a larger body is passed on unbuffered and retried on network errors only.
  */
 export function retryConfig(retry: RetryConfig = defaultRetry): string {
     const what = retry.attempts > 1 ? `up to ${retry.attempts - 1} more tries` : "no retry (attempts 1)";
-    return `# traefik.retry: a request whose pod refused, reset or did not take the connection: ${what}.\n${YAML.stringify({ http: { middlewares: { "lab-retry": { retry: { attempts: retry.attempts, status: ["502"] } } } } })}`;
+    return `# traefik.retry: a request whose pod refused, reset or did not take the connection: ${what}.\n${YAML.stringify({ http: { middlewares: { "lab-retry": { retry: { attempts: retry.attempts, status: ["502"], maxRequestBodyBytes: retryBodyBytes } } } } })}`;
 }
 
 /** Every kind Traefik's Kubernetes CRD provider watches (it waits for all of them to list). */
