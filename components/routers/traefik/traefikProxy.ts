@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
 import { LabConfig } from "../../config";
+import { traefikSchema } from "../../config/infraSchemas";
 import { gatewayApiCrds } from "../gatewayApi";
 import { customResource } from "../routingScope";
 import { dynamicConfigDir, dynamicConfigMapName, gatewayClassObject, traefikNamespace, traefikService, webPort } from "./traefikRoutes";
@@ -48,8 +49,8 @@ const pingPort = 9000;
 const webOnly = (nodePort?: number): EntryPoint[] => [{ name: "web", port: webPort, servicePort: 80, nodePort }];
 
 export type RetryConfig = LabConfig["traefik"]["retry"];
-/** traefik.retry's defaults (the schema's). */
-export const defaultRetry: RetryConfig = { attempts: 5, dialTimeoutMs: 250 };
+/** traefik.retry's defaults, as the schema gives them. */
+export const defaultRetry: RetryConfig = traefikSchema.parse(undefined).retry;
 /** The retry middleware every lab entry point goes through, defined by the file provider (retryConfig). */
 export const retryMiddleware = "lab-retry@file";
 /** The largest request body Traefik's retry buffers to send again (retryConfig). */
