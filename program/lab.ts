@@ -5,6 +5,7 @@ import { KubernetesMonitoring, grafanaPort, prometheusPort } from "../monitoring
 import { SwarmMonitoring } from "../monitoring/swarmMonitoring";
 import { RoutingSummary, labPlan, summarizePlan } from "../components/plan";
 import { KubernetesPlatform, SwarmPlatform } from "../components/platform";
+import { assertKubectl } from "../components/local/serviceSwitch";
 import { kubernetesRouterFor, routerSettings, swarmRouterFor } from "../components/routers";
 import { releaseWorkloads } from "../components/kubernetes/releaseWorkloads";
 import { SwarmServices, serviceName } from "../components/swarm/appServices";
@@ -63,6 +64,11 @@ export function createKubernetesLab(config: LabConfig): LabOutputs {
     const router = kubernetesRouterFor(config.traffic);
     const settings = routerSettings(config, router.declaration);
     const plan = labPlan(config, router.declaration.splitsBy);
+    const kubectlFor = router.declaration.kubectlFor;
+    if (kubectlFor !== undefined && kubectlFor.kinds.includes(plan.routing.kind) && config.renderYamlTo === undefined) {
+        // Before the first resource: a missing kubectl leaves nothing half-made.
+        assertKubectl(kubectlFor.why);
+    }
     if (plan.note !== undefined) {
         // Shown by every preview and up, and kept in the routing output.
         void pulumi.log.info(plan.note);
@@ -106,6 +112,7 @@ export function createKubernetesLab(config: LabConfig): LabOutputs {
             grafana: monitoring.grafana ? { inClusterUrl: `http://grafana.${monitoringNs}:${grafanaPort}`, externalUrl: urls.grafanaUrl ?? "" } : undefined,
         },
         opts: { providers: { kubernetes: platform.provider } },
+        cluster: platform.access,
     });
     // The releases, under the router's component (their URNs name it), after what the router says they wait for.
     const app = releaseWorkloads(

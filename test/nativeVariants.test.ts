@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import { ProgramRun, findResource, findResources, runProgram, stackConfig, toPulumiConfig } from "./support/pulumiHarness";
+import { ProgramRun, findResource, findResources, lastCreated, runProgram, runWithoutKubectl, stackConfig, toPulumiConfig } from "./support/pulumiHarness";
 import { DEPLOYMENT, HPA, SERVICE, deploymentNamed, envOf, theService } from "./support/expectations";
 
 /** Paths (type/name/field...) where two runs registered different inputs, plus resources only one has. */
@@ -36,11 +36,40 @@ function withConfig(stack: string, extra: Record<string, unknown>): Record<strin
     return { ...stackConfig(stack), ...toPulumiConfig(extra) };
 }
 
+const SERVICE_SWITCH = "pulumi-nodejs:dynamic/rollout-lab:ServiceSwitch";
+
 describe("blue/green", () => {
+    it("the switch is waited for by the lab (endpoints of the active colour only), not by the provider's 10 s settle; a canary keeps the provider's await", async () => {
+        const green = await runProgram(withConfig("kind-bluegreen", { "rollout-lab:bluegreen": { activeColor: "green" } }));
+        assert.deepEqual(theService(green).inputs.metadata.annotations, { "pulumi.com/skipAwait": "true" });
+        const wait = findResource(green, SERVICE_SWITCH, "lab-bluegreen-switch");
+        assert.deepEqual(
+            { namespace: wait.inputs.namespace, service: wait.inputs.service, selector: wait.inputs.selector },
+            { namespace: "rollout-lab", service: "demo-app", selector: { "app.kubernetes.io/name": "demo-app", "rollout-lab/color": "green" } },
+        );
+        const canary = await runProgram(stackConfig("kind-canary"));
+        assert.equal(theService(canary).inputs.metadata.annotations, undefined);
+        assert.deepEqual(findResources(canary, SERVICE_SWITCH), []);
+    });
+
+    it("without kubectl on PATH a native blue/green stack is refused before anything is registered, naming kubectl", async () => {
+        await assert.rejects(
+            runWithoutKubectl(() => runProgram(stackConfig("kind-bluegreen"))),
+            /kubectl is not on PATH: a blue\/green switch by Service selector waits for the Service's endpoints with kubectl\. Nothing was changed/,
+        );
+        assert.deepEqual(lastCreated(), []);
+        // A canary needs no kubectl.
+        await runWithoutKubectl(() => runProgram(stackConfig("kind-canary")));
+    });
+
     it("flipping the active colour changes the Service selector and nothing else", async () => {
         const blue = await runProgram(withConfig("kind-bluegreen", { "rollout-lab:bluegreen": { activeColor: "blue" } }));
         const green = await runProgram(withConfig("kind-bluegreen", { "rollout-lab:bluegreen": { activeColor: "green" } }));
-        assert.deepEqual(differences(blue, green), [`${SERVICE}/lab-bluegreen-svc.spec.selector.rollout-lab/color`]);
+        // The selector, and the lab's wait for the switch to land (it waits again when the selector changes).
+        assert.deepEqual(differences(blue, green), [
+            `${SERVICE}/lab-bluegreen-svc.spec.selector.rollout-lab/color`,
+            `${SERVICE_SWITCH}/lab-bluegreen-switch.selector.rollout-lab/color`,
+        ]);
         assert.equal(theService(blue).inputs.spec.selector["rollout-lab/color"], "blue");
         assert.equal(theService(green).inputs.spec.selector["rollout-lab/color"], "green");
         assert.deepEqual(

@@ -125,6 +125,8 @@ export interface ServiceOptions {
     name?: string;
     /** Its NodePort unless ClusterIP (entryNodePort when unset; kubernetes.nodePort on an existing cluster). */
     nodePort?: number;
+    /** Annotations of the Service (the provider's await skipped where the lab waits itself). */
+    annotations?: Record<string, string>;
 }
 
 /** The one Service students and the probe reach; its selector decides which pods get traffic. */
@@ -132,7 +134,12 @@ export function appService(name: string, options: ServiceOptions, opts: pulumi.C
     return new k8s.core.v1.Service(
         name,
         {
-            metadata: { name: options.name ?? appName, namespace: options.namespace, labels: { ...selectorLabels, "app.kubernetes.io/part-of": "rollout-lab" } },
+            metadata: {
+                name: options.name ?? appName,
+                namespace: options.namespace,
+                labels: { ...selectorLabels, "app.kubernetes.io/part-of": "rollout-lab" },
+                ...(options.annotations !== undefined ? { annotations: options.annotations } : {}),
+            },
             spec: {
                 type: options.type,
                 selector: options.selector,

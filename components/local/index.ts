@@ -4,3 +4,4 @@ export * from "./localProcess";
 export * from "./swarmResources";
 export * from "./swarmRolloutScript";
 export * from "./pause";
+export * from "./serviceSwitch";

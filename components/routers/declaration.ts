@@ -38,4 +38,6 @@ export interface RouterDeclaration {
     balancesPerConnection: boolean;
     /** The router a stack on this engine gets when it names none, for these routing kinds. */
     defaultFor?: readonly RoutingKind[];
+    /** Routing kinds for which its `up` waits through kubectl on this machine, and why: checked before anything is registered. */
+    kubectlFor?: { kinds: readonly RoutingKind[]; why: string };
 }

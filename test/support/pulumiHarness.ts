@@ -2,6 +2,7 @@
 // resource it registers, with its inputs, so tests assert on what a strategy actually asks for.
 import * as pulumi from "@pulumi/pulumi";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
 import { readStackConfig, repoRoot, stacksDir, toPulumiConfig } from "../../tools/lib/stackFile";
@@ -101,9 +102,14 @@ export async function runUnderMocks(program: () => Record<string, unknown>, conf
     // Unless a test says otherwise, the CRDs come from the local stand-in (the stack files keep the default URL).
     pulumi.runtime.setAllConfig({ "rollout-lab:gatewayApi": JSON.stringify({ crds: gatewayApiCrdsFixture }), ...config });
     let programOutputs: Record<string, unknown>;
+    // A program checks for kubectl where the lab waits through it (a blue/green switch): the machine's PATH
+    // does not decide a test's outcome. A test of the check sets PATH itself (withoutKubectl).
+    const savedPath = process.env.PATH;
+    if (!withoutKubectl) process.env.PATH = `${fakeKubectlDir()}${path.delimiter}${savedPath ?? ""}`;
     try {
         programOutputs = program();
     } finally {
+        process.env.PATH = savedPath;
         await waitForRegistrations();
     }
     const outputs: Record<string, unknown> = {};
@@ -112,6 +118,31 @@ export async function runUnderMocks(program: () => Record<string, unknown>, conf
     }
     await waitForRegistrations();
     return { resources: [...created], outputs };
+}
+
+let fakeKubectl: string | undefined;
+let withoutKubectl = false;
+
+/** A folder holding an executable named kubectl that only fails: under mocks nothing runs it. */
+function fakeKubectlDir(): string {
+    if (fakeKubectl === undefined) {
+        fakeKubectl = fs.mkdtempSync(path.join(os.tmpdir(), "rollout-lab-fake-kubectl-"));
+        fs.writeFileSync(path.join(fakeKubectl, "kubectl"), "#!/bin/sh\nexit 1\n", { mode: 0o755 });
+    }
+    return fakeKubectl;
+}
+
+/** Runs `body` with the programs seeing a PATH that holds no kubectl. */
+export async function runWithoutKubectl<T>(body: () => Promise<T>): Promise<T> {
+    const savedPath = process.env.PATH;
+    withoutKubectl = true;
+    process.env.PATH = "/nonexistent-rollout-lab-test";
+    try {
+        return await body();
+    } finally {
+        withoutKubectl = false;
+        process.env.PATH = savedPath;
+    }
 }
 
 /** Resources registered by the last run, including one that threw. */

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { appName, appService, selectorLabels } from "../../kubernetes/appWorkloads";
+import { ServiceSwitch } from "../../local/serviceSwitch";
 import { LabPlan, Strategy, summarizePlan } from "../../plan";
 import { KubernetesRouter } from "../router";
 import { nativeDeclaration } from "./declaration";
@@ -55,7 +56,17 @@ export const nativeRouter: KubernetesRouter<never> = {
             appAfter: [],
             route(app) {
                 const selector = nativeSelector(plan);
-                appService(`lab-${plan.strategy}-svc`, { namespace: ctx.namespace, selector, type: ctx.entryServiceType, nodePort: ctx.entryNodePort }, { parent: scope, dependsOn: app.resources });
+                // A colour switch is one selector change: the lab waits until it has landed (ServiceSwitch), not the provider's 10 s settle.
+                // (The root checked for kubectl first: nativeDeclaration.kubectlFor.)
+                const ownWait = plan.routing.kind === "switch" && ctx.cluster !== undefined;
+                const service = appService(
+                    `lab-${plan.strategy}-svc`,
+                    { namespace: ctx.namespace, selector, type: ctx.entryServiceType, nodePort: ctx.entryNodePort, ...(ownWait ? { annotations: { "pulumi.com/skipAwait": "true" } } : {}) },
+                    { parent: scope, dependsOn: app.resources },
+                );
+                if (ownWait && ctx.cluster !== undefined) {
+                    new ServiceSwitch(`lab-${plan.strategy}-switch`, { namespace: ctx.namespace, service: appName, selector, access: ctx.cluster }, { parent: scope, dependsOn: [service] });
+                }
                 return { routing: { ...summarizePlan(plan, "native"), serviceSelector: selector }, urls: {} };
             },
         };
