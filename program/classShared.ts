@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { LabConfig } from "../components/config";
+import { existingCluster } from "../components/local/clusterAccess";
 import { EntryPoint, TraefikProxy } from "../components/routers/traefik/traefikProxy";
 import { SharedExporters } from "../monitoring/kubernetes/sharedExporters";
 
@@ -37,6 +38,7 @@ export function classSharedProgram(args: ClassSharedArgs): Record<string, unknow
             {
                 config,
                 gatewayApi,
+                cluster: existingCluster(args.kubeconfig, args.context),
                 // Shadow's mirroring service is a lab's own Traefik's (file provider): none here.
                 dynamicConfig: "# A class's shared Traefik: routes come from each lab's HTTPRoute.\n",
                 serviceType: "NodePort",

@@ -64,10 +64,10 @@ export function createKubernetesLab(config: LabConfig): LabOutputs {
     const router = kubernetesRouterFor(config.traffic);
     const settings = routerSettings(config, router.declaration);
     const plan = labPlan(config, router.declaration.splitsBy);
-    const kubectlFor = router.declaration.kubectlFor;
-    if (kubectlFor !== undefined && kubectlFor.kinds.includes(plan.routing.kind) && config.renderYamlTo === undefined) {
+    const kubectlWhy = router.declaration.needsKubectl?.(settings, plan.routing.kind);
+    if (kubectlWhy !== undefined && config.renderYamlTo === undefined) {
         // Before the first resource: a missing kubectl leaves nothing half-made.
-        assertKubectl(kubectlFor.why);
+        assertKubectl(kubectlWhy);
     }
     if (plan.note !== undefined) {
         // Shown by every preview and up, and kept in the routing output.
@@ -112,7 +112,7 @@ export function createKubernetesLab(config: LabConfig): LabOutputs {
             grafana: monitoring.grafana ? { inClusterUrl: `http://grafana.${monitoringNs}:${grafanaPort}`, externalUrl: urls.grafanaUrl ?? "" } : undefined,
         },
         opts: { providers: { kubernetes: platform.provider } },
-        cluster: platform.access,
+        cluster: platform.labCluster,
     });
     // The releases, under the router's component (their URNs name it), after what the router says they wait for.
     const app = releaseWorkloads(

@@ -187,7 +187,7 @@ describe("platforms", () => {
         const gateway = findResources(run, "kubernetes:gateway.networking.k8s.io/v1:Gateway").map((g) => g.inputs);
         assert.deepEqual(gateway.map((g) => [g.metadata.namespace, g.spec.gatewayClassName, g.spec.listeners[0].port]), [["lab-dave", "traefik", 8004]]);
         assert.deepEqual(findResources(run, "kubernetes:apps/v1:Deployment").map((d) => d.inputs.metadata.namespace), ["lab-dave", "lab-dave"], "the app's two releases, no Traefik");
-        assert.deepEqual(findResources(run, "kubernetes:yaml:ConfigFile"), [], "no CRDs");
+        assert.deepEqual(findResources(run, "kubernetes:yaml:ConfigFile").concat(findResources(run, "pulumi-nodejs:dynamic/rollout-lab:CrdBundle")), [], "no CRDs");
         assert.ok(findResources(run, "kubernetes:core/v1:Service").every((svc) => svc.inputs.spec.type !== "NodePort"), "no NodePort: the entry is the cluster's Traefik");
         assert.equal(run.outputs.entryUrl, "http://127.0.0.1:30084");
         // Without a port, Traefik's web entry point (8000); a port with the lab's own Traefik is refused.

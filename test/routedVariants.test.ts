@@ -1,6 +1,6 @@
 import { strict as assert } from "assert";
-import { CRD, HELM_RELEASE, HTTP_ROUTE, INGRESS, INGRESS_CONTROLLER, VIRTUAL_SERVICE, DESTINATION_RULE } from "./support/routedStackTests";
-import { findResources, repoRoot, runProgram, stackConfig, toPulumiConfig } from "./support/pulumiHarness";
+import { CRD_BUNDLE, HELM_RELEASE, fileSha256, HTTP_ROUTE, INGRESS, INGRESS_CONTROLLER, VIRTUAL_SERVICE, DESTINATION_RULE } from "./support/routedStackTests";
+import { findResources, gatewayApiCrdsFixture, repoRoot, runProgram, stackConfig, toPulumiConfig } from "./support/pulumiHarness";
 import * as path from "path";
 import { DEPLOYMENT, NAMESPACE, deploymentNamed, deployments, envOf } from "./support/expectations";
 
@@ -26,7 +26,10 @@ describe("routed strategies beyond the stack files", () => {
             services.filter((s) => s.inputs.spec.weighted.services[0].name === "demo-canary").map((s) => s.inputs.metadata.name),
             Array.from({ length: 10 }, (_, b) => `lab-bucket-0${b}`),
         );
-        assert.deepEqual(findResources(sticky, CRD).map((c) => c.inputs.metadata.name).filter((n) => n.endsWith("traefik.io")), ["traefikservices.traefik.io"]);
+        assert.deepEqual(findResources(sticky, CRD_BUNDLE).map((b) => [b.name, b.inputs.file, b.inputs.digest]), [
+            ["lab-traefik-gateway-api", gatewayApiCrdsFixture, fileSha256(gatewayApiCrdsFixture)],
+            ["lab-traefik-crds", crds, fileSha256(crds)],
+        ]);
         const traefik = findResources(sticky, DEPLOYMENT).find((d) => d.inputs.metadata.name === "traefik")!;
         const args: string[] = traefik.inputs.spec.template.spec.containers[0].args;
         assert.ok(args.includes("--providers.kubernetesCRD=true") && args.includes("--providers.kubernetesCRD.namespaces=rollout-lab"), args.join(" "));
@@ -37,7 +40,7 @@ describe("routed strategies beyond the stack files", () => {
         assert.deepEqual(route, [{ backendRefs: [{ group: "traefik.io", kind: "TraefikService", name: "rollout-lab-lab-sticky@kubernetescrd" }] }]);
 
         assert.equal(findResources(plain, "kubernetes:traefik.io/v1alpha1:TraefikService").length, 0);
-        assert.ok(!findResources(plain, CRD).some((c) => c.inputs.metadata.name.endsWith("traefik.io")));
+        assert.deepEqual(findResources(plain, CRD_BUNDLE).map((b) => b.inputs.file), [gatewayApiCrdsFixture]);
         assert.ok(!findResources(plain, DEPLOYMENT).find((d) => d.inputs.metadata.name === "traefik")!.inputs.spec.template.spec.containers[0].args.some((a: string) => a.includes("kubernetesCRD")));
     });
 

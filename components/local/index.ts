@@ -5,3 +5,5 @@ export * from "./swarmResources";
 export * from "./swarmRolloutScript";
 export * from "./pause";
 export * from "./serviceSwitch";
+export * from "./clusterAccess";
+export * from "./crdBundle";

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { ClusterAccess, kubectlAccess } from "./clusterAccess";
 import { reapplyingProvider, runLocal } from "./localProcess";
 
 // When a Service's selector switches colour, `up` should return once the switch has landed, and not
@@ -9,13 +10,6 @@ import { reapplyingProvider, runLocal } from "./localProcess";
 // selector selects (at least one), then for kube-proxy's minimum sync period, so that the nodes' rules
 // follow the endpoints. It runs when created and when the selector changes; an unchanged selector waits
 // for nothing.
-
-/** How the wait reaches the cluster: the kubeconfig's text (a secret), or a kubeconfig file and context. */
-export interface ClusterAccess {
-    kubeconfig?: pulumi.Input<string>;
-    kubeconfigFile?: string;
-    context?: string;
-}
 
 export interface ServiceSwitchInputs {
     namespace: string;
@@ -65,16 +59,8 @@ export function assertKubectl(why: string, env: NodeJS.ProcessEnv = process.env)
 }
 
 async function waitForSwitch(inputs: ServiceSwitchInputs): Promise<void> {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const fs = require("fs") as typeof import("fs");
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const os = require("os") as typeof import("os");
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const path = require("path") as typeof import("path");
-    const dir = inputs.kubeconfig === undefined ? undefined : fs.mkdtempSync(path.join(os.tmpdir(), "rollout-lab-switch-"));
-    const kubeconfigFile = dir === undefined ? inputs.kubeconfigFile : path.join(dir, "kubeconfig");
-    if (dir !== undefined && kubeconfigFile !== undefined) fs.writeFileSync(kubeconfigFile, inputs.kubeconfig ?? "", { mode: 0o600 });
-    const base = [...(kubeconfigFile ? ["--kubeconfig", kubeconfigFile] : []), ...(inputs.context ? ["--context", inputs.context] : []), "-n", inputs.namespace];
+    const access = kubectlAccess(inputs, "rollout-lab-switch-");
+    const base = [...access.args, "-n", inputs.namespace];
     const selector = Object.entries(inputs.selector).map(([k, v]) => `${k}=${v}`).join(",");
     const deadline = Date.now() + switchTimeoutSeconds * 1000;
     let seen = "no ready endpoint yet";
@@ -92,7 +78,7 @@ async function waitForSwitch(inputs: ServiceSwitchInputs): Promise<void> {
         }
         await new Promise((r) => setTimeout(r, kubeProxySyncSeconds * 1000));
     } finally {
-        if (dir !== undefined) fs.rmSync(dir, { recursive: true, force: true });
+        access.done();
     }
 }
 

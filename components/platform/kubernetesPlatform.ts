@@ -4,7 +4,7 @@ import { releaseImages } from "../app";
 import { LabConfig } from "../config";
 import { Role } from "../plan";
 import { ServiceOptions, entryNodePort as kindEntryNodePort } from "../kubernetes/appWorkloads";
-import { ClusterAccess } from "../local/serviceSwitch";
+import { LabCluster, existingCluster } from "../local/clusterAccess";
 import { KindCluster } from "./kindCluster";
 
 export interface KubernetesPlatformArgs {
@@ -35,8 +35,8 @@ export class KubernetesPlatform extends pulumi.ComponentResource {
     public readonly entryUrl: string;
     /** The cluster's kubeconfig where the program made the cluster (secret). */
     public readonly kubeconfig?: pulumi.Output<string>;
-    /** How the lab's own waits reach the cluster with kubectl (none when rendering manifests). */
-    public readonly access?: ClusterAccess;
+    /** The cluster as the lab's own resources reach it with kubectl (no access when rendering manifests). */
+    public readonly labCluster: LabCluster;
 
     constructor(name: string, args: KubernetesPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
         super("rollout-lab:platform:KubernetesPlatform", name, {}, opts);
@@ -49,9 +49,12 @@ export class KubernetesPlatform extends pulumi.ComponentResource {
             this.kubeconfig = this.cluster.kubeconfig;
         }
         this.provider = new k8s.Provider(`${name}-k8s`, providerArgs(config, this.kubeconfig), { parent: this });
-        if (render === undefined) {
-            this.access = this.kubeconfig !== undefined ? { kubeconfig: this.kubeconfig } : { kubeconfigFile: config.kubernetes.kubeconfig, context: config.kubernetes.context };
-        }
+        this.labCluster =
+            render !== undefined
+                ? { id: "render", renderTo: render }
+                : this.cluster !== undefined
+                  ? { access: { kubeconfig: this.kubeconfig }, id: this.cluster.cluster.createdAt }
+                  : existingCluster(config.kubernetes.kubeconfig, config.kubernetes.context);
 
         const images = releaseImages(`${name}-images`, config, config.app.build && render === undefined, this);
         const cluster = this.cluster;

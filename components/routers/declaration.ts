@@ -38,6 +38,9 @@ export interface RouterDeclaration {
     balancesPerConnection: boolean;
     /** The router a stack on this engine gets when it names none, for these routing kinds. */
     defaultFor?: readonly RoutingKind[];
-    /** Routing kinds for which its `up` waits through kubectl on this machine, and why: checked before anything is registered. */
-    kubectlFor?: { kinds: readonly RoutingKind[]; why: string };
+    /**
+     * Why its `up` runs kubectl on this machine under these settings (a switch's wait, CRD files), or
+     * undefined: the root checks for kubectl before anything is registered. `settings` are the sections it reads.
+     */
+    needsKubectl?: (settings: Record<string, unknown>, routing: RoutingKind) => string | undefined;
 }

@@ -1,6 +1,7 @@
-import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { LabConfig } from "../config";
+import { LabCluster } from "../local/clusterAccess";
+import { CrdBundle } from "../local/crdBundle";
 import { AbMatch, LabPlan, Release, cookieRegex, pairOf, weightedSplit } from "../plan";
 
 // A plan as Gateway API HTTPRoute rules, for every router that reads HTTPRoutes (Linkerd's GAMMA route
@@ -77,7 +78,7 @@ export function httpRouteRules(plan: LabPlan, options: HttpRouteRuleOptions): Re
     return [{ backendRefs: [backendRef(pair.stable, 100 - weight), backendRef(pair.candidate, weight)] }];
 }
 
-/** The Gateway API's standard CRDs where the stack installs them (gatewayApi.install), else nothing. */
-export function gatewayApiCrds(name: string, config: LabConfig["gatewayApi"], opts: pulumi.ComponentResourceOptions): pulumi.Resource[] {
-    return config.install ? [new k8s.yaml.ConfigFile(name, { file: config.crds }, opts)] : [];
+/** The Gateway API's standard CRDs where the stack installs them (gatewayApi.install), else nothing: one resource for the file (CrdBundle). */
+export function gatewayApiCrds(name: string, config: LabConfig["gatewayApi"], cluster: LabCluster, opts: pulumi.CustomResourceOptions): pulumi.Resource[] {
+    return config.install ? [new CrdBundle(name, { file: config.crds, cluster }, opts)] : [];
 }

@@ -2,7 +2,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { LabConfig } from "../config/schema";
 import type { ServiceOptions } from "../kubernetes/appWorkloads";
-import type { ClusterAccess } from "../local/serviceSwitch";
+import type { LabCluster } from "../local/clusterAccess";
 import type { AppWorkloads } from "../kubernetes/releaseWorkloads";
 import { LabPlan, Role, RoutingSummary } from "../plan";
 import { RouterSection } from "../vocabulary";
@@ -39,8 +39,8 @@ export interface KubernetesRouterContext<K extends RouterSection = never> {
     monitoring: { prometheusUrl: string; grafana?: { inClusterUrl: string; externalUrl: string } };
     /** Options every Kubernetes resource takes (the lab's provider). */
     opts: pulumi.ComponentResourceOptions;
-    /** How the lab's own waits reach the cluster with kubectl; none when rendering manifests. */
-    cluster?: ClusterAccess;
+    /** The cluster as the lab's own resources (CRD files, a switch's wait) reach it with kubectl. */
+    cluster: LabCluster;
 }
 
 export interface KubernetesRouterResult {

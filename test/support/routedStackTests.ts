@@ -1,8 +1,10 @@
 // What makes a stack routed by ingress-nginx, Linkerd or Istio that provider: the objects it asks for and
 // their exact routing fields, as test/support/stackExpectations.ts writes them down for each stack.
 import { strict as assert } from "assert";
+import * as crypto from "crypto";
+import * as fs from "fs";
 import * as YAML from "yaml";
-import { CreatedResource, ProgramRun, findResource, findResources } from "./pulumiHarness";
+import { CreatedResource, ProgramRun, findResource, findResources, gatewayApiCrdsFixture } from "./pulumiHarness";
 import { KIND_CLUSTER, SERVICE, NAMESPACE, deploymentNamed, isSecret, unwrapSecrets } from "./expectations";
 import { KubernetesExpectation, expectationFor } from "./stackExpectations";
 
@@ -16,6 +18,13 @@ export const ISTIO_GATEWAY = "kubernetes:networking.istio.io/v1:Gateway";
 export const GATEWAY = "kubernetes:gateway.networking.k8s.io/v1:Gateway";
 export const GATEWAY_CLASS = "kubernetes:gateway.networking.k8s.io/v1:GatewayClass";
 export const CRD = "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition";
+/** A CRD file applied as one resource (components/local/crdBundle.ts): its objects are not registered one by one. */
+export const CRD_BUNDLE = "pulumi-nodejs:dynamic/rollout-lab:CrdBundle";
+
+/** A file's sha256, as `sha256:<hex>`: what a CRD bundle is known by. */
+export function fileSha256(file: string): string {
+    return `sha256:${crypto.createHash("sha256").update(fs.readFileSync(file)).digest("hex")}`;
+}
 const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
 const CONFIG_MAP = "kubernetes:core/v1:ConfigMap";
 
@@ -117,13 +126,13 @@ function ingressBackend(i: CreatedResource): string {
     return paths[0].backend.service.name;
 }
 
-/** The Gateway API CRDs from the file gatewayApi.crds names (the tests' stand-in: three CRDs). */
+/** The Gateway API CRDs from the file gatewayApi.crds names (the tests' stand-in), as one bundle known by the file's digest, none one by one. */
 function assertGatewayApiCrds(run: ProgramRun): void {
-    assert.deepEqual(findResources(run, CRD).map((c) => c.inputs.metadata.name).sort(), [
-        "gatewayclasses.gateway.networking.k8s.io",
-        "gateways.gateway.networking.k8s.io",
-        "httproutes.gateway.networking.k8s.io",
-    ]);
+    assert.deepEqual(
+        findResources(run, CRD_BUNDLE).map((b) => [b.inputs.file, b.inputs.digest]),
+        [[gatewayApiCrdsFixture, fileSha256(gatewayApiCrdsFixture)]],
+    );
+    assert.deepEqual(findResources(run, CRD), [], "no CRD registered one by one");
 }
 
 function assertTraefikRouting(run: ProgramRun, expected: KubernetesExpectation): void {
@@ -263,7 +272,7 @@ function assertIstioRouting(run: ProgramRun, expected: KubernetesExpectation): v
     if (expected.httpRouteRules !== undefined) {
         return assertIstioHttpRoute(run, expected);
     }
-    assert.equal(findResources(run, CRD).length, 0, "no Gateway API CRDs: the routing is Istio's own");
+    assert.equal(findResources(run, CRD).length + findResources(run, CRD_BUNDLE).length, 0, "no Gateway API CRDs: the routing is Istio's own");
     assert.equal(findResources(run, HTTP_ROUTE).length, 0);
     const gw = findResources(run, ISTIO_GATEWAY);
     assert.equal(gw.length, 1);

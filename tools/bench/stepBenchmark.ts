@@ -5,6 +5,7 @@
 //          a probe of 100 req/s: by the lab (config + up) and by hand (kubectl scale / patch of what the
 //          lab's change wrote), each with the first new answer, the moment the new split holds, the
 //          command's return and the failed requests, and the ratio lab / kubectl
+//          (and, after the table, where each of the lab's ups spent its time: lab up --timings)
 //   swarm  the colour switch against the image-rebuild method: npm run bench:switch, where the docker
 //          provider plugin is installed; said and skipped where it is not
 // Figures are printed, not asserted. Needs the Pulumi CLI and the Kubernetes provider on PATH; the kind part
@@ -62,6 +63,8 @@ async function main(): Promise<void> {
             out(`\nrollout steps on kind at ${o.rate} req/s (seconds from the command):`);
             out(caseLines(results).join("\n"));
             out(results.map((r) => `  ${r.name} by hand: ${r.handCommands.join("; ")}`).join("\n"));
+            // Where each of the lab's ups spent its time (as lab up --timings prints it; the config set before it is not in these).
+            for (const r of results) out(`\n${r.name}, the lab's up: ${r.labTimings.join("\n  ")}`);
         }
     }
     if (parts.includes("swarm")) {

@@ -10,6 +10,7 @@
 // Secret outputs come back as { value: undefined, secret: true }: a caller that needs a secret's value
 // (lab class up writes the student's kubeconfig) uses Stack.up.
 import * as automation from "@pulumi/pulumi/automation";
+import { migrateCrdConfigFiles } from "./crdMigration";
 
 export interface QuickUpResult {
     outputs: automation.OutputMap;
@@ -34,6 +35,8 @@ export function outputsFromEvent(outputs: Record<string, unknown>): automation.O
 }
 
 export async function quickUp(stack: automation.Stack, opts: automation.UpOptions = {}): Promise<QuickUpResult> {
+    // A stack from before the CRD files were one resource each: out of its state first (crdMigration.ts).
+    await migrateCrdConfigFiles(stack, (line) => process.stderr.write(`${line}\n`));
     let outputs: automation.OutputMap | undefined;
     let changes: Record<string, number> | undefined;
     const onEvent = (event: automation.EngineEvent) => {

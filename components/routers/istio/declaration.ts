@@ -17,6 +17,10 @@ export const istioDeclaration: RouterDeclaration = {
     reads: ["istio"],
     needsMonitoring: { why: "Kiali reads the mesh's metrics from the lab's Prometheus", unless: { key: "istio.install", equals: false } },
     readsWhen: [{ section: "gatewayApi", key: "istio.routes", equals: "httpRoute" }],
+    needsKubectl: (settings) => {
+        const s = settings as { istio?: { routes?: string }; gatewayApi?: { install?: boolean } };
+        return s.istio?.routes === "httpRoute" && s.gatewayApi?.install !== false ? "the Gateway API's CRDs are applied with kubectl (gatewayApi.install)" : undefined;
+    },
     balancesPerConnection: false,
     releaseServices: true,
     splitsBy: "weight",

@@ -24,7 +24,7 @@ export const istioRouter: KubernetesRouter<"istio" | "gatewayApi"> = {
         const scope = { parent: new RoutingScope("istio", ctx.opts) };
         const byHttpRoute = istio.routes === "httpRoute";
         // istiod reads the Gateway API kinds it finds at start: the CRDs go in first.
-        const crds = byHttpRoute ? gatewayApiCrds("lab-istio-gateway-api", gatewayApi, scope) : [];
+        const crds = byHttpRoute ? gatewayApiCrds("lab-istio-gateway-api", gatewayApi, ctx.cluster, scope) : [];
         const mesh = istio.install
             ? new IstioMesh(
                   "lab-istio",

@@ -14,5 +14,5 @@ export const nativeDeclaration: RouterDeclaration = {
     splitsBy: "replicas",
     supports: ["single", "switch", "split"],
     defaultFor: ["single", "switch", "split", "match", "mirror"],
-    kubectlFor: { kinds: ["switch"], why: "a blue/green switch by Service selector waits for the Service's endpoints with kubectl" },
+    needsKubectl: (_settings, routing) => (routing === "switch" ? "a blue/green switch by Service selector waits for the Service's endpoints with kubectl" : undefined),
 };

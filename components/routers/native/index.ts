@@ -58,14 +58,15 @@ export const nativeRouter: KubernetesRouter<never> = {
                 const selector = nativeSelector(plan);
                 // A colour switch is one selector change: the lab waits until it has landed (ServiceSwitch), not the provider's 10 s settle.
                 // (The root checked for kubectl first: nativeDeclaration.kubectlFor.)
-                const ownWait = plan.routing.kind === "switch" && ctx.cluster !== undefined;
+                const access = ctx.cluster.access;
+                const ownWait = plan.routing.kind === "switch" && access !== undefined;
                 const service = appService(
                     `lab-${plan.strategy}-svc`,
                     { namespace: ctx.namespace, selector, type: ctx.entryServiceType, nodePort: ctx.entryNodePort, ...(ownWait ? { annotations: { "pulumi.com/skipAwait": "true" } } : {}) },
                     { parent: scope, dependsOn: app.resources },
                 );
-                if (ownWait && ctx.cluster !== undefined) {
-                    new ServiceSwitch(`lab-${plan.strategy}-switch`, { namespace: ctx.namespace, service: appName, selector, access: ctx.cluster }, { parent: scope, dependsOn: [service] });
+                if (ownWait) {
+                    new ServiceSwitch(`lab-${plan.strategy}-switch`, { namespace: ctx.namespace, service: appName, selector, access }, { parent: scope, dependsOn: [service] });
                 }
                 return { routing: { ...summarizePlan(plan, "native"), serviceSelector: selector }, urls: {} };
             },

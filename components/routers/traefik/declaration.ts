@@ -15,4 +15,8 @@ export const traefikDeclaration: RouterDeclaration = {
     releaseServices: true,
     splitsBy: "weight",
     supports: ["single", "switch", "split", "match", "mirror"],
+    needsKubectl: (settings) => {
+        const s = settings as { traefik?: { install?: boolean }; gatewayApi?: { install?: boolean } };
+        return s.traefik?.install !== false && s.gatewayApi?.install !== false ? "the Gateway API's CRDs are applied with kubectl (gatewayApi.install)" : undefined;
+    },
 };

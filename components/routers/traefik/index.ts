@@ -44,6 +44,7 @@ export const traefikRouter: KubernetesRouter<"traefik" | "gatewayApi"> = {
                   {
                       config: traefik,
                       gatewayApi,
+                      cluster: ctx.cluster,
                       dynamicConfig: dynamicConfig(ctx.plan, namespace),
                       ...(isSticky(ctx.plan) ? { crdNamespace: namespace } : {}),
                       serviceType: ctx.entryServiceType,

@@ -3,6 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
 import { LabConfig } from "../../config";
 import { traefikSchema } from "../../config/infraSchemas";
+import { LabCluster } from "../../local/clusterAccess";
+import { CrdBundle } from "../../local/crdBundle";
 import { gatewayApiCrds } from "../gatewayApi";
 import { customResource } from "../routingScope";
 import { dynamicConfigDir, dynamicConfigMapName, gatewayClassObject, traefikNamespace, traefikService, webPort } from "./traefikRoutes";
@@ -17,6 +19,8 @@ export interface TraefikProxyArgs {
     config: LabConfig["traefik"];
     /** The Gateway API CRDs it reads, installed first. */
     gatewayApi: LabConfig["gatewayApi"];
+    /** The cluster as the CRD files reach it (CrdBundle). */
+    cluster: LabCluster;
     /** The file provider's configuration (traefikRoutes.dynamicConfig). */
     dynamicConfig: string;
     /**
@@ -121,8 +125,8 @@ export class TraefikProxy extends pulumi.ComponentResource {
         super("rollout-lab:routers:TraefikProxy", name, {}, formerType("rollout-lab:traffic:TraefikProxy", opts));
         const child = { parent: this };
         const crds = [
-            ...gatewayApiCrds(`${name}-gateway-api`, args.gatewayApi, child),
-            ...(args.crdNamespace !== undefined ? [new k8s.yaml.ConfigFile(`${name}-crds`, { file: args.config.crds }, child)] : []),
+            ...gatewayApiCrds(`${name}-gateway-api`, args.gatewayApi, args.cluster, child),
+            ...(args.crdNamespace !== undefined ? [new CrdBundle(`${name}-crds`, { file: args.config.crds, cluster: args.cluster }, child)] : []),
         ];
         const namespace = args.shared?.namespace ?? traefikNamespace;
         const entryPoints = args.shared?.entryPoints ?? webOnly(args.httpNodePort);

@@ -7,6 +7,7 @@ import { ConfigChange } from "../../../components/plan";
 import { stackOutputs } from "../../lib/engine";
 import { ClusterKubectl, kubectlFor } from "../../lib/kubectl";
 import { quickUp } from "../../lib/quickUp";
+import { TimedEvent, dependenciesOf, timingLines, timingsOf } from "../../lab/up/timings";
 import { openLabStack, setPathConfig } from "../../lib/workspace";
 import { Probe } from "../../probe/probe";
 import { ChangeFigures, changeFigures } from "./changeFigures";
@@ -37,6 +38,8 @@ export interface CaseResult {
     lab: ChangeFigures;
     hand: ChangeFigures;
     handCommands: string[];
+    /** Where the lab's up spent its time, from the engine's events (lab up --timings). */
+    labTimings: string[];
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
@@ -69,10 +72,16 @@ export async function runStepCase(c: StepCase, config: Record<string, string>, r
             await sleep(5000);
             const before = await routingFields(cluster, namespace);
             log(`${c.name}: the lab's change (${Object.entries(c.to).map(([k, v]) => `${k}=${v}`).join(", ")}, lab's up)`);
+            const events: TimedEvent[] = [];
+            let upMs = 0;
             const labFigures = await measure(probe, c, async () => {
                 await setPathConfig(lab.stack, c.to);
-                await quickUp(lab.stack, { color: "never" });
+                const t0 = Date.now();
+                await quickUp(lab.stack, { color: "never", onEvent: (event) => events.push({ atMs: Date.now() - t0, event }) });
+                upMs = Date.now() - t0;
             });
+            const deps = dependenciesOf(((await lab.stack.exportStack()).deployment ?? {}) as Parameters<typeof dependenciesOf>[0]);
+            const labTimings = timingLines(timingsOf(events, upMs, deps));
             const after = await routingFields(cluster, namespace);
             log(`${c.name}: back to the old split by the lab (not measured)`);
             await setPathConfig(lab.stack, c.from);
@@ -84,7 +93,7 @@ export async function runStepCase(c: StepCase, config: Record<string, string>, r
             const handFigures = await measure(probe, c, async () => {
                 for (const p of patches) await cluster("-n", namespace, ...p.args);
             });
-            return { name: c.name, what: c.what, lab: labFigures, hand: handFigures, handCommands };
+            return { name: c.name, what: c.what, lab: labFigures, hand: handFigures, handCommands, labTimings };
         } finally {
             probe.stop();
             await running;

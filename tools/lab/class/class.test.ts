@@ -117,7 +117,7 @@ describe("lab class", function () {
         const service = findResources(run, "kubernetes:core/v1:Service")[0].inputs;
         assert.deepEqual([service.metadata.namespace, service.spec.type], ["cloud-101-shared", "NodePort"]);
         assert.deepEqual(service.spec.ports.map((p: { port: number; targetPort: number; nodePort: number }) => [p.port, p.targetPort, p.nodePort]), [[8001, 8001, 30101], [8003, 8003, 30103]]);
-        assert.deepEqual(findResources(run, "kubernetes:yaml:ConfigFile").map((f) => f.inputs.file), [gatewayApiCrdsFixture], "the Gateway API's CRDs, once");
+        assert.deepEqual(findResources(run, "pulumi-nodejs:dynamic/rollout-lab:CrdBundle").map((f) => f.inputs.file), [gatewayApiCrdsFixture], "the Gateway API's CRDs, once");
         assert.deepEqual(findResources(run, "kubernetes:gateway.networking.k8s.io/v1:GatewayClass").map((g) => g.inputs.metadata.name), ["traefik"]);
         assert.equal(run.outputs.sharedNamespace, "cloud-101-shared");
         fs.rmSync(dir, { recursive: true, force: true });

@@ -8,6 +8,7 @@ import { loadStackConfig } from "../../lib/stackFile";
 import { LabStack, openLabStack, projectStateDir, scratchProgramStack } from "../../lib/workspace";
 import * as automation from "@pulumi/pulumi/automation";
 import { ClassSharedArgs, classSharedProgram } from "../../../program/classShared";
+import { migrateCrdConfigFiles } from "../../lib/crdMigration";
 import { engineOutput } from "../../lib/engine";
 import { CheckReport, runChecks } from "../check/command";
 import { CheckLine } from "../check/check";
@@ -83,7 +84,9 @@ export async function classUp(file: string, options: ClassOptions = {}): Promise
         const parts = [...(shared.exporters ? ["node-exporter and cAdvisor"] : []), ...(shared.traefik ? [`Traefik (entry points ${shared.traefik.entryPoints.map((e) => `${e.port} on NodePort ${e.nodePort}`).join(", ")})`] : [])];
         log(`shared: ${parts.join("; ")} for the class in namespace ${sharedNamespace(c)}`);
         const t0 = Date.now();
-        await (await openShared(c, stateRoot, shared)).up({ onOutput: engineOutput("  [shared] "), color: "never" });
+        const sharedStack = await openShared(c, stateRoot, shared);
+        await migrateCrdConfigFiles(sharedStack, log);
+        await sharedStack.up({ onOutput: engineOutput("  [shared] "), color: "never" });
         log(`shared: up in ${Math.round((Date.now() - t0) / 100) / 10} s`);
     }
     const done: StudentUp[] = [];
@@ -91,6 +94,7 @@ export async function classUp(file: string, options: ClassOptions = {}): Promise
         log(`[${i + 1}/${labs.length}] ${lab.student}: ${lab.stack} in namespace ${lab.namespace}, entry ${lab.entryUrl}`);
         const s = await openStudent(c, lab, stateRoot);
         const t0 = Date.now();
+        await migrateCrdConfigFiles(s.stack, log);
         const r = await s.stack.up({ onOutput: engineOutput(`  [${lab.student}] `), color: "never" });
         const up: StudentUp = { student: lab.student, namespace: lab.namespace, entryUrl: lab.entryUrl, seconds: Math.round((Date.now() - t0) / 100) / 10 };
         const kubeconfig = r.outputs.studentKubeconfig?.value;
