@@ -65,8 +65,8 @@ export function createKubernetesLab(config: LabConfig): LabOutputs {
     const settings = routerSettings(config, router.declaration);
     const plan = labPlan(config, router.declaration.splitsBy);
     const kubectlWhy = router.declaration.needsKubectl?.(settings, plan.routing.kind);
-    if (kubectlWhy !== undefined && config.renderYamlTo === undefined) {
-        // Before the first resource: a missing kubectl leaves nothing half-made.
+    if (kubectlWhy !== undefined && config.renderYamlTo === undefined && !pulumi.runtime.isDryRun()) {
+        // Before the first resource: a missing kubectl leaves nothing half-made (a preview runs no kubectl).
         assertKubectl(kubectlWhy);
     }
     if (plan.note !== undefined) {

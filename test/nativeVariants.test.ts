@@ -58,8 +58,10 @@ describe("blue/green", () => {
             /kubectl is not on PATH: a blue\/green switch by Service selector waits for the Service's endpoints with kubectl\. Nothing was changed/,
         );
         assert.deepEqual(lastCreated(), []);
-        // A canary needs no kubectl.
+        // A canary needs no kubectl, nor does a preview (it runs none).
         await runWithoutKubectl(() => runProgram(stackConfig("kind-canary")));
+        const preview = await runWithoutKubectl(() => runProgram(stackConfig("kind-bluegreen"), "test", true));
+        assert.equal(findResources(preview, SERVICE_SWITCH).length, 1);
     });
 
     it("flipping the active colour changes the Service selector and nothing else", async () => {

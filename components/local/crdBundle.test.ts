@@ -98,6 +98,9 @@ case "$*" in *" apply "*) printf '%s\\n' ${printed.map((p) => `"${p}"`).join(" "
         // sha256("abc"), the FIPS 180-2 test vector.
         assert.equal(bundleDigest(file), "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
         assert.equal(bundleDigest("https://example.invalid/v1/crds.yaml"), "https://example.invalid/v1/crds.yaml");
-        assert.throws(() => bundleDigest(path.join(dir, "none.yaml")), /^Error: cannot read the CRD file .*none\.yaml: ENOENT/);
+        assert.throws(
+            () => bundleDigest(path.join(dir, "none.yaml"), "gatewayApi.crds"),
+            /^Error: rollout-lab:gatewayApi\.crds: cannot read the CRD file .*none\.yaml \(ENOENT.*\); allowed: a readable local file or an http\(s\) URL$/,
+        );
     });
 });

@@ -32,7 +32,7 @@ export interface CrdBundleOutputs extends CrdBundleInputs {
 const bundleKeys = ["file", "digest", "cluster", "renderTo"] as const;
 
 /** The digest a bundle's file is known by: the sha256 of a local file's bytes, or the URL itself. */
-export function bundleDigest(file: string): string {
+export function bundleDigest(file: string, key = "crds"): string {
     if (/^https?:\/\//.test(file)) return file;
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const crypto = require("crypto") as typeof import("crypto");
@@ -42,7 +42,7 @@ export function bundleDigest(file: string): string {
     try {
         bytes = fs.readFileSync(file);
     } catch (e) {
-        throw new Error(`cannot read the CRD file ${file}: ${(e as Error).message}`);
+        throw new Error(`rollout-lab:${key}: cannot read the CRD file ${file} (${(e as Error).message}); allowed: a readable local file or an http(s) URL`);
     }
     return `sha256:${crypto.createHash("sha256").update(bytes).digest("hex")}`;
 }
@@ -110,14 +110,15 @@ export const crdBundleProvider: pulumi.dynamic.ResourceProvider<CrdBundleInputs,
 export class CrdBundle extends pulumi.dynamic.Resource {
     declare public readonly objects: pulumi.Output<string[]>;
 
-    constructor(name: string, args: { file: string; cluster: LabCluster }, opts?: pulumi.CustomResourceOptions) {
+    /** `key`: the config key that names the file, for the error when it cannot be read. */
+    constructor(name: string, args: { file: string; key: string; cluster: LabCluster }, opts?: pulumi.CustomResourceOptions) {
         const access = args.cluster.access ?? {};
         super(
             crdBundleProvider,
             name,
             {
                 file: args.file,
-                digest: bundleDigest(args.file),
+                digest: bundleDigest(args.file, args.key),
                 cluster: args.cluster.id,
                 renderTo: args.cluster.renderTo,
                 kubeconfig: access.kubeconfig,

@@ -80,5 +80,5 @@ export function httpRouteRules(plan: LabPlan, options: HttpRouteRuleOptions): Re
 
 /** The Gateway API's standard CRDs where the stack installs them (gatewayApi.install), else nothing: one resource for the file (CrdBundle). */
 export function gatewayApiCrds(name: string, config: LabConfig["gatewayApi"], cluster: LabCluster, opts: pulumi.CustomResourceOptions): pulumi.Resource[] {
-    return config.install ? [new CrdBundle(name, { file: config.crds, cluster }, opts)] : [];
+    return config.install ? [new CrdBundle(name, { file: config.crds, key: "gatewayApi.crds", cluster }, opts)] : [];
 }

@@ -88,17 +88,22 @@ export function stackNames(): string[] {
  * Runs index.ts with this config. Resolves with every registered resource and the stack outputs, or
  * rejects with the program's error; `created` is left holding whatever was registered before it.
  */
-export async function runProgram(config: Record<string, string>, stack = "test"): Promise<ProgramRun> {
-    return runUnderMocks(() => {
-        delete require.cache[require.resolve(programPath)];
-        return require(programPath) as Record<string, unknown>;
-    }, config, stack);
+export async function runProgram(config: Record<string, string>, stack = "test", preview = false): Promise<ProgramRun> {
+    return runUnderMocks(
+        () => {
+            delete require.cache[require.resolve(programPath)];
+            return require(programPath) as Record<string, unknown>;
+        },
+        config,
+        stack,
+        preview,
+    );
 }
 
 /** Runs another program of the project (a function returning its outputs) the same way. */
-export async function runUnderMocks(program: () => Record<string, unknown>, config: Record<string, string> = {}, stack = "test"): Promise<ProgramRun> {
+export async function runUnderMocks(program: () => Record<string, unknown>, config: Record<string, string> = {}, stack = "test", preview = false): Promise<ProgramRun> {
     created = [];
-    await pulumi.runtime.setMocks(mocks, "rollout-lab", stack, false);
+    await pulumi.runtime.setMocks(mocks, "rollout-lab", stack, preview);
     // Unless a test says otherwise, the CRDs come from the local stand-in (the stack files keep the default URL).
     pulumi.runtime.setAllConfig({ "rollout-lab:gatewayApi": JSON.stringify({ crds: gatewayApiCrdsFixture }), ...config });
     let programOutputs: Record<string, unknown>;

@@ -126,7 +126,7 @@ export class TraefikProxy extends pulumi.ComponentResource {
         const child = { parent: this };
         const crds = [
             ...gatewayApiCrds(`${name}-gateway-api`, args.gatewayApi, args.cluster, child),
-            ...(args.crdNamespace !== undefined ? [new CrdBundle(`${name}-crds`, { file: args.config.crds, cluster: args.cluster }, child)] : []),
+            ...(args.crdNamespace !== undefined ? [new CrdBundle(`${name}-crds`, { file: args.config.crds, key: "traefik.crds", cluster: args.cluster }, child)] : []),
         ];
         const namespace = args.shared?.namespace ?? traefikNamespace;
         const entryPoints = args.shared?.entryPoints ?? webOnly(args.httpNodePort);
