@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { LabResource } from "./labResource";
 import { changedKeys, runLocal } from "./localProcess";
 import { LabCluster, kubectlAccess } from "./clusterAccess";
 
@@ -107,7 +108,7 @@ export const crdBundleProvider: pulumi.dynamic.ResourceProvider<CrdBundleInputs,
 };
 
 /** A CRD file applied as one resource: see the file's head. */
-export class CrdBundle extends pulumi.dynamic.Resource {
+export class CrdBundle extends LabResource {
     declare public readonly objects: pulumi.Output<string[]>;
 
     /** `key`: the config key that names the file, for the error when it cannot be read. */
@@ -115,6 +116,7 @@ export class CrdBundle extends pulumi.dynamic.Resource {
         const access = args.cluster.access ?? {};
         super(
             crdBundleProvider,
+            "CrdBundle",
             name,
             {
                 file: args.file,
@@ -127,8 +129,6 @@ export class CrdBundle extends pulumi.dynamic.Resource {
                 objects: undefined,
             },
             pulumi.mergeOptions(opts, { additionalSecretOutputs: ["kubeconfig"] }),
-            "rollout-lab",
-            "CrdBundle",
         );
     }
 }

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { LabResource } from "./labResource";
 import { changedKeys, reapplyingProvider, runLocal } from "./localProcess";
 
 // kind's cluster and the images loaded into its nodes as typed resources: a preview names the field
@@ -65,7 +66,7 @@ const kindClusterProvider: pulumi.dynamic.ResourceProvider<KindClusterResourceIn
 export type KindClusterResourceArgs = KindClusterResourceInputs;
 
 /** A kind cluster: `kind create cluster` on create, `kind delete cluster` on delete, replaced on any change. */
-export class KindClusterResource extends pulumi.dynamic.Resource {
+export class KindClusterResource extends LabResource {
     declare public readonly kubeconfig: pulumi.Output<string>;
     declare public readonly createdAt: pulumi.Output<string>;
     declare public readonly clusterName: pulumi.Output<string>;
@@ -73,11 +74,10 @@ export class KindClusterResource extends pulumi.dynamic.Resource {
     constructor(name: string, args: KindClusterResourceArgs, opts?: pulumi.CustomResourceOptions) {
         super(
             kindClusterProvider,
+            "KindCluster",
             name,
             { ...args, kubeconfig: undefined, createdAt: undefined },
             pulumi.mergeOptions(opts, { additionalSecretOutputs: ["kubeconfig"] }),
-            "rollout-lab",
-            "KindCluster",
         );
     }
 }
@@ -111,10 +111,10 @@ export interface KindImageLoadArgs {
 }
 
 /** `kind load docker-image` of local images into every node; again when an image or the cluster changes. */
-export class KindImageLoad extends pulumi.dynamic.Resource {
+export class KindImageLoad extends LabResource {
     declare public readonly images: pulumi.Output<string[]>;
 
     constructor(name: string, args: KindImageLoadArgs, opts?: pulumi.CustomResourceOptions) {
-        super(kindImageLoadProvider, name, { ...args, imageIds: args.imageIds ?? [] }, opts, "rollout-lab", "KindImageLoad");
+        super(kindImageLoadProvider, "KindImageLoad", name, { ...args, imageIds: args.imageIds ?? [] }, opts);
     }
 }

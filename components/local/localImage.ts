@@ -2,6 +2,7 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
+import { LabResource } from "./labResource";
 import { changedKeys, runLocal } from "./localProcess";
 
 /** What a local image build is made from; a change to any of these rebuilds it. */
@@ -109,7 +110,7 @@ export interface LocalImageArgs {
  * the context's files, the Dockerfile, the build arguments or the tag change, so a `pulumi up` that
  * changes only routing makes no Docker call for it.
  */
-export class LocalImage extends pulumi.dynamic.Resource {
+export class LocalImage extends LabResource {
     declare public readonly imageName: pulumi.Output<string>;
     declare public readonly imageId: pulumi.Output<string>;
     declare public readonly contextHash: pulumi.Output<string>;
@@ -118,11 +119,10 @@ export class LocalImage extends pulumi.dynamic.Resource {
         const dockerfile = args.dockerfile ?? path.join(args.context, "Dockerfile");
         super(
             localImageProvider,
+            "LocalImage",
             name,
             { imageName: args.imageName, context: args.context, dockerfile, buildArgs: args.buildArgs ?? {}, contextHash: contextHash(args.context, dockerfile), imageId: undefined },
             opts,
-            "rollout-lab",
-            "LocalImage",
         );
     }
 }

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { LabResource } from "./labResource";
 import { reapplyingProvider } from "./localProcess";
 
 // A wait inside an update, for what the engine cannot observe: a proxy that reads objects on a timer (a
@@ -17,10 +18,10 @@ const pauseProvider = reapplyingProvider<PauseInputs>(
     (inputs) => new Promise<void>((resolve) => setTimeout(resolve, inputs.seconds * 1000)),
 );
 
-export class Pause extends pulumi.dynamic.Resource {
+export class Pause extends LabResource {
     declare public readonly seconds: pulumi.Output<number>;
 
     constructor(name: string, args: PauseInputs, opts?: pulumi.CustomResourceOptions) {
-        super(pauseProvider, name, args, opts, "rollout-lab", "Pause");
+        super(pauseProvider, "Pause", name, args, opts);
     }
 }

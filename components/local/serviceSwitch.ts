@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { LabResource } from "./labResource";
 import { ClusterAccess, kubectlAccess } from "./clusterAccess";
 import { reapplyingProvider, runLocal } from "./localProcess";
 
@@ -85,16 +86,15 @@ async function waitForSwitch(inputs: ServiceSwitchInputs): Promise<void> {
 const serviceSwitchProvider = reapplyingProvider<ServiceSwitchInputs>(["namespace", "service", "selector"], (i) => `${i.namespace}/${i.service}`, waitForSwitch);
 
 /** Waits, when created and when the selector changes, until the Service's ready endpoints are the selected pods only. */
-export class ServiceSwitch extends pulumi.dynamic.Resource {
+export class ServiceSwitch extends LabResource {
     constructor(name: string, args: { namespace: pulumi.Input<string>; service: string; selector: Record<string, string>; access: ClusterAccess }, opts?: pulumi.CustomResourceOptions) {
         const { access, ...rest } = args;
         super(
             serviceSwitchProvider,
+            "ServiceSwitch",
             name,
             { ...rest, kubeconfig: access.kubeconfig, kubeconfigFile: access.kubeconfigFile, context: access.context },
             pulumi.mergeOptions(opts, { additionalSecretOutputs: ["kubeconfig"] }),
-            "rollout-lab",
-            "ServiceSwitch",
         );
     }
 }

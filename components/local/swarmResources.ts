@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { LabResource } from "./labResource";
 import { rolloutWaitScript, rolloutTimeoutSeconds } from "./swarmRolloutScript";
 import { reapplyingProvider, runLocal } from "./localProcess";
 
@@ -22,11 +23,11 @@ async function ensureSwarm(inputs: SwarmModeInputs): Promise<string> {
 const swarmModeProvider = reapplyingProvider<SwarmModeInputs>(["advertiseAddr"], () => "swarm", async (inputs) => ({ nodeId: await ensureSwarm(inputs) }));
 
 /** Swarm mode on the local Docker engine: `docker swarm init` if it is not on yet. */
-export class SwarmMode extends pulumi.dynamic.Resource {
+export class SwarmMode extends LabResource {
     declare public readonly nodeId: pulumi.Output<string>;
 
     constructor(name: string, args: { advertiseAddr: pulumi.Input<string> }, opts?: pulumi.CustomResourceOptions) {
-        super(swarmModeProvider, name, { ...args, nodeId: undefined }, opts, "rollout-lab", "SwarmMode");
+        super(swarmModeProvider, "SwarmMode", name, { ...args, nodeId: undefined }, opts);
     }
 }
 
@@ -47,11 +48,11 @@ async function applyRouting(inputs: EdgeRoutingInputs): Promise<void> {
 const edgeRoutingProvider = reapplyingProvider<EdgeRoutingInputs>(["containerName", "containerId", "routing"], (i) => i.containerName, applyRouting);
 
 /** The Swarm edge's routing, applied inside its running container (edge-apply): done once the new routing serves. */
-export class EdgeRouting extends pulumi.dynamic.Resource {
+export class EdgeRouting extends LabResource {
     declare public readonly routing: pulumi.Output<string>;
 
     constructor(name: string, args: { containerName: pulumi.Input<string>; containerId: pulumi.Input<string>; routing: pulumi.Input<string> }, opts?: pulumi.CustomResourceOptions) {
-        super(edgeRoutingProvider, name, args, opts, "rollout-lab", "EdgeRouting");
+        super(edgeRoutingProvider, "EdgeRouting", name, args, opts);
     }
 }
 
@@ -76,12 +77,12 @@ const swarmRolloutProvider = reapplyingProvider<SwarmRolloutInputs>(["serviceNam
  * Waits, after a Swarm service is created or its tasks' spec changes, until Swarm's own update state says
  * every task runs the new spec (rolloutWaitScript), so "up returned" means the rollout is done.
  */
-export class SwarmRollout extends pulumi.dynamic.Resource {
+export class SwarmRollout extends LabResource {
     constructor(
         name: string,
         args: { serviceName: pulumi.Input<string>; image: pulumi.Input<string>; env: pulumi.Input<Record<string, pulumi.Input<string>>>; replicas: pulumi.Input<number>; timeoutSeconds?: number },
         opts?: pulumi.CustomResourceOptions,
     ) {
-        super(swarmRolloutProvider, name, { ...args, timeoutSeconds: args.timeoutSeconds ?? rolloutTimeoutSeconds }, opts, "rollout-lab", "SwarmRollout");
+        super(swarmRolloutProvider, "SwarmRollout", name, { ...args, timeoutSeconds: args.timeoutSeconds ?? rolloutTimeoutSeconds }, opts);
     }
 }
