@@ -56,9 +56,9 @@ export function withoutConfigFileCrds<T extends Deployment>(deployment: T): { de
 /** The stack's checkpoint file where its backend is a local folder (file://), else undefined. */
 export async function checkpointFile(stack: automation.Stack): Promise<string | undefined> {
     const workspace = stack.workspace as automation.LocalWorkspace;
-    const settings = await workspace.projectSettings();
-    const dir = localBackendDir(workspace.workDir, { PULUMI_BACKEND_URL: settings.backend?.url, ...process.env, ...workspace.envVars });
-    return dir === undefined ? undefined : localCheckpoint(dir, settings.name, stack.name);
+    // Pulumi.yaml's backend is read from the workspace's folder where neither environment names one.
+    const dir = localBackendDir(workspace.workDir, { ...process.env, ...workspace.envVars });
+    return dir === undefined ? undefined : localCheckpoint(dir, (await workspace.projectSettings()).name, stack.name);
 }
 
 /**
