@@ -10,6 +10,7 @@ import { kubernetesRouterFor, routerSettings, swarmRouterFor } from "../componen
 import { releaseWorkloads } from "../components/kubernetes/releaseWorkloads";
 import { SwarmServices, serviceName } from "../components/swarm/appServices";
 import { studentAccess } from "../components/kubernetes/studentAccess";
+import { keepPromiseStacksPlain } from "./promiseStacks";
 
 // The composition root: config -> plan -> platform (a provider or engine, entry points) -> the app's
 // workloads (a Deployment or a Swarm service per release) and the router's routing over them ->
@@ -204,6 +205,7 @@ export function createLab(config: LabConfig): LabOutputs {
  * `lab` runs it inline through the Automation API (no Node.js language host needed).
  */
 export function labProgram(): Record<string, unknown> {
+    keepPromiseStacksPlain();
     const lab = createLab(loadLabConfig());
     return Object.fromEntries(Object.entries(lab).filter(([, value]) => value !== undefined));
 }
