@@ -9,11 +9,12 @@ import { probeCommand } from "../probe/cli";
 import { StrategyResult } from "./compare/compare";
 import { engineOutput, lockedStackMessage, projectStack } from "../lib/engine";
 import { quickUp } from "../lib/quickUp";
+import { selectLeftStacks } from "../lib/pulumiCli";
 import { StateFolderError } from "../lib/stateFolder";
 import { writeReport } from "./compare/report";
-import { StackFileError, knownStacks, loadStackConfig, platformView, repoRoot, stacksDir } from "../lib/stackFile";
+import { StackFileError, knownStacks, loadStackConfig, platformView, repoRoot, setStackFileValues, stackFilePath, stacksDir } from "../lib/stackFile";
 import { LabUsageError } from "../../components/plan";
-import { configPair, err, exitCodes, number, parseSteps, stackArg } from "./cliArgs";
+import { configPair, err, exitCodes, number, parseSteps, setPair, stackArg } from "./cliArgs";
 import { rolloutAction } from "./rollout/command";
 import { projectStateDir } from "../lib/workspace";
 import { compareAction } from "./compare/command";
@@ -54,24 +55,36 @@ export function labProgram(): Command {
             .addHelpText("after", `\nExit codes: ${exitCodes.ok} done, ${exitCodes.failed} the Pulumi command failed (its output is on stderr), ${exitCodes.usage} bad usage or stack config.`);
         if (name === "up") {
             command.option("--timings", "print where the time went, from the engine's events: its start, the program, each provider, the slowest steps, the critical path");
+            command.option(
+                "--set <key=value>",
+                "set a value in the stack file first, as pulumi config set --path does (its comments stay), e.g. --set canary.weight=50; repeatable. The stack's config with it is checked before anything is written",
+                setPair,
+            );
         }
-        command.action(async (stackName: string, opts: { timings?: boolean }) => {
+        command.action(async (stackName: string, opts: { timings?: boolean; set?: Record<string, string> }) => {
             stackArg(stackName);
-            const config = loadStackConfig(stackName); // a bad stack file is reported before the engine starts
+            const set = opts.set ?? {};
+            // A bad stack file, or a bad value to set, is reported before the engine starts and before the file is written.
+            const config = loadStackConfig(stackName, stacksDir, set);
             if (name === "up") {
                 // On a cluster the lab did not create: what stands in its way, before anything is made.
                 await assertPreflight(stackName, config);
+                if (Object.keys(set).length > 0) {
+                    setStackFileValues(stackFilePath(stackName), set);
+                    err(`set ${Object.entries(set).map(([k, v]) => `${k}=${v}`).join(", ")} in stacks/Pulumi.${stackName}.yaml\n`);
+                }
             }
             const s = await projectStack(stackName, name !== "down");
             const onOutput = engineOutput("");
             if (name === "up") {
                 const t0 = Date.now();
+                const labStartMs = Math.round(process.uptime() * 1000);
                 const events: TimedEvent[] = [];
                 const r = await quickUp(s, { onOutput, color: "never", ...(opts.timings ? { onEvent: (event) => events.push({ atMs: Date.now() - t0, event }) } : {}) });
                 if (opts.timings) {
                     const totalMs = Date.now() - t0;
                     const deps = dependenciesOf(((await s.exportStack()).deployment ?? {}) as Parameters<typeof dependenciesOf>[0]);
-                    err(`${timingLines(timingsOf(events, totalMs, deps)).join("\n")}\n`);
+                    err(`${timingLines({ ...timingsOf(events, totalMs, deps), labStartMs }).join("\n")}\n`);
                 }
                 for (const [k, v] of Object.entries(r.outputs)) {
                     process.stdout.write(`${k}: ${v.secret ? "[secret]" : JSON.stringify(v.value)}\n`);
@@ -254,6 +267,9 @@ export async function runLab(args: string[]): Promise<number> {
         return exitCodeOfError(e);
     } finally {
         process.exitCode = before;
+        // What `pulumi stack select` would have done before the command's work (a bare `pulumi` then acts on
+        // this stack), done after it; a failure here is said, the command's own exit code stands.
+        await selectLeftStacks().catch((e: unknown) => err(`lab: ${errorText(e)}\n`));
     }
 }
 

@@ -29,6 +29,20 @@ export function configPair(pair: string, previous: Record<string, string>): Reco
 }
 
 /**
+ * `lab up --set`: a stack file value by path, with or without the rollout-lab: prefix
+ * ("canary.weight=50"); the stack's config with it is checked by the schema where it is used.
+ */
+export function setPair(pair: string, previous: Record<string, string> = {}): Record<string, string> {
+    const eq = pair.indexOf("=");
+    const key = eq <= 0 ? "" : pair.slice(0, eq);
+    const colon = key.indexOf(":");
+    if (key === "" || (colon >= 0 && key.slice(0, colon) !== "rollout-lab") || key.endsWith(":")) {
+        throw new InvalidArgumentError(`set: got "${pair}"; allowed: <key>=<value> of the lab's config (rollout-lab: may lead), e.g. canary.weight=50`);
+    }
+    return { ...previous, [colon >= 0 ? key : `rollout-lab:${key}`]: pair.slice(eq + 1) };
+}
+
+/**
  * A stack name from stacks/; an unknown one is refused with the nearest names (by edit distance, at most
  * a third of the name changed) rather than all of them.
  */

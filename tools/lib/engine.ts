@@ -13,6 +13,8 @@ import { repoRoot } from "./stackFile";
 import { ConfigChange } from "../../components/plan";
 import { quickUp } from "./quickUp";
 import { assertStateWritable } from "./stateFolder";
+import { knownPulumiCommand, stackSelectedLater } from "./pulumiCli";
+import { localBackendDir, localCheckpoint } from "../../program/crdState";
 
 /** The Pulumi CLI: on PATH, or the one scripts/toolchain.sh built (its cache is put on PATH). */
 export function ensurePulumiCli(): string {
@@ -45,9 +47,14 @@ export async function projectStack(stack: string, create = false, writes = true)
         // Before the CLI is looked for: a read-only state folder is said first and alike with or without it.
         assertStateWritable(projectStateDir);
     }
-    ensurePulumiCli();
+    const cli = ensurePulumiCli();
     fs.mkdirSync(projectStateDir, { recursive: true });
-    const workspace = await automation.LocalWorkspace.create({ workDir: repoRoot, envVars: labEnv(undefined), program: labInlineProgram });
+    const workspace = await automation.LocalWorkspace.create({ workDir: repoRoot, envVars: labEnv(undefined), program: labInlineProgram, pulumiCommand: await knownPulumiCommand(cli) });
+    // A stack whose checkpoint is in the lab's local backend exists: selected after the command's work.
+    const backend = localBackendDir(repoRoot, { ...process.env, ...workspace.envVars });
+    if (backend !== undefined && localCheckpoint(backend, (await workspace.projectSettings()).name, stack) !== undefined) {
+        return stackSelectedLater(workspace, stack);
+    }
     if (create) {
         return automation.Stack.createOrSelect(stack, workspace);
     }

@@ -92,6 +92,49 @@ export function withChange(flat: Record<string, string>, change: Record<string, 
     return out;
 }
 
+/**
+ * A value as `pulumi config set --path` stores it (measured with the CLI): a whole number written the
+ * way JavaScript writes it back, and true / false, typed; anything else a string ("0.05", "08080", "v2").
+ */
+export function pathConfigValue(text: string): string | number | boolean {
+    if (text === "true" || text === "false") {
+        return text === "true";
+    }
+    return /^-?(0|[1-9]\d*)$/.test(text) && Number.isSafeInteger(Number(text)) ? Number(text) : text;
+}
+
+/**
+ * Sets path-style values ("rollout-lab:canary.weight" = "50") in a stack file, in this process, as
+ * `pulumi config set --path` would, keeping the file's comments, order and layout: the values become
+ * what the next `pulumi up` reads. A key whose value in the file is a secret is refused, the file left
+ * as it was. The stack file is made (with an empty `config:`) where there is none yet.
+ */
+export function setStackFileValues(file: string, change: Record<string, string>): void {
+    const text = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "config: {}\n";
+    const doc = YAML.parseDocument(text);
+    if (doc.errors.length > 0) {
+        throw new StackFileError(file, `not valid YAML: ${doc.errors[0].message.split("\n")[0]}`);
+    }
+    if (!YAML.isMap(doc.contents)) {
+        throw new StackFileError(file, "allowed: a YAML map whose `config:` is a map of rollout-lab:<key>: <value>");
+    }
+    if (!doc.has("config") || doc.get("config") === null) {
+        doc.set("config", doc.createNode({}));
+    }
+    for (const [pathKey, value] of Object.entries(change)) {
+        const segments = pathSegments(pathKey);
+        // A secret (`secure:`) at the key or on the way to it: `pulumi config set --secret` sets those.
+        for (let i = 1; i <= segments.length; i++) {
+            const node = doc.getIn(["config", ...segments.slice(0, i)], true);
+            if (YAML.isMap(node) && node.has("secure")) {
+                throw new StackFileError(file, `${pathKey} is a secret in the stack file; set it with pulumi config set --secret --path ${pathKey} <value>`);
+            }
+        }
+        doc.setIn(["config", ...segments], pathConfigValue(value));
+    }
+    fs.writeFileSync(file, doc.toString({ lineWidth: 0 }));
+}
+
 /** The declaration of the router a checked config picks (the schema has refused any other). */
 export function routerOf(config: LabConfig): RouterDeclaration {
     const declaration = declarationOf(config.platform, config.traffic);

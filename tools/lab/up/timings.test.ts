@@ -95,5 +95,8 @@ describe("lab up --timings", () => {
         assert.ok(lines.includes("  4 steps, 2 changing anything; the slowest:"));
         assert.equal(lines[lines.indexOf("  4 steps, 2 changing anything; the slowest:") + 1], "      3.00 s  update   kubernetes:apps/v1:Deployment demo-stable");
         assert.equal(lines[lines.length - 1], "    +  0.10 s   0.10 s  update   kubernetes:core/v1:Service demo-app");
+        assert.equal(lines.filter((l) => l.includes("the lab before it")).length, 0, "no lab start where none was given (the bench's ups)");
+        const withStart = timingLines({ ...t, labStartMs: 1040 }, 2);
+        assert.equal(withStart[1], "  the lab before it (node, its modules, checks, the workspace) 1.04 s; the process in all 6.54 s");
     });
 });

@@ -27,6 +27,8 @@ export interface Timings {
     firstStepMs: number | null;
     summaryMs: number | null;
     totalMs: number;
+    /** Where the command is `lab up` itself: its process's time before the update (node, its modules, the checks, the workspace). */
+    labStartMs?: number;
     providers: Step[];
     steps: Step[];
     criticalPath: { step: Step; waitMs: number }[];
@@ -115,6 +117,7 @@ export function timingLines(t: Timings, slowest = 8): string[] {
     const changed = t.steps.filter((s) => s.op !== "same");
     return [
         `timings: ${sec(t.totalMs)} from the command to its return`,
+        ...(t.labStartMs === undefined ? [] : [`  the lab before it (node, its modules, checks, the workspace) ${sec(t.labStartMs)}; the process in all ${sec(t.labStartMs + t.totalMs)}`]),
         `  engine start (to the prelude)         ${sec(t.engineStartMs)}`,
         `  program to the first step             ${sec(t.firstStepMs)}`,
         `  summary at                            ${sec(t.summaryMs)}; the command returned ${sec(t.summaryMs === null ? null : t.totalMs - t.summaryMs)} after it`,
