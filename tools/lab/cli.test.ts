@@ -71,6 +71,21 @@ describe("lab CLI", function () {
         assert.ok(all.kind !== undefined && all.istio !== undefined);
     });
 
+    it("up --set: a key the schema does not know, a value out of range and a bad pair are refused (exit 2), the stack file unchanged", async () => {
+        const file = path.join(repoRoot, "stacks", "Pulumi.kind-canary.yaml");
+        const before = fs.readFileSync(file, "utf8");
+        const typo = await lab("up", "kind-canary", "--set", "canary.wieght=50");
+        assert.equal(typo.status, 2, typo.stderr);
+        assert.match(typo.stderr, /rollout-lab:canary\.wieght: got "50"; allowed: no such key; keys here: weight, /);
+        const range = await lab("up", "kind-canary", "--set", "rollout-lab:canary.weight=500");
+        assert.equal(range.status, 2, range.stderr);
+        assert.match(range.stderr, /rollout-lab:canary\.weight: got "500"; allowed: at most 100/);
+        const other = await lab("up", "kind-canary", "--set", "kubernetes:context=x");
+        assert.equal(other.status, 2, other.stderr);
+        assert.match(other.stderr, /set: got "kubernetes:context=x"; allowed: <key>=<value> of the lab's config/);
+        assert.equal(fs.readFileSync(file, "utf8"), before);
+    });
+
     it("tools/lab/lab.js (npx lab) runs the same program", () => {
         const r = spawnSync(process.execPath, [path.join(repoRoot, "tools", "lab", "lab.js"), "check", "no-such-stack"], { encoding: "utf8", cwd: repoRoot, timeout: 60_000 });
         assert.equal(r.status, 2);
