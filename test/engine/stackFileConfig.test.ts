@@ -1,6 +1,8 @@
 import { strict as assert } from "assert";
 import * as fs from "fs";
+import * as path from "path";
 import { ensurePulumiCli } from "../../tools/lib/engine";
+import { selectedStackOf } from "../../tools/lib/pulumiCli";
 import { LabStack, openLabStack, setPathConfig, stackFileOf } from "../../tools/lib/workspace";
 
 // The lab sets a stack's values by editing its stack file in process (setPathConfig), not by running
@@ -25,6 +27,12 @@ describe("engine: values set in the stack file by the lab read back as the CLI's
         lab = await openLabStack({ stack: "kind-canary-traefik" });
     });
     after(() => lab?.remove());
+
+    it("the CLI's workspace file names the selected stack as the lab reads it (so lab can skip a select that changes nothing)", async () => {
+        await lab.stack.workspace.selectStack("kind-canary-traefik");
+        const backendUrl = `file://${path.join(lab.scratchDir, "state")}`;
+        assert.equal(selectedStackOf(path.join(lab.scratchDir, "Pulumi.yaml"), "rollout-lab", backendUrl), "organization/rollout-lab/kind-canary-traefik");
+    });
 
     it("the same config, key by key, as the CLI reads it", async () => {
         const file = await stackFileOf(lab.stack);

@@ -13,7 +13,7 @@ import { repoRoot } from "./stackFile";
 import { ConfigChange } from "../../components/plan";
 import { quickUp } from "./quickUp";
 import { assertStateWritable } from "./stateFolder";
-import { knownPulumiCommand, stackSelectedLater } from "./pulumiCli";
+import { knownPulumiCommand, selectedStackOf, stackSelectedLater } from "./pulumiCli";
 import { localBackendDir, localCheckpoint } from "../../program/crdState";
 
 /** The Pulumi CLI: on PATH, or the one scripts/toolchain.sh built (its cache is put on PATH). */
@@ -51,9 +51,13 @@ export async function projectStack(stack: string, create = false, writes = true)
     fs.mkdirSync(projectStateDir, { recursive: true });
     const workspace = await automation.LocalWorkspace.create({ workDir: repoRoot, envVars: labEnv(undefined), program: labInlineProgram, pulumiCommand: await knownPulumiCommand(cli) });
     // A stack whose checkpoint is in the lab's local backend exists: selected after the command's work.
-    const backend = localBackendDir(repoRoot, { ...process.env, ...workspace.envVars });
-    if (backend !== undefined && localCheckpoint(backend, (await workspace.projectSettings()).name, stack) !== undefined) {
-        return stackSelectedLater(workspace, stack);
+    const env = { ...process.env, ...workspace.envVars };
+    const backend = localBackendDir(repoRoot, env);
+    const project = (await workspace.projectSettings()).name;
+    if (backend !== undefined && localCheckpoint(backend, project, stack) !== undefined) {
+        const backendUrl = env.PULUMI_BACKEND_URL ?? (await workspace.projectSettings()).backend?.url;
+        const selected = backendUrl !== undefined && selectedStackOf(path.join(repoRoot, "Pulumi.yaml"), project, backendUrl, env) === `organization/${project}/${stack}`;
+        return stackSelectedLater(workspace, stack, selected);
     }
     if (create) {
         return automation.Stack.createOrSelect(stack, workspace);

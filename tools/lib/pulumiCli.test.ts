@@ -3,7 +3,8 @@ import * as automation from "@pulumi/pulumi/automation";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { cliKey, knownPulumiCommand, selectLeftStacks, stackSelectedLater } from "./pulumiCli";
+import * as crypto from "crypto";
+import { cliKey, knownPulumiCommand, selectLeftStacks, selectedStackOf, stackSelectedLater } from "./pulumiCli";
 
 // A stand-in `pulumi` on PATH (a script that says its version and counts its runs): the lab asks a CLI its
 // version once per binary, and again when the binary changes.
@@ -73,5 +74,36 @@ describe("lab: a stack that exists is selected after the command's work", () => 
         const broken = { selectStack: async () => Promise.reject(new Error("disk full")) } as unknown as automation.LocalWorkspace;
         await stackSelectedLater(broken, "b");
         await assert.rejects(selectLeftStacks(), /disk full/);
+    });
+});
+
+describe("lab: the stack a bare pulumi acts on, read from the CLI's workspace file", () => {
+    let home: string;
+    beforeEach(() => (home = fs.mkdtempSync(path.join(os.tmpdir(), "rollout-lab-home-"))));
+    afterEach(() => fs.rmSync(home, { recursive: true, force: true }));
+    const write = (text: string) => {
+        // The CLI's name for it: <project>-<sha1 of the project file's path>-workspace.json.
+        const key = crypto.createHash("sha1").update("/work/lab/Pulumi.yaml").digest("hex");
+        fs.mkdirSync(path.join(home, "workspaces"), { recursive: true });
+        fs.writeFileSync(path.join(home, "workspaces", `rollout-lab-${key}-workspace.json`), text);
+    };
+
+    it("the selected stack per backend URL; none where the file is missing or not as expected", () => {
+        const env = { PULUMI_HOME: home };
+        assert.equal(selectedStackOf("/work/lab/Pulumi.yaml", "rollout-lab", "file://./.pulumi", env), undefined);
+        write(JSON.stringify({ stacks: { "file://./.pulumi": "organization/rollout-lab/kind-canary" } }));
+        assert.equal(selectedStackOf("/work/lab/Pulumi.yaml", "rollout-lab", "file://./.pulumi", env), "organization/rollout-lab/kind-canary");
+        assert.equal(selectedStackOf("/work/lab/Pulumi.yaml", "rollout-lab", "file:///elsewhere", env), undefined);
+        assert.equal(selectedStackOf("/work/other/Pulumi.yaml", "rollout-lab", "file://./.pulumi", env), undefined);
+        write("not json");
+        assert.equal(selectedStackOf("/work/lab/Pulumi.yaml", "rollout-lab", "file://./.pulumi", env), undefined);
+    });
+
+    it("a stack selected already leaves no selection to make", async () => {
+        const selected: string[] = [];
+        const workspace = { selectStack: async (name: string) => void selected.push(name) } as unknown as automation.LocalWorkspace;
+        await stackSelectedLater(workspace, "kind-canary", true);
+        await selectLeftStacks();
+        assert.deepEqual(selected, []);
     });
 });

@@ -6,10 +6,13 @@
 //   size and modification time) and the SDK's version: a new or rebuilt CLI, or a new SDK, is asked
 //   again, and checked by the SDK as before.
 // - Where the stack's checkpoint is in the lab's local backend (so the stack exists), the selection is
-//   made after the command's work (selectLeftStacks, which `lab` runs before it exits); the update itself
-//   names its stack (`--stack`), as every command of the Automation API does.
+//   made after the command's work (selectLeftStacks, which `lab` runs before it exits), and not at all
+//   where the CLI's workspace file says the stack is selected already; the update itself names its stack
+//   (`--stack`), as every command of the Automation API does.
 import * as automation from "@pulumi/pulumi/automation";
+import * as crypto from "crypto";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import * as semver from "semver";
 
@@ -69,10 +72,29 @@ export async function knownPulumiCommand(binary: string, cacheFile = cliCacheFil
 const leftSelections: (() => Promise<void>)[] = [];
 
 /**
- * The stack `name` of `workspace`, known to exist (its checkpoint is in the local backend): a Stack
- * object without running `pulumi stack select` now; the selection is left for selectLeftStacks.
+ * The stack a bare `pulumi` in the project of `projectFile` acts on with the backend `backendUrl`, as the
+ * CLI keeps it (~/.pulumi/workspaces/<project>-<sha1 of the project file's path>-workspace.json, "stacks":
+ * backend URL -> "organization/<project>/<stack>" for a file backend); undefined where it cannot be read.
+ * Read only to skip a `pulumi stack select` that would change nothing.
  */
-export async function stackSelectedLater(workspace: automation.LocalWorkspace, name: string): Promise<automation.Stack> {
+export function selectedStackOf(projectFile: string, project: string, backendUrl: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+    const home = env.PULUMI_HOME ?? path.join(os.homedir(), ".pulumi");
+    const key = crypto.createHash("sha1").update(projectFile).digest("hex");
+    try {
+        const settings = JSON.parse(fs.readFileSync(path.join(home, "workspaces", `${project}-${key}-workspace.json`), "utf8")) as { stacks?: Record<string, unknown> };
+        const selected = settings.stacks?.[backendUrl];
+        return typeof selected === "string" ? selected : undefined;
+    } catch {
+        return undefined;
+    }
+}
+
+/**
+ * The stack `name` of `workspace`, known to exist (its checkpoint is in the local backend): a Stack
+ * object without running `pulumi stack select` now; the selection is left for selectLeftStacks, unless
+ * `selected` says it is the selected stack already.
+ */
+export async function stackSelectedLater(workspace: automation.LocalWorkspace, name: string, selected = false): Promise<automation.Stack> {
     const select = workspace.selectStack;
     // Stack.select's constructor calls the workspace's selectStack: this once, it does nothing.
     workspace.selectStack = async () => undefined;
@@ -81,6 +103,9 @@ export async function stackSelectedLater(workspace: automation.LocalWorkspace, n
         stack = await automation.Stack.select(name, workspace);
     } finally {
         workspace.selectStack = select;
+    }
+    if (selected) {
+        return stack;
     }
     leftSelections.push(async () => {
         try {
