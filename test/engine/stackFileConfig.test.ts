@@ -2,7 +2,7 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { ensurePulumiCli } from "../../tools/lib/engine";
-import { selectedStackOf } from "../../tools/lib/pulumiCli";
+import { selectedStackOf, workspaceFileOf } from "../../tools/lib/pulumiCli";
 import { LabStack, openLabStack, setPathConfig, stackFileOf } from "../../tools/lib/workspace";
 
 // The lab sets a stack's values by editing its stack file in process (setPathConfig), not by running
@@ -32,6 +32,16 @@ describe("engine: values set in the stack file by the lab read back as the CLI's
         await lab.stack.workspace.selectStack("kind-canary-traefik");
         const backendUrl = `file://${path.join(lab.scratchDir, "state")}`;
         assert.equal(selectedStackOf(path.join(lab.scratchDir, "Pulumi.yaml"), "rollout-lab", backendUrl), "organization/rollout-lab/kind-canary-traefik");
+    });
+
+    it("remove() takes the scratch project's workspace file with it (what the CLI wrote on selecting its stack)", async () => {
+        const other = await openLabStack({ stack: "kind-canary" });
+        await other.stack.workspace.selectStack("kind-canary");
+        const file = workspaceFileOf(path.join(other.scratchDir, "Pulumi.yaml"), "rollout-lab");
+        assert.equal(fs.existsSync(file), true, `the CLI wrote ${file}`);
+        other.remove();
+        assert.equal(fs.existsSync(file), false);
+        assert.equal(fs.existsSync(other.scratchDir), false);
     });
 
     it("the same config, key by key, as the CLI reads it", async () => {

@@ -71,6 +71,12 @@ export async function knownPulumiCommand(binary: string, cacheFile = cliCacheFil
 
 const leftSelections: (() => Promise<void>)[] = [];
 
+/** Where the CLI keeps a project folder's selected stacks: <PULUMI_HOME>/workspaces/<project>-<sha1 of the project file's path>-workspace.json. */
+export function workspaceFileOf(projectFile: string, project: string, env: NodeJS.ProcessEnv = process.env): string {
+    const home = env.PULUMI_HOME ?? path.join(os.homedir(), ".pulumi");
+    return path.join(home, "workspaces", `${project}-${crypto.createHash("sha1").update(projectFile).digest("hex")}-workspace.json`);
+}
+
 /**
  * The stack a bare `pulumi` in the project of `projectFile` acts on with the backend `backendUrl`, as the
  * CLI keeps it (~/.pulumi/workspaces/<project>-<sha1 of the project file's path>-workspace.json, "stacks":
@@ -78,10 +84,8 @@ const leftSelections: (() => Promise<void>)[] = [];
  * Read only to skip a `pulumi stack select` that would change nothing.
  */
 export function selectedStackOf(projectFile: string, project: string, backendUrl: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
-    const home = env.PULUMI_HOME ?? path.join(os.homedir(), ".pulumi");
-    const key = crypto.createHash("sha1").update(projectFile).digest("hex");
     try {
-        const settings = JSON.parse(fs.readFileSync(path.join(home, "workspaces", `${project}-${key}-workspace.json`), "utf8")) as { stacks?: Record<string, unknown> };
+        const settings = JSON.parse(fs.readFileSync(workspaceFileOf(projectFile, project, env), "utf8")) as { stacks?: Record<string, unknown> };
         const selected = settings.stacks?.[backendUrl];
         return typeof selected === "string" ? selected : undefined;
     } catch {

@@ -8,6 +8,7 @@ import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
 import { repoRoot, setStackFileValues, stackFilePath } from "./stackFile";
+import { workspaceFileOf } from "./pulumiCli";
 import { labProgram } from "../../program/lab";
 
 /** The program as the Automation API runs it inline: the same one index.ts exports. */
@@ -122,6 +123,9 @@ export async function openLabStack(options: LabStackOptions): Promise<LabStack> 
     const remove = () => {
         if (ownScratch) {
             fs.rmSync(scratchDir, { recursive: true, force: true });
+            // The CLI's note of the scratch project's selected stack (one file per project folder, left in
+            // ~/.pulumi/workspaces by every scratch run before this).
+            fs.rmSync(workspaceFileOf(path.join(scratchDir, "Pulumi.yaml"), project.name), { force: true });
         }
     };
     return { stack, scratchDir, remove };
