@@ -131,7 +131,17 @@ describe("kind lab end to end (real engine, real kind cluster)", function () {
                 const routing = (await lab.stack.outputs()).routing?.value as { note?: string; workloads: { replicas: number; expectedShare: number }[] };
                 assert.deepEqual(routing.workloads.map((w) => [w.replicas, w.expectedShare]), [[stable, 100 - weight], [candidate, weight]]);
                 assert.match(String(routing.note), new RegExp(`canary\\.weight ${weight} is not a whole number of pods of canary\\.totalReplicas 10`));
-                const ready = (await kubectl(lab, "-n", "rollout-lab", "get", "deployments", "demo-stable", "demo-canary", "-o", "jsonpath={.items[*].status.readyReplicas}")).trim();
+                // The Kubernetes provider's wait on a scaled Deployment may end a moment before its last new pod
+                // counts as ready (CI once read 13 6 right after up, asked 13 7): read for up to 30 s, and log
+                // how long it took.
+                const readSince = Date.now();
+                const readyNow = async () => (await kubectl(lab, "-n", "rollout-lab", "get", "deployments", "demo-stable", "demo-canary", "-o", "jsonpath={.items[*].status.readyReplicas}")).trim();
+                let ready = await readyNow();
+                while (ready !== `${stable} ${candidate}` && Date.now() - readSince < 30_000) {
+                    await new Promise((r) => setTimeout(r, 500));
+                    ready = await readyNow();
+                }
+                log(`weight ${weight}: ready ${ready} ${((Date.now() - readSince) / 1000).toFixed(1)} s after up returned`);
                 assert.equal(ready, `${stable} ${candidate}`, "ready pods of demo-stable and demo-canary");
                 const counts = await sample(2000);
                 log(`weight ${weight}: ${stable} + ${candidate} pods, ${JSON.stringify(counts)} (${share(counts, "v2").toFixed(1)}% v2)`);
