@@ -131,8 +131,9 @@ describe("kind lab end to end (real engine, real kind cluster)", function () {
                 const routing = (await lab.stack.outputs()).routing?.value as { note?: string; workloads: { replicas: number; expectedShare: number }[] };
                 assert.deepEqual(routing.workloads.map((w) => [w.replicas, w.expectedShare]), [[stable, 100 - weight], [candidate, weight]]);
                 assert.match(String(routing.note), new RegExp(`canary\\.weight ${weight} is not a whole number of pods of canary\\.totalReplicas 10`));
-                // The Kubernetes provider's wait on a scaled Deployment may end a moment before its last new pod
-                // counts as ready (CI once read 13 6 right after up, asked 13 7): read for up to 30 s, and log
+                // The Kubernetes provider's wait on a scaled Deployment ends on its ReplicaSet's readyReplicas
+                // (pulumi-kubernetes' await/deployment.go); the Deployment's own status, read here, follows a
+                // moment later (CI once read 13 6 right after up, asked 13 7): read for up to 30 s, and log
                 // how long it took.
                 const readSince = Date.now();
                 const readyNow = async () => (await kubectl(lab, "-n", "rollout-lab", "get", "deployments", "demo-stable", "demo-canary", "-o", "jsonpath={.items[*].status.readyReplicas}")).trim();
