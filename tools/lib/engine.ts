@@ -53,9 +53,10 @@ export async function projectStack(stack: string, create = false, writes = true)
     // A stack whose checkpoint is in the lab's local backend exists: selected after the command's work.
     const env = { ...process.env, ...workspace.envVars };
     const backend = localBackendDir(repoRoot, env);
-    const project = (await workspace.projectSettings()).name;
+    const settings = await workspace.projectSettings();
+    const project = settings.name;
     if (backend !== undefined && localCheckpoint(backend, project, stack) !== undefined) {
-        const backendUrl = env.PULUMI_BACKEND_URL ?? (await workspace.projectSettings()).backend?.url;
+        const backendUrl = env.PULUMI_BACKEND_URL ?? settings.backend?.url;
         const selected = backendUrl !== undefined && selectedStackOf(path.join(repoRoot, "Pulumi.yaml"), project, backendUrl, env) === `organization/${project}/${stack}`;
         return stackSelectedLater(workspace, stack, selected);
     }
