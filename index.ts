@@ -3,7 +3,7 @@
 // program/lab.ts (entryUrl, namespace and routing always; kubeconfig on kind; the monitoring and
 // mesh UIs where the stack has them). `lab` runs the same program inline (program/lab.ts: labProgram).
 import * as pulumi from "@pulumi/pulumi";
-import { assertNoOldCrdFiles } from "./program/crdState";
+import { assertNoOldCrdFiles, localBackendDir } from "./program/crdState";
 import { labProgram } from "./program/lab";
 
 // `pulumi up` of a stack whose state still holds the old CRD resources is refused before anything is
@@ -12,4 +12,5 @@ if (!pulumi.runtime.isDryRun()) {
     assertNoOldCrdFiles(pulumi.getProject(), pulumi.getStack(), process.cwd(), process.env);
 }
 
-export = labProgram();
+// The stack's last state is read where the backend is a local folder (program/priorState.ts).
+export = labProgram({ backendDir: localBackendDir(process.cwd(), process.env) });

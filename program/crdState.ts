@@ -18,10 +18,15 @@ export function localCheckpoint(backendDir: string, project: string, stack: stri
     return [`${base}.json`, `${base}.json.gz`].find((f) => fs.existsSync(f));
 }
 
+/** A checkpoint file's text (plain or gzipped). */
+export function checkpointText(file: string): string {
+    const bytes = fs.readFileSync(file);
+    return (file.endsWith(".gz") ? zlib.gunzipSync(bytes) : bytes).toString("utf8");
+}
+
 /** Whether a checkpoint holds a ConfigFile component (only the old CRD files made one). */
 export function checkpointHasConfigFiles(file: string): boolean {
-    const bytes = fs.readFileSync(file);
-    return (file.endsWith(".gz") ? zlib.gunzipSync(bytes) : bytes).toString("utf8").includes(`"${CONFIG_FILE}"`);
+    return checkpointText(file).includes(`"${CONFIG_FILE}"`);
 }
 
 /** The file:// backend folder of a project run by `pulumi` in `cwd`: PULUMI_BACKEND_URL, else Pulumi.yaml's backend. */

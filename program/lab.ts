@@ -4,13 +4,16 @@ import { LabConfig, parseLabConfig, rawConfigFromPulumi, withEnvironmentDefaults
 import { KubernetesMonitoring, grafanaPort, prometheusPort } from "../monitoring/kubernetes";
 import { SwarmMonitoring } from "../monitoring/swarmMonitoring";
 import { RoutingSummary, labPlan, summarizePlan } from "../components/plan";
-import { KubernetesPlatform, SwarmPlatform } from "../components/platform";
+import { KubernetesPlatform, SwarmPlatform, deletedWithCluster } from "../components/platform";
+import { kindClusterType } from "../components/local";
 import { assertKubectl } from "../components/local/serviceSwitch";
 import { kubernetesRouterFor, routerSettings, swarmRouterFor } from "../components/routers";
 import { releaseWorkloads } from "../components/kubernetes/releaseWorkloads";
 import { SwarmServices, serviceName } from "../components/swarm/appServices";
 import { studentAccess } from "../components/kubernetes/studentAccess";
 import { keepPromiseStacksPlain } from "./promiseStacks";
+import { localCheckpoint } from "./crdState";
+import { kubernetesObjectsDeletedWith, readPriorState, settledResource } from "./priorState";
 
 // The composition root: config -> plan -> platform (a provider or engine, entry points) -> the app's
 // workloads (a Deployment or a Swarm service per release) and the router's routing over them ->
@@ -60,8 +63,27 @@ export function loadLabConfig(): LabConfig {
     return parseLabConfig(withEnvironmentDefaults(rawConfigFromPulumi(pulumi.runtime.allConfig()), process.env));
 }
 
+/** How the program is run: where it can read the stack's last state. */
+export interface LabProgramOptions {
+    /** The stack's backend folder where it is a local one (file://): the checkpoint is read from it (program/priorState.ts). */
+    backendDir?: string;
+}
+
+/**
+ * The kind cluster's inputs in the stack's last state, where the provider may skip waiting for it
+ * (KubernetesPlatform's priorCluster): it is settled there, and every Kubernetes object there is already
+ * deleted with it. So the provider's relation to the cluster, which orders a teardown, is only dropped once
+ * every object carries its own (the first update of a stack from before deletedWith, or one that stopped
+ * half way through it, still goes the old way).
+ */
+function priorCluster(backendDir: string): Record<string, unknown> | undefined {
+    const state = readPriorState(localCheckpoint(backendDir, pulumi.getProject(), pulumi.getStack()));
+    const cluster = settledResource(state, kindClusterType, "lab-kind-cluster");
+    return state !== undefined && cluster !== undefined && kubernetesObjectsDeletedWith(state, cluster.urn) ? cluster.inputs : undefined;
+}
+
 /** A Kubernetes stack: the kind cluster or an existing one, the plan's workloads, the router's objects over them, monitoring. */
-export function createKubernetesLab(config: LabConfig): LabOutputs {
+export function createKubernetesLab(config: LabConfig, options: LabProgramOptions = {}): LabOutputs {
     const router = kubernetesRouterFor(config.traffic);
     const settings = routerSettings(config, router.declaration);
     const plan = labPlan(config, router.declaration.splitsBy);
@@ -75,8 +97,10 @@ export function createKubernetesLab(config: LabConfig): LabOutputs {
         void pulumi.log.info(plan.note);
     }
     const { monitoring } = config;
+    const makesCluster = config.platform === "kind" && config.renderYamlTo === undefined;
     const platform = new KubernetesPlatform("lab", {
         config,
+        priorCluster: makesCluster && options.backendDir !== undefined ? priorCluster(options.backendDir) : undefined,
         entryService: router.entryService(settings),
         // Mapped whether or not monitoring is on, so toggling it keeps the cluster.
         hostPorts: [
@@ -85,6 +109,12 @@ export function createKubernetesLab(config: LabConfig): LabOutputs {
             ...router.uiPorts(settings),
         ],
     });
+    if (platform.cluster !== undefined && pulumi.runtime.getStackResource() !== undefined) {
+        // Every Kubernetes object registered from here on goes with the cluster (deletedWithCluster). A
+        // program run under the unit tests' mocks has no stack resource to register it on; the kind tier
+        // reads every object's deletedWith in a real stack's state.
+        pulumi.runtime.registerStackTransformation(deletedWithCluster(platform.cluster.cluster));
+    }
     const meta = router.namespaceMetadata();
     const namespace = new k8s.core.v1.Namespace(
         "lab-ns",
@@ -195,8 +225,8 @@ export function createSwarmLab(config: LabConfig): LabOutputs {
     return outputs;
 }
 
-export function createLab(config: LabConfig): LabOutputs {
-    return config.platform === "swarm" ? createSwarmLab(config) : createKubernetesLab(config);
+export function createLab(config: LabConfig, options: LabProgramOptions = {}): LabOutputs {
+    return config.platform === "swarm" ? createSwarmLab(config) : createKubernetesLab(config, options);
 }
 
 /**
@@ -204,8 +234,8 @@ export function createLab(config: LabConfig): LabOutputs {
  * export makes the engine warn "Undefined value" on every run. index.ts exports it for `pulumi up`;
  * `lab` runs it inline through the Automation API (no Node.js language host needed).
  */
-export function labProgram(): Record<string, unknown> {
+export function labProgram(options: LabProgramOptions = {}): Record<string, unknown> {
     keepPromiseStacksPlain();
-    const lab = createLab(loadLabConfig());
+    const lab = createLab(loadLabConfig(), options);
     return Object.fromEntries(Object.entries(lab).filter(([, value]) => value !== undefined));
 }

@@ -25,6 +25,9 @@ export function runLocal(file: string, args: string[], options: LocalRun = {}): 
         const err: Buffer[] = [];
         let timedOut = false;
         const timer = options.timeoutMs === undefined ? undefined : setTimeout(() => ((timedOut = true), child.kill("SIGTERM")), options.timeoutMs);
+        // A command that exits before reading its input (kind get ...) makes writing it fail with EPIPE: its
+        // exit status says how it went.
+        child.stdin.on("error", () => undefined);
         child.stdout.on("data", (d: Buffer) => out.push(d));
         child.stderr.on("data", (d: Buffer) => err.push(d));
         child.on("error", (e) => {

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
-import { KindClusterResource, KindImageLoad } from "../local";
+import { KindClusterResource, KindClusterResourceInputs, KindImageLoad, kindKubeconfig, sameCluster } from "../local";
 
 export interface KindClusterArgs {
     /** Name of the kind cluster (its node containers are <name>-control-plane, <name>-worker, ...). */
@@ -75,6 +75,26 @@ export function kindEnvironment(args: Pick<KindClusterArgs, "privileged">): Reco
     return args.privileged === false ? { KIND_EXPERIMENTAL_NO_SYS_RESOURCE: "1" } : {};
 }
 
+/** What the cluster resource is made from: a change to any of it replaces the cluster. */
+export function kindClusterInputs(args: KindClusterArgs): KindClusterResourceInputs {
+    return { clusterName: args.clusterName, config: YAML.stringify(kindClusterConfig(args)), env: kindEnvironment(args) };
+}
+
+/**
+ * The kubeconfig of the cluster the stack's last update left, where the cluster these args make is that
+ * very one (the same inputs: no replacement, `prior` from program/priorState.ts): `kind get kubeconfig`'s
+ * text, the same kind gave the cluster resource (started before the engine where `lab` runs the update,
+ * quickUp). Undefined where it may be another cluster; the Output falls back to `cluster()`'s kubeconfig
+ * where kind cannot say (the cluster gone), which is how it was before.
+ */
+export function knownKubeconfig(args: KindClusterArgs, prior: Record<string, unknown> | undefined, cluster: () => KindCluster): pulumi.Output<string> | undefined {
+    const inputs = kindClusterInputs(args);
+    if (!sameCluster(prior, inputs)) {
+        return undefined;
+    }
+    return pulumi.secret(pulumi.output(kindKubeconfig(inputs.clusterName, inputs.env)).apply((known) => known ?? cluster().kubeconfig));
+}
+
 /** A local kind cluster, created by `pulumi up` and deleted by `pulumi destroy`. */
 export class KindCluster extends pulumi.ComponentResource {
     /** The cluster's kubeconfig (a secret: it holds the admin client key). */
@@ -84,17 +104,14 @@ export class KindCluster extends pulumi.ComponentResource {
     public readonly cluster: KindClusterResource;
     /** Loads kind.loadImages into the nodes (none when the list is empty); pods using them wait for it. */
     public readonly extraImages: KindImageLoad[];
+
     private readonly environment: Record<string, string>;
 
     constructor(name: string, args: KindClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("rollout-lab:platform:KindCluster", name, {}, opts);
         this.clusterName = args.clusterName;
         this.environment = kindEnvironment(args);
-        this.cluster = new KindClusterResource(
-            `${name}-cluster`,
-            { clusterName: args.clusterName, config: YAML.stringify(kindClusterConfig(args)), env: this.environment },
-            { parent: this },
-        );
+        this.cluster = new KindClusterResource(`${name}-cluster`, kindClusterInputs(args), { parent: this });
         this.kubeconfig = pulumi.secret(this.cluster.kubeconfig);
         const extra = args.loadImages ?? [];
         this.extraImages = extra.length === 0 ? [] : [this.load(`${name}-load-images`, extra, [], [])];

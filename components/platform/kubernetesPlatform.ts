@@ -5,7 +5,7 @@ import { LabConfig } from "../config";
 import { Role } from "../plan";
 import { ServiceOptions, entryNodePort as kindEntryNodePort } from "../kubernetes/appWorkloads";
 import { LabCluster, existingCluster } from "../local/clusterAccess";
-import { KindCluster } from "./kindCluster";
+import { KindCluster, knownKubeconfig } from "./kindCluster";
 
 export interface KubernetesPlatformArgs {
     /** The validated stack config (platform kind or kubernetes). */
@@ -14,6 +14,8 @@ export interface KubernetesPlatformArgs {
     entryService: { namespace: string; name: string };
     /** More NodePorts kind maps to the host (monitoring's UIs, a mesh's addons), besides the entry. */
     hostPorts: { nodePort: number; hostPort: number; listenAddress: string }[];
+    /** The kind cluster resource's inputs in the stack's last state, if any (KindCluster's providerKubeconfig). */
+    priorCluster?: Record<string, unknown>;
 }
 
 /**
@@ -44,11 +46,19 @@ export class KubernetesPlatform extends pulumi.ComponentResource {
         const render = config.renderYamlTo;
         const isKind = config.platform === "kind";
 
-        if (isKind && render === undefined) {
-            this.cluster = new KindCluster(`${name}-kind`, { ...config.kind, entryNodePort: kindEntryNodePort, extraPorts: args.hostPorts }, { parent: this });
+        const makesCluster = isKind && render === undefined;
+        const kindArgs = { ...config.kind, entryNodePort: kindEntryNodePort, extraPorts: args.hostPorts };
+        const known = makesCluster ? knownKubeconfig(kindArgs, args.priorCluster, () => this.cluster as KindCluster) : undefined;
+        // Where the kubeconfig is known, the provider is registered before the cluster: the engine takes
+        // registrations in turn, and the first dynamic resource's (the cluster's) starts the dynamic-provider
+        // host, 0.5-0.6 s that every later registration waits behind; so the provider starts and configures
+        // alongside it.
+        const early = known !== undefined ? new k8s.Provider(`${name}-k8s`, { kubeconfig: known }, { parent: this }) : undefined;
+        if (makesCluster) {
+            this.cluster = new KindCluster(`${name}-kind`, kindArgs, { parent: this });
             this.kubeconfig = this.cluster.kubeconfig;
         }
-        this.provider = new k8s.Provider(`${name}-k8s`, providerArgs(config, this.kubeconfig), { parent: this });
+        this.provider = early ?? new k8s.Provider(`${name}-k8s`, providerArgs(config, this.kubeconfig), { parent: this });
         this.labCluster =
             render !== undefined
                 ? { id: "render", renderTo: render }
@@ -68,6 +78,22 @@ export class KubernetesPlatform extends pulumi.ComponentResource {
         this.entryUrl = entryUrlFor(config, args.entryService);
         this.registerOutputs({ entryUrl: this.entryUrl });
     }
+}
+
+/**
+ * The Kubernetes objects of a kind cluster the program made go with it: `lab down` deletes the cluster and
+ * not each object in it first, and a replaced cluster replaces them. It also keeps that order now that
+ * the provider need not wait for the cluster resource (KindCluster's providerKubeconfig): an object waits
+ * for the cluster's step before it registers, and the engine never deletes the cluster before an object
+ * it would still ask the cluster to delete. For the stack's transformations: Kubernetes custom resources
+ * only (not the provider, not components such as a ConfigFile, not the lab's own kubectl resources).
+ */
+export function deletedWithCluster(cluster: pulumi.Resource): pulumi.ResourceTransformation {
+    return (args) =>
+        // instanceof: CustomResource.isInstance reads a mark its constructor sets after the transformations ran.
+        args.type.startsWith("kubernetes:") && args.resource instanceof pulumi.CustomResource
+            ? { props: args.props, opts: pulumi.mergeOptions(args.opts, { deletedWith: cluster }) }
+            : undefined;
 }
 
 function providerArgs(config: LabConfig, kubeconfig: pulumi.Output<string> | undefined): k8s.ProviderArgs {

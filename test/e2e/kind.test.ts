@@ -4,6 +4,8 @@ import * as fs from "fs";
 import * as path from "path";
 import { containerCpuByVersionExpr, containerMemoryByVersionExpr, requestsPerSecondExpr } from "../../monitoring/queries";
 import { PrometheusClient } from "../../tools/lib/prometheus";
+import * as automation from "@pulumi/pulumi/automation";
+import { quickUp } from "../../tools/lib/quickUp";
 import { LabStack } from "../../tools/lib/workspace";
 import { clusterName, entry, kindOverrides, leftovers, share, withKindStack } from "./kindCluster";
 import { labCheck, log, monitoringImagesFromEnv, probeAround, recordProbe, rolloutCase, sampleNewConnections, statuses, up } from "./support";
@@ -110,6 +112,25 @@ describe("kind lab end to end (real engine, real kind cluster)", function () {
             assert.equal(summary.failed, 0, JSON.stringify(summary.failures));
             assert.notEqual(summary.change?.timeToLastOldS ?? null, null);
             assert.deepEqual(await sample(200), { v2: 200 });
+
+            // An up the way `lab up` runs it (quickUp: kind asked for the kubeconfig while the engine starts) on
+            // the cluster the state holds: the Kubernetes provider reaches the engine before the first dynamic
+            // resource, whose provider's start every later registration waits behind, and it does not depend
+            // on the cluster resource; every Kubernetes object goes with the cluster (lab down deletes the cluster, not each object).
+            const events: automation.EngineEvent[] = [];
+            await quickUp(lab.stack, { color: "never", onEvent: (e) => events.push(e) });
+            const pre = (type: string) => events.findIndex((e) => e.resourcePreEvent?.metadata?.type === type);
+            const [kubernetes, dynamic] = [pre("pulumi:providers:kubernetes"), pre("pulumi:providers:pulumi-nodejs")];
+            assert.ok(kubernetes >= 0 && dynamic >= 0 && kubernetes < dynamic, `the Kubernetes provider's step (event ${kubernetes}) before the dynamic provider's (event ${dynamic})`);
+            type StateResource = { urn: string; type: string; custom?: boolean; dependencies?: string[]; propertyDependencies?: Record<string, string[]>; deletedWith?: string };
+            const resources = ((await lab.stack.exportStack()).deployment as { resources: StateResource[] }).resources;
+            const cluster = resources.find((r) => r.type === "pulumi-nodejs:dynamic/rollout-lab:KindCluster");
+            const provider = resources.find((r) => r.type === "pulumi:providers:kubernetes");
+            assert.ok(cluster !== undefined && provider !== undefined);
+            assert.deepEqual([...(provider.dependencies ?? []), ...Object.values(provider.propertyDependencies ?? {}).flat()], [], "the provider depends on nothing");
+            const objects = resources.filter((r) => r.custom === true && r.type.startsWith("kubernetes:"));
+            assert.ok(objects.length >= 5, `${objects.length} Kubernetes objects`);
+            assert.deepEqual(objects.filter((r) => r.deletedWith !== cluster.urn).map((r) => r.urn), [], "every Kubernetes object is deleted with the cluster");
         });
     });
 

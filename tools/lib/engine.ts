@@ -49,9 +49,10 @@ export async function projectStack(stack: string, create = false, writes = true)
     }
     const cli = ensurePulumiCli();
     fs.mkdirSync(projectStateDir, { recursive: true });
-    const workspace = await automation.LocalWorkspace.create({ workDir: repoRoot, envVars: labEnv(undefined), program: labInlineProgram, pulumiCommand: await knownPulumiCommand(cli) });
+    const envVars = labEnv(undefined);
+    const env = { ...process.env, ...envVars };
+    const workspace = await automation.LocalWorkspace.create({ workDir: repoRoot, envVars, program: labInlineProgram(repoRoot, env), pulumiCommand: await knownPulumiCommand(cli) });
     // A stack whose checkpoint is in the lab's local backend exists: selected after the command's work.
-    const env = { ...process.env, ...workspace.envVars };
     const backend = localBackendDir(repoRoot, env);
     const settings = await workspace.projectSettings();
     const project = settings.name;

@@ -10,7 +10,9 @@
 // Secret outputs come back as { value: undefined, secret: true }: a caller that needs a secret's value
 // (lab class up writes the student's kubeconfig) uses Stack.up.
 import * as automation from "@pulumi/pulumi/automation";
-import { migrateCrdConfigFiles } from "./crdMigration";
+import { checkpointFile, migrateCrdConfigFiles } from "./crdMigration";
+import { dropPrefetchedKubeconfig, kindClusterType, prefetchKindKubeconfig } from "../../components/local";
+import { readPriorState, settledResource } from "../../program/priorState";
 
 export interface QuickUpResult {
     outputs: automation.OutputMap;
@@ -34,9 +36,21 @@ export function outputsFromEvent(outputs: Record<string, unknown>): automation.O
     return Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, isMaskedSecret(v) ? { value: undefined, secret: true } : { value: v, secret: false }]));
 }
 
+/**
+ * The kind cluster the stack's last state names: its kubeconfig asked of kind while the engine starts, for
+ * the program to take where it keeps that cluster (components/platform/kindCluster.ts, knownKubeconfig).
+ */
+async function prefetchClusterKubeconfig(stack: automation.Stack): Promise<void> {
+    const prior = settledResource(readPriorState(await checkpointFile(stack).catch(() => undefined)), kindClusterType, "lab-kind-cluster")?.inputs;
+    if (typeof prior?.clusterName === "string") {
+        prefetchKindKubeconfig(prior.clusterName, (prior.env ?? {}) as Record<string, string>);
+    }
+}
+
 export async function quickUp(stack: automation.Stack, opts: automation.UpOptions = {}): Promise<QuickUpResult> {
     // A stack from before the CRD files were one resource each: out of its state first (crdMigration.ts).
     await migrateCrdConfigFiles(stack, (line) => process.stderr.write(`${line}\n`));
+    await prefetchClusterKubeconfig(stack);
     let outputs: automation.OutputMap | undefined;
     let changes: Record<string, number> | undefined;
     const onEvent = (event: automation.EngineEvent) => {
@@ -62,6 +76,7 @@ export async function quickUp(stack: automation.Stack, opts: automation.UpOption
             fromEvents: outputs !== undefined && changes !== undefined,
         };
     } finally {
+        dropPrefetchedKubeconfig();
         delete (workspace as Partial<typeof workspace>).stackOutputs;
         delete (askedStack as Partial<typeof askedStack>).info;
     }

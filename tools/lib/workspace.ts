@@ -10,9 +10,16 @@ import * as YAML from "yaml";
 import { repoRoot, setStackFileValues, stackFilePath } from "./stackFile";
 import { workspaceFileOf } from "./pulumiCli";
 import { labProgram } from "../../program/lab";
+import { localBackendDir } from "../../program/crdState";
 
-/** The program as the Automation API runs it inline: the same one index.ts exports. */
-export const labInlineProgram: automation.PulumiFn = async () => labProgram();
+/**
+ * The program as the Automation API runs it inline: the same one index.ts exports, told the backend folder
+ * of the workspace it runs in (`env`: the workspace's environment over the process's), as index.ts reads it.
+ */
+export function labInlineProgram(workDir: string, env: NodeJS.ProcessEnv): automation.PulumiFn {
+    const backendDir = localBackendDir(workDir, env);
+    return async () => labProgram({ backendDir });
+}
 
 export interface LabStackOptions {
     /** A stack of stacks/ (e.g. swarm-canary). */
@@ -117,7 +124,8 @@ export async function openLabStack(options: LabStackOptions): Promise<LabStack> 
         doc.delete("encryptionsalt");
         fs.writeFileSync(stackFile, doc.toString({ lineWidth: 0 }));
     }
-    const workspace = await automation.LocalWorkspace.create({ workDir: scratchDir, envVars: { ...labEnv(scratchDir, options.passphrase), ...options.env }, program: labInlineProgram });
+    const envVars = { ...labEnv(scratchDir, options.passphrase), ...options.env };
+    const workspace = await automation.LocalWorkspace.create({ workDir: scratchDir, envVars, program: labInlineProgram(scratchDir, { ...process.env, ...envVars }) });
     const stack = await automation.Stack.createOrSelect(options.stack, workspace);
     await setPathConfig(stack, options.config ?? {});
     const remove = () => {
