@@ -17,7 +17,7 @@ import { Command } from "commander";
 import * as path from "path";
 import { configPair, number } from "../lab/cliArgs";
 import { ensurePulumiCli } from "../lib/engine";
-import { engineFloor, floorLines } from "./step/engineFloor";
+import { FloorFigures, engineFloor, floorAgainstHand, floorLines } from "./step/engineFloor";
 import { CaseResult, caseLines, runStepCase, stepCases } from "./step/kindSteps";
 
 const log = (line: string) => process.stderr.write(`[bench:step] ${line}\n`);
@@ -46,8 +46,10 @@ async function main(): Promise<void> {
     ensurePulumiCli();
     const skipped: string[] = [];
 
+    let floor: FloorFigures | undefined;
     if (parts.includes("floor")) {
-        out(floorLines(await engineFloor(o.runs, o.config, log)).join("\n"));
+        floor = await engineFloor(o.runs, o.config, log);
+        out(floorLines(floor).join("\n"));
     }
     if (parts.includes("kind")) {
         if (!hasCommand("kind") || !hasCommand("kubectl")) {
@@ -63,6 +65,7 @@ async function main(): Promise<void> {
             out(`\nrollout steps on kind at ${o.rate} req/s (seconds from the command):`);
             out(caseLines(results).join("\n"));
             out(results.map((r) => `  ${r.name} by hand: ${r.handCommands.join("; ")}`).join("\n"));
+            if (floor !== undefined) out(floorAgainstHand(floor.emptyQuickUp, results).join("\n"));
             // Where each of the lab's ups spent its time (as lab up --timings prints it; the config set before it is not in these).
             for (const r of results) out(`\n${r.name}, the lab's up: ${r.labTimings.join("\n  ")}`);
         }

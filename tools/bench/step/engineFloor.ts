@@ -64,3 +64,16 @@ export function floorLines(f: FloorFigures): string[] {
             `/ the empty program by lab's up: ${(f.labQuickUp / f.emptyQuickUp).toFixed(2)}x; what the lab adds over the engine: ${s(f.labQuickUp - f.emptyQuickUp)}`,
     ];
 }
+
+/**
+ * The engine's floor against the hand method, for each change measured: an empty program's no-change up
+ * (the lab's up, the fastest update the engine makes) over kubectl's return. Where that is more than 1.5,
+ * no update through the engine, however little the lab adds, comes within 1.5x of kubectl for that change.
+ */
+export function floorAgainstHand(emptyQuickUpS: number, results: readonly { name: string; hand: { returnS: number | null } }[]): string[] {
+    const each = results.map((r) => `${r.name} ${r.hand.returnS !== null && r.hand.returnS > 0 ? `${(emptyQuickUpS / r.hand.returnS).toFixed(2)}x` : "-"}`);
+    return [
+        `the engine's floor against kubectl: an empty program's no-change up (${emptyQuickUpS.toFixed(2)} s by the lab's up) / kubectl's return: ${each.join(", ")}` +
+            ` (above 1.5x, no update through the engine comes within 1.5x of kubectl for that change)`,
+    ];
+}
