@@ -104,7 +104,6 @@ export class KindCluster extends pulumi.ComponentResource {
     public readonly cluster: KindClusterResource;
     /** Loads kind.loadImages into the nodes (none when the list is empty); pods using them wait for it. */
     public readonly extraImages: KindImageLoad[];
-
     private readonly environment: Record<string, string>;
 
     constructor(name: string, args: KindClusterArgs, opts?: pulumi.ComponentResourceOptions) {

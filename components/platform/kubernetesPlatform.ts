@@ -14,7 +14,7 @@ export interface KubernetesPlatformArgs {
     entryService: { namespace: string; name: string };
     /** More NodePorts kind maps to the host (monitoring's UIs, a mesh's addons), besides the entry. */
     hostPorts: { nodePort: number; hostPort: number; listenAddress: string }[];
-    /** The kind cluster resource's inputs in the stack's last state, if any (KindCluster's providerKubeconfig). */
+    /** The kind cluster resource's inputs in the stack's last state, if any (kindCluster.ts: knownKubeconfig). */
     priorCluster?: Record<string, unknown>;
 }
 
@@ -83,7 +83,7 @@ export class KubernetesPlatform extends pulumi.ComponentResource {
 /**
  * The Kubernetes objects of a kind cluster the program made go with it: `lab down` deletes the cluster and
  * not each object in it first, and a replaced cluster replaces them. It also keeps that order now that
- * the provider need not wait for the cluster resource (KindCluster's providerKubeconfig): an object waits
+ * the provider need not wait for the cluster resource (kindCluster.ts: knownKubeconfig): an object waits
  * for the cluster's step before it registers, and the engine never deletes the cluster before an object
  * it would still ask the cluster to delete. For the stack's transformations: Kubernetes custom resources
  * only (not the provider, not components such as a ConfigFile, not the lab's own kubectl resources).
