@@ -46,13 +46,17 @@ function fakeKind(dir: string): { runs: () => number } {
 describe("priorState: the stack's last state, read by the program", () => {
     let dir: string;
     let savedPath: string | undefined;
+    // kind's switch for unprivileged nodes, where a developer's shell exports it: the tests give it themselves.
+    const savedNoSysResource = process.env.KIND_EXPERIMENTAL_NO_SYS_RESOURCE;
     beforeEach(() => {
         dir = fs.mkdtempSync(path.join(os.tmpdir(), "prior-state-"));
         savedPath = process.env.PATH;
         process.env.PATH = `${dir}${path.delimiter}${savedPath ?? ""}`;
+        delete process.env.KIND_EXPERIMENTAL_NO_SYS_RESOURCE;
     });
     afterEach(() => {
         process.env.PATH = savedPath;
+        if (savedNoSysResource !== undefined) process.env.KIND_EXPERIMENTAL_NO_SYS_RESOURCE = savedNoSysResource;
         dropPrefetchedKubeconfig();
         fs.rmSync(dir, { recursive: true, force: true });
     });
