@@ -13,7 +13,7 @@ import { SwarmServices, serviceName } from "../components/swarm/appServices";
 import { studentAccess } from "../components/kubernetes/studentAccess";
 import { keepPromiseStacksPlain } from "./promiseStacks";
 import { localCheckpoint } from "./crdState";
-import { kubernetesObjectsDeletedWith, readPriorState, settledResource } from "./priorState";
+import { PriorResource, PriorState, kubernetesObjectsDeletedWith, readPriorState, settledResource } from "./priorState";
 
 // The composition root: config -> plan -> platform (a provider or engine, entry points) -> the app's
 // workloads (a Deployment or a Swarm service per release) and the router's routing over them ->
@@ -69,6 +69,11 @@ export interface LabProgramOptions {
     backendDir?: string;
 }
 
+/** The kind cluster resource the program makes (KubernetesPlatform "lab"), as a stack's last state holds it, where settled. */
+export function settledKindCluster(state: PriorState | undefined): PriorResource | undefined {
+    return settledResource(state, kindClusterType, "lab-kind-cluster");
+}
+
 /**
  * The kind cluster's inputs in the stack's last state, where the provider may skip waiting for it
  * (KubernetesPlatform's priorCluster): it is settled there, and every Kubernetes object there is already
@@ -78,7 +83,7 @@ export interface LabProgramOptions {
  */
 function priorCluster(backendDir: string): Record<string, unknown> | undefined {
     const state = readPriorState(localCheckpoint(backendDir, pulumi.getProject(), pulumi.getStack()));
-    const cluster = settledResource(state, kindClusterType, "lab-kind-cluster");
+    const cluster = settledKindCluster(state);
     return state !== undefined && cluster !== undefined && kubernetesObjectsDeletedWith(state, cluster.urn) ? cluster.inputs : undefined;
 }
 

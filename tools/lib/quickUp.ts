@@ -11,8 +11,9 @@
 // (lab class up writes the student's kubeconfig) uses Stack.up.
 import * as automation from "@pulumi/pulumi/automation";
 import { checkpointFile, migrateCrdConfigFiles } from "./crdMigration";
-import { dropPrefetchedKubeconfig, kindClusterType, prefetchKindKubeconfig } from "../../components/local";
-import { readPriorState, settledResource } from "../../program/priorState";
+import { dropPrefetchedKubeconfig, prefetchKindKubeconfig } from "../../components/local";
+import { readPriorState } from "../../program/priorState";
+import { settledKindCluster } from "../../program/lab";
 
 export interface QuickUpResult {
     outputs: automation.OutputMap;
@@ -41,7 +42,7 @@ export function outputsFromEvent(outputs: Record<string, unknown>): automation.O
  * the program to take where it keeps that cluster (components/platform/kindCluster.ts, knownKubeconfig).
  */
 async function prefetchClusterKubeconfig(stack: automation.Stack): Promise<void> {
-    const prior = settledResource(readPriorState(await checkpointFile(stack).catch(() => undefined)), kindClusterType, "lab-kind-cluster")?.inputs;
+    const prior = settledKindCluster(readPriorState(await checkpointFile(stack).catch(() => undefined)))?.inputs;
     if (typeof prior?.clusterName === "string") {
         prefetchKindKubeconfig(prior.clusterName, (prior.env ?? {}) as Record<string, string>);
     }
